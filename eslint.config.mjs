@@ -1,0 +1,41 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const activityPackages = ['@anneal/dataset', '@anneal/models', '@anneal/train', '@anneal/evaluate', '@anneal/tracking', '@anneal/cli'];
+const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'https', 'net', 'os', 'path', 'stream', 'url', 'util', 'worker_threads', 'zlib'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.anneal/**', 'coverage/**', '.nx/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // Workflow code must stay deterministic and bundle for the workflow sandbox:
+    // no Node modules, no tfjs, and activity packages only as `import type`.
+    files: ['workflows/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [
+          ...activityPackages.map((name) => ({ name, allowTypeImports: true, message: 'workflows may only `import type` from activity packages' })),
+          ...nodeBuiltins.map((name) => ({ name, message: 'no Node modules in workflow code' })),
+        ],
+        patterns: [
+          { group: ['node:*'], message: 'no Node modules in workflow code' },
+          { group: ['@tensorflow/*'], message: 'no tfjs in workflow code: training runs in activities' },
+          { group: ['../../packages/*', '../packages/*'], message: 'import packages by name, not by relative path' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+  },
+);
