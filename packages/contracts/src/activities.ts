@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { DatasetRef, ModelRef, TrackingContext } from './refs';
+import { BackendName, RunStatus, Strategy } from './spec-parts';
+import { DatasetSpec, ModelCandidate, SplitSpec } from './spec';
+
+// tracking
+export const OpenPipelineRunInput = z.object({
+  experimentName: z.string().min(1),
+  runName: z.string().min(1),
+  params: z.record(z.string(), z.string()).default({}),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+export const PipelineRun = z.object({ experimentId: z.string(), runId: z.string(), runName: z.string() });
+export type PipelineRun = z.infer<typeof PipelineRun>;
+
+export const OpenChildRunInput = z.object({
+  tracking: TrackingContext,
+  runName: z.string().min(1),
+  params: z.record(z.string(), z.string()).default({}),
+});
+export const CloseRunInput = z.object({
+  runId: z.string().min(1),
+  status: RunStatus,
+  metrics: z.record(z.string(), z.number()).default({}),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+// dataset
+export const IngestInput = z.object({ tracking: TrackingContext, dataset: DatasetSpec });
+export const IngestOutput = z.object({ dataset: DatasetRef, runId: z.string() });
+export const ValidateInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, spec: DatasetSpec });
+export const ValidationSummary = z.object({
+  rows: z.number().int(),
+  classCounts: z.record(z.string(), z.number().int()),
+  imbalanceRatio: z.number(),
+  duplicateRows: z.number().int(),
+  warnings: z.array(z.string()),
+  runId: z.string(),
+});
+export type ValidationSummary = z.infer<typeof ValidationSummary>;
+export const SplitInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, split: SplitSpec });
+export const SplitOutput = z.object({ train: DatasetRef, validation: DatasetRef, test: DatasetRef, runId: z.string() });
+export type SplitOutput = z.infer<typeof SplitOutput>;
+
+// models
+export const PrepareCandidateInput = z.object({
+  tracking: TrackingContext,
+  candidate: ModelCandidate,
+  inputShape: z.array(z.number().int().positive()).min(1),
+  numClasses: z.number().int().min(2),
+});
+export const PreparedCandidate = z.object({ model: ModelRef, label: z.string(), pretrained: z.boolean(), runId: z.string() });
+export type PreparedCandidate = z.infer<typeof PreparedCandidate>;
+
+// train
+export const Hyperparameters = z.object({
+  learningRate: z.number().positive(),
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  strategy: Strategy,
+  patience: z.number().int().positive(),
+});
+export type Hyperparameters = z.infer<typeof Hyperparameters>;
+export const FineTuneInput = z.object({
+  tracking: TrackingContext,
+  runName: z.string().min(1),
+  model: ModelRef,
+  train: DatasetRef,
+  validation: DatasetRef,
+  hyperparameters: Hyperparameters,
+  backend: BackendName,
+  /** Name under which the trained model is stored. */
+  outputName: z.string().min(1),
+});
+export const FineTuneOutput = z.object({
+  model: ModelRef,
+  runId: z.string(),
+  backend: z.string(),
+  epochsRun: z.number().int(),
+  bestEpoch: z.number().int(),
+  bestValLoss: z.number(),
+  bestValAccuracy: z.number(),
+});
+export type FineTuneOutput = z.infer<typeof FineTuneOutput>;
+
+// evaluate
+export const EvaluateInput = z.object({
+  tracking: TrackingContext,
+  runName: z.string().min(1),
+  model: ModelRef,
+  dataset: DatasetRef,
+  backend: BackendName,
+});
+export const EvaluationMetrics = z.object({
+  accuracy: z.number(),
+  macroF1: z.number(),
+  rocAucMacro: z.number(),
+  loss: z.number(),
+});
+export type EvaluationMetrics = z.infer<typeof EvaluationMetrics>;
+export const EvaluateOutput = z.object({
+  metrics: EvaluationMetrics,
+  confusionMatrix: z.array(z.array(z.number().int())),
+  classes: z.array(z.string()),
+  runId: z.string(),
+});
+export type EvaluateOutput = z.infer<typeof EvaluateOutput>;
+export const RegisterModelInput = z.object({
+  tracking: TrackingContext,
+  model: ModelRef,
+  name: z.string().min(1),
+  alias: z.string().min(1),
+  /** The run that produced the model; the version links to it. */
+  sourceRunId: z.string().min(1),
+  tags: z.record(z.string(), z.string()).default({}),
+  description: z.string().default(''),
+});
+export const RegisteredModel = z.object({ name: z.string(), version: z.string(), alias: z.string() });
+export type RegisteredModel = z.infer<typeof RegisteredModel>;
+
+export type In<S extends z.ZodType> = z.input<S>;
+export type Out<S extends z.ZodType> = z.output<S>;

@@ -1,0 +1,14 @@
+export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
+export { BackendName, RunStatus, Strategy } from './spec-parts';
+export {
+  Architecture, DatasetSource, DatasetSpec, FineTuneSpec, JsonlSource, MnistSource, ModelCandidate, PretrainSpec,
+  RegisterSpec, SplitSpec, TrainingSpec, TuningSpec,
+} from './spec';
+export type { FineTuneSpecInput, PretrainSpecInput } from './spec';
+export * from './activities';
+export { ErrorType, nonRetryableErrorTypes } from './errors';
+export { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';
+export { formatIssues, parseWithProblems } from './format-issues';
+export type { ParseResult } from './format-issues';
+export { MLFLOW_TAGS } from './tags';
+export { createRng, shuffled } from './seeded-random';

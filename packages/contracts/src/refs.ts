@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** sha256 hex digest of an artifact's content. */
+export const Digest = z.string().regex(/^[a-f0-9]{64}$/, 'expected a sha256 hex digest');
+
+/** Where an artifact lives (an MLflow artifact URI such as `mlflow-artifacts:/1/abc/artifacts/model`) and what it must hash to. */
+export const ArtifactRef = z.object({ uri: z.string().min(1), digest: Digest });
+export type ArtifactRef = z.infer<typeof ArtifactRef>;
+
+/** A dataset stored as an artifact; small facts travel with the reference so workflows can decide without loading it. */
+export const DatasetRef = ArtifactRef.extend({
+  name: z.string(),
+  rows: z.number().int().nonnegative(),
+  featureShape: z.array(z.number().int().positive()).min(1),
+  classes: z.array(z.string()).min(1),
+});
+export type DatasetRef = z.infer<typeof DatasetRef>;
+
+/** A TF.js layers model stored as an artifact (model.json + weights.bin). */
+export const ModelRef = ArtifactRef.extend({
+  name: z.string(),
+  /** Registry version when the model came from (or went to) the MLflow Model Registry. */
+  version: z.string().optional(),
+  inputShape: z.array(z.number().int().positive()).min(1),
+  /** Index of the last layer that belongs to the pre-trained base (the head comes after it). */
+  baseLayers: z.number().int().nonnegative(),
+  /** Output classes in the order of the head's units, once the model has a task head. */
+  classes: z.array(z.string()).optional(),
+});
+export type ModelRef = z.infer<typeof ModelRef>;
+
+/** Where an activity logs: the pipeline's MLflow experiment and the run its own run hangs under. */
+export const TrackingContext = z.object({
+  experimentId: z.string().min(1),
+  parentRunId: z.string().min(1),
+});
+export type TrackingContext = z.infer<typeof TrackingContext>;

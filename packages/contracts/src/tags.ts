@@ -1,0 +1,12 @@
+/** Tag keys every Anneal run carries, so a run in MLflow leads back to its Temporal execution. */
+export const MLFLOW_TAGS = {
+  parentRunId: 'mlflow.parentRunId',
+  runName: 'mlflow.runName',
+  workflowId: 'temporal.workflowId',
+  runId: 'temporal.runId',
+  activityId: 'temporal.activityId',
+  activityType: 'temporal.activityType',
+  attempt: 'temporal.attempt',
+  /** Stable across retries of one activity: how a retried activity finds the run it already opened. */
+  idempotencyKey: 'anneal.key',
+} as const;

@@ -1,0 +1,2 @@
+export { bestBy, randomSearch } from './random-search';
+export type { SearchSpace } from './random-search';
