@@ -1,0 +1,14 @@
+export { MlflowClient, artifactPath } from './mlflow-client';
+export type { DatasetInput, MlflowAuth, MlflowClientOptions } from './mlflow-client';
+export { MlflowError } from './mlflow-error';
+export { LOG_BATCH_LIMITS, splitBatch } from './log-batch';
+export type { Batch, KeyValue, Metric } from './log-batch';
+export type { ModelVersion, Run } from './schemas';
+export { ArtifactIntegrityError, ArtifactStore, sha256 } from './artifact-store';
+export type { ArtifactFile } from './artifact-store';
+export { activityIdentity, openActivityRun, withActivityRun } from './activity-run';
+export type { ActivityRun } from './activity-run';
+export { activityPlugin } from './activity-plugin';
+export { createTrackingActivities, trackingPlugin } from './tracking-activities';
+export type { TrackingActivities, TrackingDeps } from './tracking-activities';
+export { MetricLogger } from './metric-logger';
