@@ -1,0 +1,11 @@
+export { decodeDataset, encodeDataset, featureSize, rowCount, selectRows } from './dataset-format';
+export type { Dataset } from './dataset-format';
+export { loadDataset, storeDataset } from './dataset-store';
+export { readJsonl, resolveDataPath } from './read-jsonl';
+export { readMnist } from './read-mnist';
+export { splitStratified } from './split-dataset';
+export type { SplitFractions } from './split-dataset';
+export { reportToMarkdown, validateDataset } from './validate-dataset';
+export type { ValidationPolicy, ValidationReport } from './validate-dataset';
+export { createDatasetActivities, datasetPlugin } from './dataset-activities';
+export type { DatasetActivities, DatasetDeps } from './dataset-activities';

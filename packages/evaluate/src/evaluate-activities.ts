@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  EvaluateInput, RegisterModelInput, type BackendName, type EvaluateOutput, type In, type RegisteredModel,
+} from '@anneal/contracts';
+import { loadDataset } from '@anneal/dataset';
+import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
+import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
+import { classificationReport } from './classification-metrics';
+import { confusionMatrixPng } from './confusion-png';
+
+export interface EvaluateDeps {
+  mlflow: MlflowClient;
+  artifacts: ArtifactStore;
+  backend: BackendName;
+}
+
+const PREDICT_BATCH = 256;
+
+export function createEvaluateActivities(deps: EvaluateDeps) {
+  const { mlflow, artifacts } = deps;
+  return {
+    /** Accuracy, macro-F1, ROC-AUC and the confusion matrix of a model on one split, logged to its own run. */
+    async evaluateModel(raw: In<typeof EvaluateInput>): Promise<EvaluateOutput> {
+      const input = EvaluateInput.parse(raw);
+      const params = { 'model.name': input.model.name, 'model.digest': input.model.digest, 'dataset.name': input.dataset.name, 'dataset.digest': input.dataset.digest };
+      return withActivityRun(mlflow, { tracking: input.tracking, runName: input.runName, params }, async (run) => {
+        await resolveBackend(input.backend === 'auto' ? deps.backend : input.backend);
+        const [dataset, model] = await Promise.all([loadDataset(artifacts, input.dataset), loadModel(artifacts, input.model)]);
+        const classes = input.model.classes ?? dataset.classes;
+        const index = new Map(classes.map((c, i) => [c, i]));
+        const labels = dataset.labels.map((l) => {
+          const i = index.get(l);
+          if (i === undefined) throw new Error(`dataset ${dataset.name}: label "${l}" is not one of the model's classes (${classes.join(', ')})`);
+          return i;
+        });
+        try {
+          const x = tf.tensor(dataset.features, [labels.length, ...dataset.featureShape]);
+          const probs = tf.tidy(() => model.predict(x, { batchSize: PREDICT_BATCH }) as tf.Tensor);
+          const values = (await probs.data()) as Float32Array;
+          tf.dispose([x, probs]);
+          const report = classificationReport(values, labels, classes.length);
+          const now = Date.now();
+          const metric = (key: string, value: number) => ({ key, value, step: 0, timestamp: now });
+          await mlflow.logBatch(run.runId, {
+            metrics: [metric('accuracy', report.accuracy), metric('macro_f1', report.macroF1), metric('roc_auc_macro', report.rocAucMacro), metric('loss', report.loss), metric('rows', labels.length)],
+          });
+          await mlflow.uploadArtifact(`${run.artifactUri}/confusion_matrix.png`, confusionMatrixPng(report.confusion, classes));
+          await mlflow.uploadArtifact(`${run.artifactUri}/confusion_matrix.json`, Buffer.from(JSON.stringify({ classes, matrix: report.confusion })));
+          return {
+            metrics: { accuracy: report.accuracy, macroF1: report.macroF1, rocAucMacro: report.rocAucMacro, loss: report.loss },
+            confusionMatrix: report.confusion, classes, runId: run.runId,
+          };
+        } finally {
+          model.dispose();
+        }
+      });
+    },
+
+    /** Registers the model as a new version of `name` and points `alias` at it. */
+    async registerModel(raw: In<typeof RegisterModelInput>): Promise<RegisteredModel> {
+      const input = RegisterModelInput.parse(raw);
+      return withActivityRun(mlflow, { tracking: input.tracking, runName: `register ${input.name}@${input.alias}`, params: { 'model.digest': input.model.digest } }, async (run) => {
+        await mlflow.createRegisteredModel(input.name);
+        // A retry after the version was made must not make a second one: look for this digest first.
+        const existing = (await mlflow.searchModelVersions(`name = '${input.name}' and run_id = '${input.sourceRunId}'`))
+          .find((v) => v.tags.some((t) => t.key === 'anneal.digest' && t.value === input.model.digest));
+        const version =
+          existing ??
+          (await mlflow.createModelVersion({
+            name: input.name,
+            source: input.model.uri,
+            runId: input.sourceRunId,
+            description: input.description,
+            tags: { ...input.tags, 'anneal.digest': input.model.digest, [MODEL_REF_TAG]: JSON.stringify({ ...input.model, version: undefined }) },
+          }));
+        await mlflow.setAlias({ name: input.name, alias: input.alias, version: version.version });
+        await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${input.name}/${version.version}@${input.alias}` }] });
+        return { name: input.name, version: version.version, alias: input.alias };
+      });
+    },
+  };
+}
+
+export type EvaluateActivities = ReturnType<typeof createEvaluateActivities>;
+
+export function evaluatePlugin(deps: EvaluateDeps) {
+  return activityPlugin('anneal.evaluate', createEvaluateActivities(deps));
+}

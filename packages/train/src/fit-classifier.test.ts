@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { ApplicationFailure } from '@temporalio/common';
+import { buildMlp, resolveBackend } from '@anneal/models';
+import { countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
+import { fitClassifier } from './fit-classifier';
+import { toTensors } from './to-tensors';
+
+beforeAll(async () => {
+  await resolveBackend('wasm');
+});
+
+function toyData(n: number, seed: number) {
+  // two separable blobs in 4-d
+  const rng = tf.randomUniform([n, 4], 0, 1, 'float32', seed);
+  const labels = tf.tidy(() => tf.range(0, n).mod(2));
+  const x = tf.tidy(() => rng.add(labels.reshape([n, 1]).mul(2)));
+  const y = tf.tidy(() => tf.oneHot(labels.toInt(), 2).toFloat());
+  rng.dispose();
+  labels.dispose();
+  return { x, y };
+}
+
+function compiled(model: tf.LayersModel, lr = 0.01) {
+  model.compile({ optimizer: tf.train.adam(lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+describe('fitClassifier', () => {
+  it('learns, and leaks no tensors across epochs', async () => {
+    const model = compiled(buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }));
+    const train = toyData(64, 1);
+    const val = toyData(32, 2);
+    const counts: number[] = [];
+    const result = await fitClassifier(model, train.x, train.y, { epochs: 6, batchSize: 16, patience: 10, validation: val, onEpoch: () => counts.push(tf.memory().numTensors) });
+    expect(result.epochsRun).toBe(6);
+    expect(result.bestValAccuracy).toBeGreaterThan(0.9);
+    expect(new Set(counts.slice(1)).size).toBe(1); // flat after the first epoch
+    tf.dispose([train.x, train.y, val.x, val.y]);
+    model.dispose();
+  });
+
+  it('stops early when val_loss stops improving and restores the best weights', async () => {
+    const model = compiled(buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.5);
+    const train = toyData(64, 3);
+    // labels unrelated to inputs: validation cannot keep improving
+    const val = { x: tf.randomUniform([32, 4], 0, 3, 'float32', 9), y: tf.oneHot(tf.randomUniform([32], 0, 2, 'int32', 10) as tf.Tensor1D, 2).toFloat() };
+    const losses: number[] = [];
+    const result = await fitClassifier(model, train.x, train.y, { epochs: 50, batchSize: 16, patience: 2, validation: val, onEpoch: (e) => losses.push(e.valLoss) });
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.epochsRun).toBe(result.bestEpoch + 3);
+    expect(result.bestValLoss).toBeCloseTo(Math.min(...losses), 5);
+    const evaluated = model.evaluate(val.x, val.y) as tf.Scalar[];
+    expect((await evaluated[0]!.data())[0]).toBeCloseTo(result.bestValLoss, 3);
+    tf.dispose([train.x, train.y, val.x, val.y, ...evaluated]);
+    model.dispose();
+  });
+
+  it('stops at the batch where onBatch asks it to (cancellation)', async () => {
+    const model = compiled(buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2 }));
+    const train = toyData(64, 4);
+    let batches = 0;
+    const result = await fitClassifier(model, train.x, train.y, { epochs: 20, batchSize: 8, patience: 20, validation: train, onBatch: () => ++batches >= 3 });
+    expect(result.cancelled).toBe(true);
+    expect(batches).toBe(3);
+    expect(result.epochsRun).toBe(1);
+    tf.dispose([train.x, train.y]);
+    model.dispose();
+  });
+});
+
+describe('strategies', () => {
+  it('feature extraction freezes the base and trains only a new head; full trains everything', () => {
+    const base = buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8, 6], dropout: 0 }, numClasses: 5 });
+    const fe = withNewHead(base, { numClasses: 3, strategy: 'feature-extraction' });
+    expect(countTrainable(fe)).toBe(6 * 3 + 3);
+    expect(fe.outputs[0]?.shape).toEqual([null, 3]);
+    const full = withNewHead(base, { numClasses: 3, strategy: 'full' });
+    expect(countTrainable(full)).toBe(4 * 8 + 8 + 8 * 6 + 6 + 6 * 3 + 3);
+    const before = tf.memory().numTensors;
+    disposeWithBase(full, base);
+    fe.getLayer('head').dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it('names the layers when the model has no head to replace', () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ name: 'only', inputShape: [2], units: 2 })] });
+    const err = (() => { try { withNewHead(model, { numClasses: 2, strategy: 'full' }); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as Error).message).toBe('model has no layer named "head" to replace; its layers are: only');
+    model.dispose();
+  });
+
+  it('refuses a label that is not one of the model classes', () => {
+    const d = { name: 'd', featureShape: [1], classes: ['a'], features: Float32Array.from([1]), labels: ['z'] };
+    expect(() => toTensors(d, ['a', 'b'])).toThrow('dataset d: label "z" is not one of the model\'s classes (a, b)');
+  });
+});

@@ -1,0 +1,6 @@
+export { countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
+export { fitClassifier } from './fit-classifier';
+export type { EpochLogs, FitOptions, FitResult } from './fit-classifier';
+export { toTensors } from './to-tensors';
+export { createTrainActivities, trainPlugin } from './train-activities';
+export type { TrainActivities, TrainDeps } from './train-activities';
