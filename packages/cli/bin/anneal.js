@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+'use strict';
+let cli;
+try {
+  cli = require('../dist/main.js');
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/main.js')) {
+    process.stderr.write('anneal is not built yet: run `npm run build` in the repository root\n');
+    process.exit(1);
+  }
+  throw err;
+}
+cli.main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    // One clear line for the user's mistakes; the stack only when asked for.
+    const chain = [];
+    for (let e = err; e; e = e.cause) chain.push(e.message);
+    process.stderr.write(`anneal: ${process.env.ANNEAL_DEBUG ? err.stack : chain.join(': ')}\n`);
+    process.exit(1);
+  },
+);

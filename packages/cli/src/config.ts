@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { BackendName, formatIssues } from '@anneal/contracts';
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Everything a process reads from its environment, parsed once at start. Defaults run the embedded local stack. */
+export const Config = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: flag.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000'),
+  MLFLOW_TRACKING_USERNAME: z.string().optional(),
+  MLFLOW_TRACKING_PASSWORD: z.string().optional(),
+  MLFLOW_TRACKING_TOKEN: z.string().optional(),
+  ANNEAL_HOME: z.string().default('.anneal'),
+  ANNEAL_BACKEND: BackendName.default('auto'),
+  /** Colon-separated folders that `jsonl` sources may read. */
+  ANNEAL_DATA_ROOTS: z.string().default('.'),
+  /** Concurrent training activities on this worker: one per GPU. */
+  ANNEAL_GPU_SLOTS: z.coerce.number().int().positive().default(1),
+});
+export type Config = z.infer<typeof Config> & { home: string; cacheDir: string; dataRoots: string[] };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(Object.keys(Config.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = Config.safeParse(known, { reportInput: true });
+  if (!parsed.success) throw new Error(`invalid configuration:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
+  const home = resolve(parsed.data.ANNEAL_HOME);
+  return { ...parsed.data, home, cacheDir: resolve(home, 'cache'), dataRoots: parsed.data.ANNEAL_DATA_ROOTS.split(':').map((p) => resolve(p)) };
+}

@@ -1,0 +1,10 @@
+export { Config, loadConfig } from './config';
+export { connectClient, connectWorker, mlflowOf } from './connect';
+export { downLocalStack, httpOk, portOpen, upLocalStack } from './local-services';
+export type { LocalStack, ServiceStatus } from './local-services';
+export { createWorkers } from './worker';
+export { bundlerOptions, workflowsPath } from './workflow-source';
+export type { Queue, WorkerSetup } from './worker';
+export { formatResult, links, startPipeline, waitForPipeline } from './start-pipeline';
+export type { PipelineType, StartedPipeline } from './start-pipeline';
+export { main } from './main';

@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import { down, demo, doctor, runWorkers, start, up } from './commands';
+import { loadConfig } from './config';
+import type { Queue } from './worker';
+
+const USAGE = `usage: anneal <command>
+  up                      start local Temporal and MLflow servers (reused when already up)
+  down                    stop the local servers that \`up\` started
+  worker [--queue cpu|gpu|all]
+                          run a worker (cpu: workflows + data/eval activities on 'anneal'; gpu: training on 'anneal-gpu')
+  start <spec.json> [--type fineTune|pretrain] [--no-wait]
+                          validate a spec and start its pipeline
+  demo                    the whole demo: services, worker, pretrain, fine-tune, results
+  doctor                  check services and the TF.js backend`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { queue: { type: 'string', default: 'all' }, type: { type: 'string' }, 'no-wait': { type: 'boolean', default: false } },
+  });
+  const config = loadConfig();
+  switch (command) {
+    case 'up': await up(config); return 0;
+    case 'down': down(config); return 0;
+    case 'demo': await demo(config); return 0;
+    case 'doctor': return (await doctor(config)) ? 0 : 1;
+    case 'worker': {
+      const queues: Queue[] = values.queue === 'all' ? ['cpu', 'gpu'] : [values.queue as Queue];
+      if (!queues.every((q) => q === 'cpu' || q === 'gpu')) throw new Error(`--queue: expected cpu, gpu or all, found ${values.queue}`);
+      const { run } = await runWorkers(config, queues);
+      process.stdout.write(`worker polling ${queues.join(' + ')} queue(s) at ${config.TEMPORAL_ADDRESS}\n`);
+      await run;
+      return 0;
+    }
+    case 'start': {
+      const specPath = positionals[0];
+      if (!specPath) throw new Error('start: give the path of a spec file, e.g. examples/fine-tune-digits-5-9.json');
+      if (values.type !== undefined && values.type !== 'fineTune' && values.type !== 'pretrain') throw new Error(`--type: expected fineTune or pretrain, found ${values.type}`);
+      await start(config, { specPath, type: values.type, wait: !values['no-wait'] });
+      return 0;
+    }
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}

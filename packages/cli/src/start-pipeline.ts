@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { CPU_TASK_QUEUE, FineTuneSpec, PretrainSpec, parseWithProblems } from '@anneal/contracts';
+import type { FineTuneResult, PretrainResult } from '@anneal/workflows';
+import { watchProgress } from './progress';
+
+export type PipelineType = 'fineTune' | 'pretrain';
+
+export interface StartedPipeline {
+  type: PipelineType;
+  workflowId: string;
+  runId: string;
+  handle: WorkflowHandle;
+}
+
+/** Reads a spec file, validates it with the workflow's own schema (so a bad spec fails here, listing every problem), and starts it. */
+export async function startPipeline(client: Client, options: { specPath: string; type?: PipelineType; workflowId?: string }): Promise<StartedPipeline> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(options.specPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`${options.specPath}: ${(err as Error).message}`);
+  }
+  const type: PipelineType = options.type ?? ((raw as { architecture?: unknown }).architecture ? 'pretrain' : 'fineTune');
+  const parsed = parseWithProblems(type === 'pretrain' ? PretrainSpec : FineTuneSpec, raw);
+  if (!parsed.ok) throw new Error(`${options.specPath} is not a valid ${type} spec:\n  ${parsed.problems.join('\n  ')}`);
+  const name = (parsed.value as { name: string }).name;
+  const workflowId = options.workflowId ?? `${type}-${name}-${randomUUID().slice(0, 8)}`;
+  // The raw spec goes in: the workflow parses it again with the same schema (defaults applied there).
+  const handle = await client.workflow.start(type, { taskQueue: CPU_TASK_QUEUE, workflowId, args: [raw] });
+  return { type, workflowId, runId: handle.firstExecutionRunId, handle };
+}
+
+export async function waitForPipeline(started: StartedPipeline, options: { interactive: boolean }): Promise<FineTuneResult | PretrainResult> {
+  const stop = started.type === 'fineTune' ? watchProgress(started.handle, options) : () => {};
+  try {
+    return (await started.handle.result()) as FineTuneResult | PretrainResult;
+  } finally {
+    stop();
+  }
+}
+
+export function links(options: { mlflowUri: string; temporalUi: string; namespace: string; experimentId: string; runId: string; workflowId: string; workflowRunId: string }) {
+  return {
+    mlflow: `${options.mlflowUri}/#/experiments/${options.experimentId}/runs/${options.runId}`,
+    temporal: `${options.temporalUi}/namespaces/${options.namespace}/workflows/${encodeURIComponent(options.workflowId)}/${options.workflowRunId}/history`,
+  };
+}
+
+export function formatResult(result: FineTuneResult | PretrainResult): string {
+  if (!('arms' in result)) {
+    return `pretrained ${result.registered.name} v${result.registered.version} @${result.registered.alias}: ` +
+      `validation accuracy ${pct(result.validation.accuracy)}, test accuracy ${pct(result.test.accuracy)}, test macro-F1 ${result.test.macroF1.toFixed(3)}`;
+  }
+  const header = ['arm', 'strategy', 'lr', 'epochs', 'val acc', 'test acc', 'test F1', 'test AUC', ''];
+  const rows = result.arms.map((a) => [
+    a.arm, a.hyperparameters.strategy, String(a.hyperparameters.learningRate), String(a.hyperparameters.epochs),
+    pct(a.validation.accuracy), pct(a.test.accuracy), a.test.macroF1.toFixed(3), a.test.rocAucMacro.toFixed(3), a.champion ? 'champion' : '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [
+    `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})`,
+    `${result.trials.length} tuning trials; registered ${result.registered.name} v${result.registered.version} @${result.registered.alias}`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}

@@ -1,0 +1,39 @@
+import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { PretrainSpec, type EvaluationMetrics, type RegisteredModel } from '@anneal/contracts';
+import { parseSpec } from './parse-spec';
+import { evaluation, models } from './proxies';
+import { flattenParams, prepareData, trackingOf, withPipelineRun } from './stages';
+import { trial } from './trial';
+
+export interface PretrainResult {
+  experimentId: string;
+  pipelineRunId: string;
+  registered: RegisteredModel;
+  test: EvaluationMetrics;
+  validation: EvaluationMetrics;
+}
+
+/** Trains a base model from scratch and registers it (e.g. alias `base`) for later fine-tuning. */
+export async function pretrain(input: unknown): Promise<PretrainResult> {
+  const spec = parseSpec(PretrainSpec, input, 'pretrain');
+  return withPipelineRun(
+    { experimentName: spec.name, runName: `pretrain ${spec.name}`, params: flattenParams({ architecture: spec.architecture, training: spec.training, split: spec.split, backend: spec.backend }), summarize: (r) => ({ test_accuracy: r.test.accuracy, test_macro_f1: r.test.macroF1 }) },
+    async (run) => {
+      const ctx = trackingOf(run);
+      const split = await prepareData(ctx, spec);
+      const prepared = await models.prepareCandidate({ tracking: ctx, candidate: { kind: 'scratch', architecture: spec.architecture }, inputShape: split.train.featureShape, numClasses: split.train.classes.length });
+      const t = spec.training;
+      const result = await executeChild(trial, {
+        workflowId: `${workflowInfo().workflowId}/train`,
+        args: [{ tracking: ctx, label: `pretrain ${prepared.label}`, model: prepared.model, train: split.train, validation: split.validation, hyperparameters: { learningRate: t.learningRate, epochs: t.epochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience }, backend: spec.backend, outputName: spec.register.name }],
+      });
+      const test = await evaluation.evaluateModel({ tracking: ctx, runName: `evaluate ${spec.register.name} on test`, model: result.fineTune.model, dataset: split.test, backend: spec.backend });
+      const registered = await evaluation.registerModel({
+        tracking: ctx, model: result.fineTune.model, name: spec.register.name, alias: spec.register.alias, sourceRunId: result.fineTune.runId,
+        description: `pretrained on ${spec.dataset.name}; test accuracy ${test.metrics.accuracy.toFixed(4)}`,
+        tags: { 'anneal.test_accuracy': test.metrics.accuracy.toFixed(4) },
+      });
+      return { experimentId: run.experimentId, pipelineRunId: run.runId, registered, test: test.metrics, validation: result.validation };
+    },
+  );
+}

@@ -1,0 +1,45 @@
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import type { DatasetSpec, PipelineRun, SplitOutput, SplitSpec, TrackingContext } from '@anneal/contracts';
+import { data, tracking } from './proxies';
+
+/** Opens the pipeline's parent run, runs `body` under it and closes it as FINISHED, FAILED or KILLED. */
+export async function withPipelineRun<T>(
+  options: { experimentName: string; runName: string; params: Record<string, string>; summarize: (result: T) => Record<string, number> },
+  body: (run: PipelineRun) => Promise<T>,
+): Promise<T> {
+  const info = workflowInfo();
+  const run = await tracking.openPipelineRun({
+    experimentName: options.experimentName,
+    runName: options.runName,
+    params: options.params,
+    tags: { 'anneal.workflowType': info.workflowType, 'temporal.taskQueue': info.taskQueue },
+  });
+  try {
+    const result = await body(run);
+    await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: options.summarize(result) });
+    return result;
+  } catch (err) {
+    await CancellationScope.nonCancellable(() => tracking.closeRun({ runId: run.runId, status: isCancellation(err) ? 'KILLED' : 'FAILED' }));
+    throw err;
+  }
+}
+
+/** ingest -> validate -> stratified split: nothing trains on data that failed validation. */
+export async function prepareData(ctx: TrackingContext, spec: { dataset: DatasetSpec; split: SplitSpec }): Promise<SplitOutput> {
+  const { dataset } = await data.ingestDataset({ tracking: ctx, dataset: spec.dataset });
+  await data.validateDataset({ tracking: ctx, dataset, spec: spec.dataset });
+  return data.splitDataset({ tracking: ctx, dataset, split: spec.split });
+}
+
+export function trackingOf(run: PipelineRun): TrackingContext {
+  return { experimentId: run.experimentId, parentRunId: run.runId };
+}
+
+/** A flat, string-valued view of a spec for MLflow params (`tuning.trials` = "4"). */
+export function flattenParams(value: unknown, prefix = ''): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { [prefix]: Array.isArray(value) ? value.join(',') : String(value) };
+  return Object.entries(value as Record<string, unknown>).reduce<Record<string, string>>(
+    (acc, [k, v]) => ({ ...acc, ...flattenParams(v, prefix ? `${prefix}.${k}` : k) }),
+    {},
+  );
+}

@@ -1,0 +1,50 @@
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import type {
+  BackendName, DatasetRef, EvaluationMetrics, FineTuneOutput, Hyperparameters, ModelRef, TrackingContext,
+} from '@anneal/contracts';
+import { evaluation, tracking, training } from './proxies';
+
+export interface TrialInput {
+  tracking: TrackingContext;
+  label: string;
+  model: ModelRef;
+  train: DatasetRef;
+  validation: DatasetRef;
+  hyperparameters: Hyperparameters;
+  backend: BackendName;
+  outputName: string;
+}
+
+export interface TrialResult {
+  label: string;
+  hyperparameters: Hyperparameters;
+  fineTune: FineTuneOutput;
+  validation: EvaluationMetrics;
+  trialRunId: string;
+}
+
+/** One trial: fine-tune, then evaluate on the validation split, under a trial run of its own. */
+export async function trial(input: TrialInput): Promise<TrialResult> {
+  const hp = input.hyperparameters;
+  const run = await tracking.openChildRun({
+    tracking: input.tracking,
+    runName: input.label,
+    params: { strategy: hp.strategy, learning_rate: String(hp.learningRate), epochs: String(hp.epochs), batch_size: String(hp.batchSize), 'base_model.name': input.model.name, 'temporal.childWorkflowId': workflowInfo().workflowId },
+  });
+  const inner = { experimentId: input.tracking.experimentId, parentRunId: run.runId };
+  try {
+    const fineTune = await training.fineTune({
+      tracking: inner, runName: `fine-tune ${input.label}`, model: input.model, train: input.train, validation: input.validation,
+      hyperparameters: hp, backend: input.backend, outputName: input.outputName,
+    });
+    const evaluated = await evaluation.evaluateModel({
+      tracking: inner, runName: `evaluate ${input.label} on validation`, model: fineTune.model, dataset: input.validation, backend: input.backend,
+    });
+    const m = evaluated.metrics;
+    await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: { val_accuracy: m.accuracy, val_macro_f1: m.macroF1, val_roc_auc_macro: m.rocAucMacro, epochs_run: fineTune.epochsRun } });
+    return { label: input.label, hyperparameters: hp, fineTune, validation: m, trialRunId: run.runId };
+  } catch (err) {
+    await CancellationScope.nonCancellable(() => tracking.closeRun({ runId: run.runId, status: isCancellation(err) ? 'KILLED' : 'FAILED' }));
+    throw err;
+  }
+}
