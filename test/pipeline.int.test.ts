@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { MLFLOW_TAGS, type FineTuneSpecInput, type PretrainSpecInput } from '@anneal/contracts';
+import type { FineTuneResult, PretrainResult } from '@anneal/workflows';
+import { connectHarness, param, runsByName, tag, type Harness } from './integration/harness';
+
+jest.setTimeout(300_000);
+
+let h: Harness;
+beforeAll(async () => {
+  h = await connectHarness();
+});
+afterAll(async () => h?.close());
+
+const suffix = randomUUID().slice(0, 6);
+const baseName = `mini-base-${suffix}`;
+
+const pretrainSpec: PretrainSpecInput = {
+  name: baseName,
+  dataset: { name: 'mnist-0-4-mini', source: { kind: 'mnist', digits: [0, 1, 2, 3, 4], perClass: 60 }, minPerClass: 20 },
+  split: { validation: 0.2, test: 0.2, seed: 1 },
+  architecture: { kind: 'mlp', hiddenUnits: [64, 32] },
+  training: { epochs: 3, batchSize: 32, learningRate: 0.003, patience: 5 },
+  register: { name: baseName, alias: 'base' },
+};
+
+const fineTuneSpec: FineTuneSpecInput = {
+  name: `mini-5-9-${suffix}`,
+  dataset: { name: 'mnist-5-9-mini', source: { kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 40 }, classes: ['5', '6', '7', '8', '9'], minPerClass: 20 },
+  split: { validation: 0.25, test: 0.25, seed: 3 },
+  model: { candidates: [{ kind: 'registry', name: baseName, alias: 'base' }, { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [64, 32] } }], probeEpochs: 2 },
+  tuning: { trials: 2, seed: 4, strategies: ['feature-extraction', 'full'], epochs: [3], batchSize: 32, patience: 5 },
+  register: { name: `mini-5-9-${suffix}`, alias: 'champion' },
+};
+
+describe('the whole pipeline on real Temporal and MLflow servers', () => {
+  let pretrained: PretrainResult;
+  let tuned: FineTuneResult;
+  let fineTuneWorkflowId: string;
+
+  beforeAll(async () => {
+    await h.withWorker(async () => {
+      pretrained = await h.client.workflow.execute('pretrain', { taskQueue: 'anneal', workflowId: `pretrain-${suffix}`, args: [pretrainSpec] });
+      fineTuneWorkflowId = `fineTune-${suffix}`;
+      tuned = await h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: fineTuneWorkflowId, args: [fineTuneSpec] });
+    });
+  });
+
+  it('pretrains a base model and registers it under alias base', async () => {
+    expect(pretrained.registered).toMatchObject({ name: baseName, alias: 'base', version: '1' });
+    expect(pretrained.test.accuracy).toBeGreaterThan(0.5); // 5 classes: chance is 0.2
+    const version = await h.mlflow.getModelVersionByAlias(baseName, 'base');
+    expect(version?.version).toBe('1');
+  });
+
+  it('completes fineTune in Temporal with a champion and a table of arms', async () => {
+    const description = await h.client.workflow.getHandle(fineTuneWorkflowId).describe();
+    expect(description.status.name).toBe('COMPLETED');
+    expect(tuned.probes).toHaveLength(2);
+    expect(tuned.trials).toHaveLength(2);
+    expect(tuned.arms.filter((a) => a.champion)).toHaveLength(1);
+    for (const arm of tuned.arms) {
+      for (const v of [arm.test.accuracy, arm.test.macroF1, arm.test.rocAucMacro]) expect(v).toBeGreaterThanOrEqual(0);
+      expect(arm.test.rocAucMacro).toBeLessThanOrEqual(1);
+    }
+    expect(tuned.registered).toMatchObject({ name: fineTuneSpec.register?.name, alias: 'champion' });
+  });
+
+  it('leaves in MLflow what a user audits: parent and child runs, params, metric histories, artifacts', async () => {
+    const runs = await runsByName(h.mlflow, tuned.experimentId);
+    const parent = runs.get(`fineTune ${fineTuneSpec.name}`);
+    expect(parent?.info.status).toBe('FINISHED');
+    expect(parent?.info.run_id).toBe(tuned.pipelineRunId);
+    expect(param(parent!, 'tuning.trials')).toBe('2');
+    expect(tag(parent!, MLFLOW_TAGS.workflowId)).toBe(fineTuneWorkflowId);
+    expect(parent?.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['test_accuracy', 'test_macro_f1']));
+
+    const names = [...runs.keys()];
+    for (const prefix of ['ingest ', 'validate ', 'split ', 'prepare ', 'probe ', 'fine-tune trial 0', 'evaluate ', 'register ']) {
+      expect(names.some((n) => n.startsWith(prefix))).toBe(true);
+    }
+    // Every run but the pipeline's hangs under another run of the same pipeline and names its Temporal activity.
+    const ids = new Set([...runs.values()].map((r) => r.info.run_id));
+    for (const [name, run] of runs) {
+      if (run === parent) continue;
+      expect({ name, parent: ids.has(tag(run, MLFLOW_TAGS.parentRunId) ?? '') }).toEqual({ name, parent: true });
+      expect(tag(run, MLFLOW_TAGS.activityId)).toBeDefined();
+      expect(tag(run, MLFLOW_TAGS.workflowId)).toMatch(new RegExp(`^${fineTuneWorkflowId}`));
+    }
+    // No activity made two runs.
+    const keys = [...runs.values()].map((r) => tag(r, MLFLOW_TAGS.idempotencyKey));
+    expect(new Set(keys).size).toBe(keys.length);
+
+    const fineTuneRun = [...runs.values()].find((r) => r.info.run_name?.startsWith('fine-tune trial 0'))!;
+    expect(param(fineTuneRun, 'strategy')).toMatch(/^(feature-extraction|full)$/);
+    expect(param(fineTuneRun, 'backend')).toBe('wasm');
+    expect(param(fineTuneRun, 'train.digest')).toMatch(/^[a-f0-9]{64}$/);
+    const loss = await h.mlflow.getMetricHistory(fineTuneRun.info.run_id, 'val_loss');
+    expect(loss.map((m) => m.step)).toEqual([0, 1, 2]);
+    const files = await h.mlflow.listArtifacts(`${fineTuneRun.info.artifact_uri}/model`);
+    expect(files.map((f) => f.path).sort()).toEqual(['manifest.json', 'model.json', 'weights.bin']);
+
+    const validateRun = [...runs.values()].find((r) => r.info.run_name?.startsWith('validate '))!;
+    const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validateRun.info.artifact_uri}/validation/report.json`)).toString()) as { rows: number; errors: string[] };
+    expect(report).toMatchObject({ rows: 200, errors: [] });
+
+    const testEval = [...runs.values()].find((r) => /^evaluate .* on test$/.test(r.info.run_name ?? ''))!;
+    const png = await h.mlflow.downloadArtifact(`${testEval.info.artifact_uri}/confusion_matrix.png`);
+    expect(Buffer.from(png.subarray(0, 8)).toString('hex')).toBe('89504e470d0a1a0a');
+  });
+
+  it('registers the champion as a model version linked to its fine-tune run', async () => {
+    const version = await h.mlflow.getModelVersionByAlias(tuned.registered.name, 'champion');
+    expect(version?.version).toBe(tuned.registered.version);
+    const run = await h.mlflow.getRun(version!.run_id!);
+    expect(run.info.run_name).toMatch(/^fine-tune /);
+    expect(version?.source).toBe(`${run.info.artifact_uri}/model`);
+  });
+});
