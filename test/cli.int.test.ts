@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { FineTuneResult } from '@anneal/workflows';
 import { REPO_ROOT, connectHarness, type Harness } from './integration/harness';
@@ -28,4 +29,22 @@ it('starts fineTune from the real temporal CLI with an examples/ spec', async ()
   expect(result.registered).toMatchObject({ name: 'digits-quick', alias: 'champion' });
   const { stdout } = await run(h.stack.temporalBin, ['workflow', 'describe', '--workflow-id', workflowId, '--address', h.stack.temporalAddress]);
   expect(stdout).toMatch(/Status\s+COMPLETED/);
+});
+
+it('replays its own histories deterministically (and records them as fixtures with ANNEAL_RECORD_HISTORIES=1)', async () => {
+  const workflowId = `replay-${randomUUID().slice(0, 8)}`;
+  await h.withWorker(async () => {
+    const handle = await h.client.workflow.start('fineTune', { taskQueue: 'anneal', workflowId, args: [require(join(REPO_ROOT, 'examples', 'fine-tune-digits-quick.json'))] });
+    await handle.result();
+  });
+  const dir = process.env.ANNEAL_RECORD_HISTORIES ? join(REPO_ROOT, 'workflows', 'test', 'histories') : h.stack.home;
+  const files: string[] = [];
+  for (const [id, fixture] of [[workflowId, 'fine-tune-quick'], [`${workflowId}/trial-0`, 'trial-quick']] as const) {
+    const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.stack.temporalAddress], { maxBuffer: 64 << 20 });
+    files.push(join(dir, `${fixture}.json`));
+    writeFileSync(files[files.length - 1]!, JSON.stringify({ workflowId: id, history: JSON.parse(stdout) }));
+  }
+  const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), ...files]);
+  expect(stdout).toContain('replayed fine-tune-quick.json');
+  expect(stdout).toContain('replayed trial-quick.json');
 });

@@ -150,8 +150,14 @@ export class MlflowClient {
 
   /** The version an alias points at, or undefined when the model or the alias does not exist. */
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
-    const res = await this.call('GET', 'registered-models/alias', { query: { name, alias }, schema: ModelVersionResponse, allow404: true });
-    return res?.model_version;
+    try {
+      const res = await this.call('GET', 'registered-models/alias', { query: { name, alias }, schema: ModelVersionResponse, allow404: true });
+      return res?.model_version;
+    } catch (err) {
+      // MLflow answers an unknown alias of a known model with 400 and this code (an unknown model is a 404).
+      if (err instanceof MlflowError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /not found/i.test(err.message)) return undefined;
+      throw err;
+    }
   }
 
   // transport
