@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { resolveBackend } from '@anneal/models';
-import { resolveRegisteredModel } from '@anneal/models';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Config } from './config';
 import { connectClient, connectWorker, mlflowOf } from './connect';
 import { downLocalStack, httpOk, portOpen, upLocalStack, type LocalStack } from './local-services';
@@ -56,11 +55,13 @@ export async function start(config: Config, options: { specPath: string; type?: 
 /** The whole demo on the local stack: services up, a worker in this process, pretrain (once), then fine-tune. */
 export async function demo(config: Config): Promise<void> {
   const t0 = Date.now();
+  // The demo prints its own progress; the worker's lifecycle lines would bury it.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   await up(config);
   const { workers, run } = await runWorkers(config, ['cpu', 'gpu']);
   try {
     const { mlflow } = mlflowOf(config);
-    const base = await resolveRegisteredModel(mlflow, { name: 'digits-base', alias: 'base' }).catch(() => undefined);
+    const base = await mlflow.getModelVersionByAlias('digits-base', 'base');
     if (base) say(`base model digits-base@base is registered (v${base.version}); skipping pretrain`);
     else {
       say('pretraining the base model on digits 0-4 ...');
