@@ -1,7 +1,7 @@
 export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
 export { BackendName, RunStatus, Strategy } from './spec-parts';
 export {
-  Architecture, DatasetSource, DatasetSpec, FineTuneSpec, JsonlSource, MnistSource, ModelCandidate, PretrainSpec,
+  Architecture, CnnArchitecture, DatasetSource, MlpArchitecture, DatasetSpec, FineTuneSpec, JsonlSource, MnistSource, ModelCandidate, PretrainSpec,
   RegisterSpec, SplitSpec, TrainingSpec, TuningSpec,
 } from './spec';
 export type { FineTuneSpecInput, PretrainSpecInput } from './spec';

@@ -43,11 +43,22 @@ export const SplitSpec = z
   .refine((s) => s.validation + s.test < 0.9, { message: 'validation + test must leave at least 10% for training' });
 export type SplitSpec = z.infer<typeof SplitSpec>;
 
-export const Architecture = z.object({
+export const MlpArchitecture = z.object({
   kind: z.literal('mlp'),
   hiddenUnits: z.array(z.number().int().positive().max(4096)).min(1).max(6).default([256, 128]),
   dropout: z.number().min(0).max(0.9).default(0),
 });
+
+/** Conv blocks (3x3 conv + ReLU + 2x2 max-pool) on rows reshaped to `imageShape`, then one dense layer. */
+export const CnnArchitecture = z.object({
+  kind: z.literal('cnn'),
+  imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+  filters: z.array(z.number().int().positive().max(1024)).min(1).max(5).default([16, 32]),
+  denseUnits: z.number().int().positive().max(4096).default(64),
+  dropout: z.number().min(0).max(0.9).default(0),
+});
+
+export const Architecture = z.discriminatedUnion('kind', [MlpArchitecture, CnnArchitecture]);
 export type Architecture = z.infer<typeof Architecture>;
 
 export const ModelCandidate = z.discriminatedUnion('kind', [

@@ -1,4 +1,4 @@
-export { BASE_PREFIX, HEAD_NAME, buildMlp } from './build-mlp';
+export { BASE_PREFIX, HEAD_NAME, TOP_PREFIX, buildClassifier } from './build-classifier';
 export { deserializeModel, loadModel, serializeModel, storeModel } from './model-io';
 export { resolveBackend } from './tf-backend';
 export type { BackendInfo } from './tf-backend';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, PrepareCandidateInput, type BackendName, type In, type ModelRef, type PreparedCandidate } from '@anneal/contracts';
+import { ErrorType, PrepareCandidateInput, type Architecture, type BackendName, type In, type ModelRef, type PreparedCandidate } from '@anneal/contracts';
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import { buildMlp } from './build-mlp';
+import { buildClassifier } from './build-classifier';
 import { storeModel } from './model-io';
 import { resolveBackend } from './tf-backend';
 
@@ -21,7 +21,7 @@ export function createModelActivities(deps: ModelDeps) {
     async prepareCandidate(raw: In<typeof PrepareCandidateInput>): Promise<PreparedCandidate> {
       const input = PrepareCandidateInput.parse(raw);
       const { candidate } = input;
-      const label = candidate.kind === 'registry' ? `${candidate.name}@${candidate.alias}` : `scratch-mlp-${candidate.architecture.hiddenUnits.join('x')}`;
+      const label = candidate.kind === 'registry' ? `${candidate.name}@${candidate.alias}` : `scratch-${describeArchitecture(candidate.architecture)}`;
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label } }, async (run) => {
         if (candidate.kind === 'registry') {
           const model = await resolveRegisteredModel(mlflow, candidate);
@@ -35,7 +35,7 @@ export function createModelActivities(deps: ModelDeps) {
           return { model, label, pretrained: true, runId: run.runId };
         }
         await resolveBackend(deps.backend);
-        const net = buildMlp({ inputShape: input.inputShape, architecture: candidate.architecture, numClasses: input.numClasses, seed: 7 });
+        const net = buildClassifier({ inputShape: input.inputShape, architecture: candidate.architecture, numClasses: input.numClasses, seed: 7 });
         try {
           const model = await storeModel(artifacts, { uri: `${run.artifactUri}/model`, model: net, name: label, baseLayers: net.layers.length - 1 });
           return { model, label, pretrained: false, runId: run.runId };
@@ -59,6 +59,10 @@ export async function resolveRegisteredModel(mlflow: MlflowClient, options: { na
   const tag = version.tags.find((t) => t.key === MODEL_REF_TAG);
   if (!tag) throw ApplicationFailure.nonRetryable(`model ${options.name} v${version.version} was not registered by Anneal (no ${MODEL_REF_TAG} tag)`, ErrorType.ModelIncompatible);
   return { ...(JSON.parse(tag.value) as ModelRef), version: version.version };
+}
+
+function describeArchitecture(a: Architecture): string {
+  return a.kind === 'mlp' ? `mlp-${a.hiddenUnits.join('x')}` : `cnn-${a.filters.join('x')}-${a.denseUnits}`;
 }
 
 export type ModelActivities = ReturnType<typeof createModelActivities>;

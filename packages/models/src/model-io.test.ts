@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '@anneal/contracts';
-import { buildMlp } from './build-mlp';
+import { buildClassifier } from './build-classifier';
 import { deserializeModel, serializeModel } from './model-io';
 import { resolveBackend } from './tf-backend';
 
 it('round-trips a model through the TF.js artifact format with identical predictions', async () => {
   await resolveBackend('wasm');
-  const model = buildMlp({ inputShape: [6], architecture: { kind: 'mlp', hiddenUnits: [5, 4], dropout: 0.1 }, numClasses: 3, seed: 2 });
+  const model = buildClassifier({ inputShape: [6], architecture: { kind: 'mlp', hiddenUnits: [5, 4], dropout: 0.1 }, numClasses: 3, seed: 2 });
   const files = await serializeModel(model);
   expect(files.map((f) => f.name)).toEqual(['model.json', 'weights.bin']);
   const loaded = await deserializeModel(new Map(files.map((f) => [f.name, f.bytes])));

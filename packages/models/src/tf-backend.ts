@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type BackendName } from '@anneal/contracts';
+import { registerWasmGradientKernels } from './wasm-kernels';
 
 export interface BackendInfo {
   /** The backend tfjs reports after setBackend: what actually runs the maths. */
@@ -54,7 +55,10 @@ async function tryActivate(name: Concrete): Promise<string | undefined> {
   try {
     if (name === 'tensorflow-gpu') require('@tensorflow/tfjs-node-gpu');
     else if (name === 'tensorflow') require('@tensorflow/tfjs-node');
-    else if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
+    else if (name === 'wasm') {
+      require('@tensorflow/tfjs-backend-wasm');
+      registerWasmGradientKernels();
+    }
   } catch (err) {
     return `package did not load (${firstLine(err)})`;
   }

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type Strategy } from '@anneal/contracts';
-import { HEAD_NAME } from '@anneal/models';
+import { BASE_PREFIX, HEAD_NAME } from '@anneal/models';
 
 /**
- * Puts a new, task-sized head on a model's base. `feature-extraction` freezes the base (only the head learns);
- * `full` lets every layer learn.
+ * Puts a new, task-sized head on a model's base. `feature-extraction` freezes the feature layers (`base_*`): only
+ * the layers above them and the new head learn. `full` lets every layer learn.
  */
 export function withNewHead(base: tf.LayersModel, options: { numClasses: number; strategy: Strategy; seed?: number }): tf.LayersModel {
   const names = base.layers.map((l) => l.name);
@@ -16,7 +16,7 @@ export function withNewHead(base: tf.LayersModel, options: { numClasses: number;
     );
   }
   const baseOutput = base.getLayer(HEAD_NAME).input as tf.SymbolicTensor;
-  for (const layer of base.layers) if (layer.name !== HEAD_NAME) layer.trainable = options.strategy === 'full';
+  for (const layer of base.layers) layer.trainable = options.strategy === 'full' || !layer.name.startsWith(BASE_PREFIX);
   const head = tf.layers.dense({
     name: HEAD_NAME,
     units: options.numClasses,

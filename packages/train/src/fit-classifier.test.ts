@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
-import { buildMlp, resolveBackend } from '@anneal/models';
+import { buildClassifier, resolveBackend } from '@anneal/models';
 import { countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
 import { fitClassifier } from './fit-classifier';
 import { toTensors } from './to-tensors';
@@ -27,7 +27,7 @@ function compiled(model: tf.LayersModel, lr = 0.01) {
 
 describe('fitClassifier', () => {
   it('learns, and leaks no tensors across epochs', async () => {
-    const model = compiled(buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.03);
+    const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.03);
     const train = toyData(64, 1);
     const val = toyData(32, 2);
     const counts: number[] = [];
@@ -40,7 +40,7 @@ describe('fitClassifier', () => {
   });
 
   it('stops early when val_loss stops improving and restores the best weights', async () => {
-    const model = compiled(buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.5);
+    const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.5);
     const train = toyData(64, 3);
     // labels unrelated to inputs: validation cannot keep improving
     const val = { x: tf.randomUniform([32, 4], 0, 3, 'float32', 9), y: tf.oneHot(tf.randomUniform([32], 0, 2, 'int32', 10) as tf.Tensor1D, 2).toFloat() };
@@ -56,7 +56,7 @@ describe('fitClassifier', () => {
   });
 
   it('stops at the batch where onBatch asks it to (cancellation)', async () => {
-    const model = compiled(buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2 }));
+    const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2 }));
     const train = toyData(64, 4);
     let batches = 0;
     const result = await fitClassifier(model, train.x, train.y, { epochs: 20, batchSize: 8, patience: 20, validation: train, onBatch: () => ++batches >= 3 });
@@ -70,7 +70,7 @@ describe('fitClassifier', () => {
 
 describe('strategies', () => {
   it('feature extraction freezes the base and trains only a new head; full trains everything', () => {
-    const base = buildMlp({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8, 6], dropout: 0 }, numClasses: 5 });
+    const base = buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8, 6], dropout: 0 }, numClasses: 5 });
     const fe = withNewHead(base, { numClasses: 3, strategy: 'feature-extraction' });
     expect(countTrainable(fe)).toBe(6 * 3 + 3);
     expect(fe.outputs[0]?.shape).toEqual([null, 3]);
@@ -80,6 +80,14 @@ describe('strategies', () => {
     disposeWithBase(full, base);
     fe.getLayer('head').dispose();
     expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it('feature extraction on a CNN freezes the conv layers and keeps the dense layer above them learning', () => {
+    const base = buildClassifier({ inputShape: [64], architecture: { kind: 'cnn', imageShape: [8, 8, 1], filters: [4], denseUnits: 6, dropout: 0 }, numClasses: 5 });
+    const fe = withNewHead(base, { numClasses: 3, strategy: 'feature-extraction' });
+    expect(fe.layers.filter((l) => l.trainable && l.weights.length > 0).map((l) => l.name)).toEqual(['top_dense', 'head']);
+    expect(countTrainable(fe)).toBe(4 * 4 * 4 * 6 + 6 + 6 * 3 + 3); // flatten of 4x4x4 -> 6 -> 3
+    disposeWithBase(fe, base);
   });
 
   it('names the layers when the model has no head to replace', () => {

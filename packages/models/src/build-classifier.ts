@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Architecture } from '@anneal/contracts';
+
+/**
+ * Layers named with this prefix are the reusable feature extractor, frozen by feature extraction. Layers between
+ * them and the `head` (a CNN's `top_` dense layers) keep learning; the head is replaced for each task.
+ */
+export const BASE_PREFIX = 'base_';
+export const TOP_PREFIX = 'top_';
+export const HEAD_NAME = 'head';
+
+type Mlp = Extract<Architecture, { kind: 'mlp' }>;
+type Cnn = Extract<Architecture, { kind: 'cnn' }>;
+
+export interface BuildOptions {
+  inputShape: number[];
+  architecture: Architecture;
+  numClasses: number;
+  seed?: number;
+}
+
+/** A classifier of the given architecture: base layers, then a softmax head. */
+export function buildClassifier(options: BuildOptions): tf.Sequential {
+  const model = tf.sequential({ name: options.architecture.kind });
+  const init = (i: number) => tf.initializers.glorotUniform({ seed: options.seed === undefined ? undefined : options.seed + i });
+  if (options.architecture.kind === 'mlp') addMlpBase(model, options.architecture, { inputShape: options.inputShape, init });
+  else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
+  model.add(tf.layers.dense({ name: HEAD_NAME, units: options.numClasses, activation: 'softmax', kernelInitializer: init(99) }));
+  return model;
+}
+
+type Ctx = { inputShape: number[]; init: (i: number) => ReturnType<typeof tf.initializers.glorotUniform> };
+
+function addMlpBase(model: tf.Sequential, a: Mlp, ctx: Ctx): void {
+  a.hiddenUnits.forEach((units, i) => {
+    model.add(tf.layers.dense({ name: `${BASE_PREFIX}dense_${i + 1}`, units, activation: 'relu', kernelInitializer: ctx.init(i), ...(i === 0 ? { inputShape: ctx.inputShape } : {}) }));
+    if (a.dropout > 0) model.add(tf.layers.dropout({ name: `${BASE_PREFIX}dropout_${i + 1}`, rate: a.dropout }));
+  });
+}
+
+function addCnnBase(model: tf.Sequential, a: Cnn, ctx: Ctx): void {
+  const size = ctx.inputShape.reduce((x, y) => x * y, 1);
+  if (size !== a.imageShape.reduce((x, y) => x * y, 1)) throw new Error(`cnn imageShape [${a.imageShape.join(', ')}] does not hold the ${size} features of the input`);
+  model.add(tf.layers.reshape({ name: `${BASE_PREFIX}image`, targetShape: a.imageShape, inputShape: ctx.inputShape }));
+  a.filters.forEach((filters, i) => {
+    model.add(tf.layers.conv2d({ name: `${BASE_PREFIX}conv_${i + 1}`, filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: ctx.init(i) }));
+    model.add(tf.layers.maxPooling2d({ name: `${BASE_PREFIX}pool_${i + 1}`, poolSize: 2 }));
+  });
+  model.add(tf.layers.flatten({ name: `${BASE_PREFIX}flatten` }));
+  model.add(tf.layers.dense({ name: `${TOP_PREFIX}dense`, units: a.denseUnits, activation: 'relu', kernelInitializer: ctx.init(50) }));
+  if (a.dropout > 0) model.add(tf.layers.dropout({ name: `${TOP_PREFIX}dropout`, rate: a.dropout }));
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradientKernels } from './wasm-kernels';
+
+type Case = { x: [number, number, number, number]; filter: [number, number, number, number]; strides: number; pad: 'same' | 'valid' };
+
+async function filterGrad(backend: string, c: Case): Promise<{ values: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+    const w = tf.randomNormal(c.filter, 0, 1, 'float32', 2);
+    const g = tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, c.strides, c.pad).square().sum())(w);
+    return { values: g.dataSync() as Float32Array, shape: g.shape };
+  });
+}
+
+beforeAll(() => registerWasmGradientKernels());
+
+it.each<Case>([
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 9, 9, 2], filter: [3, 3, 2, 5], strides: 2, pad: 'same' },
+  { x: [1, 7, 6, 1], filter: [2, 3, 1, 2], strides: 1, pad: 'valid' },
+  { x: [3, 10, 10, 4], filter: [5, 5, 4, 3], strides: 2, pad: 'valid' },
+])('Conv2DBackpropFilter on wasm matches the cpu backend: %j', async (c) => {
+  const expected = await filterGrad('cpu', c);
+  const actual = await filterGrad('wasm', c);
+  expect(actual.shape).toEqual(expected.shape);
+  const maxAbs = Math.max(...expected.values.map(Math.abs));
+  actual.values.forEach((v, i) => expect(Math.abs(v - (expected.values[i] as number))).toBeLessThan(1e-4 * maxAbs + 1e-4));
+});
+
+it('lets a conv net train on wasm without leaking tensors', async () => {
+  await tf.setBackend('wasm');
+  const model = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' }),
+    tf.layers.maxPooling2d({ poolSize: 2 }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+  const x = tf.randomUniform([32, 8, 8, 1], 0, 1, 'float32', 3);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 2), 'int32'), 2).toFloat();
+  const h1 = await model.fit(x, y, { epochs: 1, verbose: 0 });
+  const before = tf.memory().numTensors;
+  const h2 = await model.fit(x, y, { epochs: 5, verbose: 0 });
+  expect(tf.memory().numTensors).toBe(before);
+  expect((h2.history.loss as number[]).at(-1)).toBeLessThan((h1.history.loss as number[])[0] as number);
+  tf.dispose([x, y]);
+  model.dispose();
+});
