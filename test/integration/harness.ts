@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { ArtifactStore, MlflowClient } from '@anneal/tracking';
-import { createWorkers } from '../../packages/cli/src/worker';
+import { createWorkers, type Queue } from '../../packages/cli/src/worker';
 import { readStackEnv, type TestStack } from './stack-env';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -13,8 +13,8 @@ export interface Harness {
   client: Client;
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
-  /** Runs `fn` while a worker serves both task queues with the real plugins. */
-  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` while a worker serves the task queues (both by default) with the real plugins. */
+  withWorker<T>(fn: () => Promise<T>, queues?: Queue[]): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -29,9 +29,9 @@ export async function connectHarness(): Promise<Harness> {
   const artifacts = new ArtifactStore({ client: mlflow, cacheDir: join(stack.home, 'cache') });
   return {
     stack, client, mlflow, artifacts,
-    async withWorker<T>(fn: () => Promise<T>): Promise<T> {
+    async withWorker<T>(fn: () => Promise<T>, queues: Queue[] = ['cpu', 'gpu']): Promise<T> {
       const workers: Worker[] = await createWorkers({
-        connection: nativeConnection, namespace: 'default', mlflow, artifacts, queues: ['cpu', 'gpu'],
+        connection: nativeConnection, namespace: 'default', mlflow, artifacts, queues,
         config: { ANNEAL_BACKEND: 'auto', ANNEAL_GPU_SLOTS: 1, dataRoots: [FIXTURES, join(REPO_ROOT, 'examples')] },
         workflowBundle: { codePath: stack.workflowBundlePath },
       });

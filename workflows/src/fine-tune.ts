@@ -59,7 +59,10 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
     async (run) => {
       const ctx = trackingOf(run);
       const split = await prepareData(ctx, spec);
-      const common = { tracking: ctx, train: split.train, validation: split.validation, backend: spec.backend, outputName: spec.register.name };
+      const common = {
+        tracking: ctx, train: split.train, validation: split.validation, backend: spec.backend, outputName: spec.register.name,
+        checkpointEvery: spec.tuning.checkpointEvery, heartbeatTimeoutSeconds: spec.tuning.heartbeatTimeoutSeconds,
+      };
 
       progress.stage = 'model selection';
       // Every candidate is probed the same way (full fine-tuning from its weights), so the probe compares initialisations.

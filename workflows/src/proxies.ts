@@ -16,12 +16,17 @@ export const models = proxyActivities<ModelActivities>({ startToCloseTimeout: '1
 
 export const evaluation = proxyActivities<EvaluateActivities>({ startToCloseTimeout: '30m', retry });
 
-/** Training runs on GPU workers; heartbeats every batch, so a lost worker is noticed within the heartbeat timeout. */
-export const training = proxyActivities<TrainActivities>({
-  taskQueue: GPU_TASK_QUEUE,
-  startToCloseTimeout: '6h',
-  heartbeatTimeout: '1m',
-  // A cancelled trial waits until training has stopped and marked its MLflow run KILLED.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { ...retry, maximumAttempts: 3 },
-});
+/**
+ * Training runs on GPU workers. It heartbeats every batch, so a lost worker is noticed within the heartbeat timeout
+ * and the retry resumes from the checkpoint named in the last heartbeat.
+ */
+export function trainingActivities(heartbeatTimeoutSeconds = 60) {
+  return proxyActivities<TrainActivities>({
+    taskQueue: GPU_TASK_QUEUE,
+    startToCloseTimeout: '6h',
+    heartbeatTimeout: `${heartbeatTimeoutSeconds}s`,
+    // A cancelled trial waits until training has stopped and marked its MLflow run KILLED.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { ...retry, maximumAttempts: 3 },
+  });
+}

@@ -2,7 +2,7 @@ import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/wor
 import type {
   BackendName, DatasetRef, EvaluationMetrics, FineTuneOutput, Hyperparameters, ModelRef, TrackingContext,
 } from '@anneal/contracts';
-import { evaluation, tracking, training } from './proxies';
+import { evaluation, tracking, trainingActivities } from './proxies';
 
 export interface TrialInput {
   tracking: TrackingContext;
@@ -13,6 +13,8 @@ export interface TrialInput {
   hyperparameters: Hyperparameters;
   backend: BackendName;
   outputName: string;
+  checkpointEvery?: number;
+  heartbeatTimeoutSeconds?: number;
 }
 
 export interface TrialResult {
@@ -33,9 +35,9 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
   });
   const inner = { experimentId: input.tracking.experimentId, parentRunId: run.runId };
   try {
-    const fineTune = await training.fineTune({
+    const fineTune = await trainingActivities(input.heartbeatTimeoutSeconds).fineTune({
       tracking: inner, runName: `fine-tune ${input.label}`, model: input.model, train: input.train, validation: input.validation,
-      hyperparameters: hp, backend: input.backend, outputName: input.outputName,
+      hyperparameters: hp, backend: input.backend, outputName: input.outputName, checkpointEvery: input.checkpointEvery,
     });
     const evaluated = await evaluation.evaluateModel({
       tracking: inner, runName: `evaluate ${input.label} on validation`, model: fineTune.model, dataset: input.validation, backend: input.backend,

@@ -71,6 +71,8 @@ export const FineTuneInput = z.object({
   backend: BackendName,
   /** Name under which the trained model is stored. */
   outputName: z.string().min(1),
+  /** Write a checkpoint (weights, optimizer state, early-stopping state) every this many epochs; a retry resumes from it. */
+  checkpointEvery: z.number().int().positive().default(1),
 });
 export const FineTuneOutput = z.object({
   model: ModelRef,
@@ -80,6 +82,8 @@ export const FineTuneOutput = z.object({
   bestEpoch: z.number().int(),
   bestValLoss: z.number(),
   bestValAccuracy: z.number(),
+  /** First epoch this attempt ran (0 unless it resumed from a checkpoint). */
+  startEpoch: z.number().int(),
 });
 export type FineTuneOutput = z.infer<typeof FineTuneOutput>;
 

@@ -74,6 +74,10 @@ export const TrainingSpec = z.object({
   strategy: Strategy.default('full'),
   /** Early stopping: epochs without val_loss improvement before training stops (best weights are kept). */
   patience: z.number().int().positive().default(3),
+  /** Checkpoint every this many epochs; a retried training attempt resumes from the last one. */
+  checkpointEvery: z.number().int().positive().default(1),
+  /** Training activity heartbeat timeout: how soon a lost worker is noticed and the attempt retried elsewhere. */
+  heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
 });
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
@@ -86,6 +90,10 @@ export const TuningSpec = z
     epochs: z.array(z.number().int().positive().max(500)).min(1).default([3, 6]),
     batchSize: z.number().int().positive().max(4096).default(32),
     patience: z.number().int().positive().default(3),
+    /** Checkpoint every this many epochs; a retried training attempt resumes from the last one. */
+    checkpointEvery: z.number().int().positive().default(1),
+    /** Training activity heartbeat timeout: how soon a lost worker is noticed and the attempt retried elsewhere. */
+    heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
   })
   .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' });
 export type TuningSpec = z.infer<typeof TuningSpec>;
@@ -107,7 +115,7 @@ export const FineTuneSpec = z.object({
   }),
   tuning: TuningSpec.default({
     trials: 4, seed: 1, learningRate: { min: 1e-4, max: 1e-2 }, strategies: ['feature-extraction', 'full'],
-    epochs: [3, 6], batchSize: 32, patience: 3,
+    epochs: [3, 6], batchSize: 32, patience: 3, checkpointEvery: 1, heartbeatTimeoutSeconds: 60,
   }),
   register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion' }),
 });

@@ -31,7 +31,7 @@ describe('fitClassifier', () => {
     const train = toyData(64, 1);
     const val = toyData(32, 2);
     const counts: number[] = [];
-    const result = await fitClassifier(model, train.x, train.y, { epochs: 6, batchSize: 16, patience: 10, validation: val, onEpoch: () => counts.push(tf.memory().numTensors) });
+    const result = await fitClassifier(model, train.x, train.y, { epochs: 6, batchSize: 16, patience: 10, validation: val, onEpoch: () => { counts.push(tf.memory().numTensors); } });
     expect(result.epochsRun).toBe(6);
     expect(result.bestValAccuracy).toBeGreaterThan(0.9);
     expect(new Set(counts.slice(1)).size).toBe(1); // flat after the first epoch
@@ -45,7 +45,7 @@ describe('fitClassifier', () => {
     // labels unrelated to inputs: validation cannot keep improving
     const val = { x: tf.randomUniform([32, 4], 0, 3, 'float32', 9), y: tf.oneHot(tf.randomUniform([32], 0, 2, 'int32', 10) as tf.Tensor1D, 2).toFloat() };
     const losses: number[] = [];
-    const result = await fitClassifier(model, train.x, train.y, { epochs: 50, batchSize: 16, patience: 2, validation: val, onEpoch: (e) => losses.push(e.valLoss) });
+    const result = await fitClassifier(model, train.x, train.y, { epochs: 50, batchSize: 16, patience: 2, validation: val, onEpoch: (e) => { losses.push(e.valLoss); } });
     expect(result.stoppedEarly).toBe(true);
     expect(result.epochsRun).toBe(result.bestEpoch + 3);
     expect(result.bestValLoss).toBeCloseTo(Math.min(...losses), 5);

@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BestSoFar } from './checkpoint';
+
+type Best = BestSoFar & { weights: tf.Tensor[] };
 
 export interface EpochLogs {
   epoch: number;
@@ -15,7 +18,11 @@ export interface FitOptions {
   validation: { x: tf.Tensor; y: tf.Tensor };
   /** Called after every batch with the running step; return true to stop at this batch. */
   onBatch?: (progress: { epoch: number; step: number; batch: number; loss: number }) => boolean;
-  onEpoch?: (logs: EpochLogs) => void;
+  /** Awaited before the next epoch: where checkpoints are written. `best` is the early-stopping state so far. */
+  onEpoch?: (logs: EpochLogs, best: Best | undefined) => Promise<void> | void;
+  /** Resume: the first epoch to run and the early-stopping state of the epochs before it (weights are taken over). */
+  initialEpoch?: number;
+  initialBest?: Best;
 }
 
 export interface FitResult {
@@ -29,8 +36,8 @@ export interface FitResult {
 
 /** `model.fit` with early stopping on val_loss that restores the best weights. The model must be compiled. */
 export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
-  let best: { epoch: number; loss: number; accuracy: number; weights: tf.Tensor[] } | undefined;
-  let epochsRun = 0;
+  let best: Best | undefined = options.initialBest;
+  let epochsRun = options.initialEpoch ?? 0;
   let step = 0;
   let epochNow = 0;
   let cancelled = false;
@@ -50,7 +57,6 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
       epochsRun = epoch + 1;
       const valLoss = logs?.val_loss ?? NaN;
       const entry: EpochLogs = { epoch, loss: logs?.loss ?? NaN, accuracy: logs?.acc ?? logs?.accuracy ?? NaN, valLoss, valAccuracy: logs?.val_acc ?? logs?.val_accuracy ?? NaN };
-      options.onEpoch?.(entry);
       if (!best || valLoss < best.loss) {
         best?.weights.forEach((w) => w.dispose());
         best = { epoch, loss: valLoss, accuracy: entry.valAccuracy, weights: model.getWeights().map((w) => w.clone()) };
@@ -58,10 +64,15 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
         stoppedEarly = true;
         model.stopTraining = true;
       }
+      await options.onEpoch?.(entry, best);
     },
   });
+  if ((options.initialEpoch ?? 0) >= options.epochs || (best && stoppedAfter(best, options))) {
+    return finish(model, best, { epochsRun, stoppedEarly: true, cancelled: false });
+  }
   const history = await model.fit(x, y, {
     epochs: options.epochs,
+    initialEpoch: options.initialEpoch ?? 0,
     batchSize: options.batchSize,
     validationData: [options.validation.x, options.validation.y],
     shuffle: true,
@@ -69,9 +80,16 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
     callbacks: [callback],
   });
   void history;
-  if (best) {
-    model.setWeights(best.weights);
-    best.weights.forEach((w) => w.dispose());
-  }
-  return { epochsRun, bestEpoch: best?.epoch ?? -1, bestValLoss: best?.loss ?? NaN, bestValAccuracy: best?.accuracy ?? NaN, stoppedEarly, cancelled };
+  return finish(model, best, { epochsRun, stoppedEarly, cancelled });
+}
+
+/** A resumed run whose last completed epoch had already exhausted the patience has nothing left to train. */
+function stoppedAfter(best: Best, options: FitOptions): boolean {
+  return (options.initialEpoch ?? 0) - 1 - best.epoch >= options.patience;
+}
+
+function finish(model: tf.LayersModel, best: Best | undefined, r: { epochsRun: number; stoppedEarly: boolean; cancelled: boolean }): FitResult {
+  if (best && !r.cancelled) model.setWeights(best.weights);
+  best?.weights.forEach((w) => w.dispose());
+  return { ...r, bestEpoch: best?.epoch ?? -1, bestValLoss: best?.loss ?? NaN, bestValAccuracy: best?.accuracy ?? NaN };
 }

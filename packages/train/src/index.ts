@@ -4,3 +4,5 @@ export type { EpochLogs, FitOptions, FitResult } from './fit-classifier';
 export { toTensors } from './to-tensors';
 export { createTrainActivities, trainPlugin } from './train-activities';
 export type { TrainActivities, TrainDeps } from './train-activities';
+export { CheckpointRef, TrainingHeartbeat, loadCheckpoint, saveCheckpoint } from './checkpoint';
+export type { BestSoFar, Checkpoint } from './checkpoint';
