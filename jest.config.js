@@ -7,7 +7,7 @@ const moduleNameMapper = {
   '^@anneal/workflows$': '<rootDir>/workflows/src/index.ts',
   '^@anneal/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
 };
-const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node' };
+const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: '<rootDir>/test/shared-realm-environment.js' };
 
 module.exports = {
   projects: [

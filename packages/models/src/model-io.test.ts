@@ -24,10 +24,10 @@ it('reports which backend runs and refuses an explicit backend that cannot load'
   const wasm = await resolveBackend('wasm');
   expect(wasm.backend).toBe('wasm');
   expect(wasm.threads).toBeGreaterThan(0);
-  // @tensorflow/tfjs-node is not installed on CPU-only CI machines (its install needs Google's download host).
-  const err = await resolveBackend('tensorflow').catch((e: unknown) => e);
+  // @tensorflow/tfjs-node-gpu is not installed on CPU machines: asking for it is an error, not a quiet fallback.
+  const err = await resolveBackend('tensorflow-gpu').catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect((err as ApplicationFailure).type).toBe(ErrorType.BackendUnavailable);
-  expect((err as Error).message).toMatch(/^TF\.js backend tensorflow is not available here: tensorflow: package did not load/);
+  expect((err as Error).message).toMatch(/^TF\.js backend tensorflow-gpu is not available here: tensorflow-gpu: package did not load \((Error: )?Cannot find module '@tensorflow\/tfjs-node-gpu'/);
   expect(tf.getBackend()).toBe('wasm'); // nothing changed
 });
