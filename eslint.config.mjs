@@ -5,7 +5,7 @@ const activityPackages = ['@anneal/dataset', '@anneal/models', '@anneal/train', 
 const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'https', 'net', 'os', 'path', 'stream', 'url', 'util', 'worker_threads', 'zlib'];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.anneal/**', 'coverage/**', '.nx/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.venv-bench/**', '.anneal/**', 'coverage/**', '.nx/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -36,6 +36,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', Buffer: 'readonly', performance: 'readonly' } },
   },
 );

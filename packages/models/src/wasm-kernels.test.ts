@@ -52,6 +52,27 @@ it.each<DepthwiseCase>([
   actual.forEach((v, i) => expect(Math.abs(v - (expected[i] as number))).toBeLessThan(1e-4 * maxAbs + 1e-4));
 });
 
+it.each<DepthwiseCase>([
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 1], strides: 1, pad: 'same' },
+  { x: [2, 9, 9, 4], filter: [3, 3, 4, 2], strides: 2, pad: 'same' },
+  { x: [1, 8, 8, 2], filter: [3, 3, 2, 1], strides: 2, pad: 'same' },
+  { x: [3, 7, 7, 2], filter: [3, 3, 2, 3], strides: 1, pad: 'valid' },
+])('DepthwiseConv2dNativeBackpropInput on wasm matches the cpu backend: %j', async (c) => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.randomNormal(c.x, 0, 1, 'float32', 7);
+      const w = tf.randomNormal(c.filter, 0, 1, 'float32', 8) as tf.Tensor4D;
+      return tf.grad((input) => tf.depthwiseConv2d(input as tf.Tensor4D, w, c.strides, c.pad).square().sum())(x).dataSync() as Float32Array;
+    });
+  };
+  const expected = await run('cpu');
+  const actual = await run('wasm');
+  expect(actual).toHaveLength(expected.length);
+  const maxAbs = Math.max(...expected.map(Math.abs));
+  actual.forEach((v, i) => expect(Math.abs(v - (expected[i] as number))).toBeLessThan(1e-4 * maxAbs + 1e-4));
+});
+
 it('UnsortedSegmentSum on wasm (the gradient of an embedding lookup) matches the cpu backend', async () => {
   const run = async (backend: string) => {
     await tf.setBackend(backend);

@@ -8,6 +8,7 @@ export function registerWasmGradientKernels(): void {
   const kernels: [string, (args: never) => tf.TensorInfo][] = [
     [tf.Conv2DBackpropFilter, conv2dBackpropFilter],
     [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter],
+    [tf.DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput],
     [tf.UnsortedSegmentSum, unsortedSegmentSum],
   ];
   for (const [kernelName, kernelFunc] of kernels) {
@@ -44,10 +45,14 @@ interface FilterGradArgs {
   };
 }
 
-function paddedInput(x: tf.Tensor4D, attrs: FilterGradArgs['attrs'], depthwise: boolean) {
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') throw new Error('filter gradients on wasm support NHWC only');
+function assertSupported(attrs: Pick<FilterGradArgs['attrs'], 'dataFormat' | 'dilations'>): void {
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') throw new Error('conv gradients on wasm support NHWC only');
   const dilations = attrs.dilations ?? 1;
-  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) throw new Error('filter gradients on wasm support dilation 1 only');
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) throw new Error('conv gradients on wasm support dilation 1 only');
+}
+
+function paddedInput(x: tf.Tensor4D, attrs: FilterGradArgs['attrs'], depthwise: boolean) {
+  assertSupported(attrs);
   const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, depthwise, 'channelsLast');
   const { top, bottom, left, right } = info.padInfo;
   return { padded: tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]), strides: [info.strideHeight, info.strideWidth] as [number, number] };
@@ -82,6 +87,40 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: FilterGradArgs): tf
     const f = tf.reshape(tf.transpose(tf.reshape(dy, [b, oh, ow, c, m]), [1, 2, 0, 3, 4]), [oh, ow, b * c, m]);
     const full = tf.depthwiseConv2d(xbc as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid', 'NHWC', strides); // [1, >=kh, >=kw, b*c*m]
     return tf.sum(tf.reshape(tf.slice(full, [0, 0, 0, 0], [1, kh, kw, -1]), [kh, kw, b, c, m]), 2);
+  });
+}
+
+interface InputGradArgs {
+  inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  backend: Backend;
+  attrs: Omit<FilterGradArgs['attrs'], 'filterShape'> & { inputShape: [number, number, number, number] };
+}
+
+/**
+ * dx = the dilated dy (zeros between rows and columns, by the stride), padded so that a valid depthwise
+ * correlation with the flipped filter lands on x's shape, summed over the channel multiplier.
+ */
+function depthwiseBackpropInput({ inputs, backend, attrs }: InputGradArgs): tf.TensorInfo {
+  return composite(backend, [inputs.dy, inputs.filter], (dy, filter) => {
+    const [b, h, w, c] = attrs.inputShape;
+    const [kh, kw, , m] = filter.shape as [number, number, number, number];
+    const [, oh, ow] = dy.shape as [number, number, number, number];
+    assertSupported(attrs);
+    const info = tf.backend_util.computeConv2DInfo([b, h, w, c], [kh, kw, c, m], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, true, 'channelsLast');
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    // Dilate: [b, oh, ow, cm] -> rows/cols spaced by the stride.
+    let d: tf.Tensor = tf.reshape(dy, [b, oh, 1, ow, 1, c * m]);
+    d = tf.pad(d, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    d = tf.slice(tf.reshape(d, [b, oh * sh, ow * sw, c * m]), [0, 0, 0, 0], [b, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c * m]);
+    const top = kh - 1 - info.padInfo.top;
+    const left = kw - 1 - info.padInfo.left;
+    const bottom = h + kh - 1 - ((oh - 1) * sh + 1) - top;
+    const right = w + kw - 1 - ((ow - 1) * sw + 1) - left;
+    d = tf.pad(d, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
+    d = tf.slice(d, [0, 0, 0, 0], [b, h + kh - 1, w + kw - 1, c * m]);
+    const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]);
+    const dx = tf.depthwiseConv2d(d as tf.Tensor4D, flipped as tf.Tensor4D, 1, 'valid'); // [b, h, w, c*m]
+    return tf.sum(tf.reshape(dx, [b, h, w, c, m]), 4);
   });
 }
 

@@ -1,0 +1,56 @@
+// npm run bench:train — training throughput of the demo CNN and a MobileNetV2-sized model on every TF.js backend
+// that loads, against Keras (PyPI tensorflow-cpu) with the same batch, data shapes and thread count, run from this
+// script. Then the transfer protocol (digits 0-4 -> 5-9) in both. One JSON line per result.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { exportForKeras, transferJs } from './transfer-js.mjs';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const python = join(here, '..', '.venv-bench', 'bin', 'python');
+const threads = availableParallelism();
+const RUN_LIMIT_MS = 240_000;
+
+// [model, batch, steps per backend]: the pure-JS cpu backend gets few steps, it is two orders of magnitude slower.
+const PLAN = [
+  ['demo-cnn', 32, { tensorflow: 60, wasm: 60, cpu: 4 }],
+  ['mobilenet-v2', 16, { tensorflow: 12, wasm: 6, cpu: 1 }],
+];
+
+async function json(cmd, args) {
+  const { stdout } = await run(cmd, args, { timeout: RUN_LIMIT_MS, maxBuffer: 16 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+if (!existsSync(python)) {
+  console.error('bench:train needs the Keras anchor: python3 -m venv .venv-bench && .venv-bench/bin/pip install -r bench/requirements.txt');
+  process.exit(1);
+}
+
+for (const [model, batch, steps] of PLAN) {
+  const keras = await json(python, [join(here, 'keras_train.py'), 'throughput', model, String(batch), String(steps.tensorflow), String(threads)]);
+  for (const backend of ['tensorflow', 'wasm', 'cpu']) {
+    let line;
+    try {
+      const r = await json(process.execPath, [join(here, 'train-worker.mjs'), model, backend, String(batch), String(steps[backend])]);
+      line = { model, backend: r.backend, samplesPerSec: round(r.samplesPerSec), anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec), ratio: round(r.samplesPerSec / keras.samplesPerSec, 3), peakRssMb: Math.round(r.peakRssMb), anchorPeakRssMb: Math.round(keras.peakRssMb), batch, steps: steps[backend], threads };
+    } catch (err) {
+      line = { model, backend, error: String(err.killed ? `over ${RUN_LIMIT_MS / 1000} s` : err.message).split('\n')[0], anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec) };
+    }
+    console.log(JSON.stringify(line));
+  }
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'anneal-transfer-'));
+await exportForKeras(dataDir);
+const kerasTransfer = await json(python, [join(here, 'keras_train.py'), 'transfer', dataDir, String(threads)]);
+const jsTransfer = await transferJs('auto');
+console.log(JSON.stringify({ protocol: 'mnist 0-4 -> 5-9, 250 labelled training digits', testAccuracy: { anneal: jsTransfer, keras: kerasTransfer } }));
+
+function round(x, digits = 1) {
+  return Number(x.toFixed(digits));
+}

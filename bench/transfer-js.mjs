@@ -1,0 +1,68 @@
+// The transfer protocol (digits 0-4 -> 5-9) with Anneal's own training engine; also writes the same data for Keras.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+
+const require = createRequire(import.meta.url);
+const { readMnist, splitStratified } = require('@anneal/dataset');
+const { buildClassifier, deserializeModel, resolveBackend, serializeModel } = require('@anneal/models');
+const { fitClassifier, toTensors, withNewHead } = require('@anneal/train');
+
+export const PROTOCOL = { preEpochs: 5, ftEpochs: 30, ftLr: 1e-3 };
+const CNN = { kind: 'cnn', imageShape: [28, 28, 1], filters: [16, 32], denseUnits: 64, dropout: 0 };
+
+async function datasets() {
+  const pre = splitStratified(await readMnist({ kind: 'mnist', digits: [0, 1, 2, 3, 4], perClass: 800, offset: 0 }, 'pre'), { validation: 0.1, test: 0.1, seed: 1 });
+  const ft = splitStratified(await readMnist({ kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 200, offset: 0 }, 'ft'), { validation: 0.15, test: 0.6, seed: 7 });
+  return { pre, ft };
+}
+
+/** Writes float32 arrays for bench/keras_train.py (rows x 784 features, rows x 5 one-hot labels). */
+export async function exportForKeras(dir) {
+  const { pre, ft } = await datasets();
+  mkdirSync(dir, { recursive: true });
+  const meta = { pre_epochs: PROTOCOL.preEpochs, ft_epochs: PROTOCOL.ftEpochs, ft_lr: PROTOCOL.ftLr };
+  for (const [part, splits] of Object.entries({ pre, ft })) {
+    for (const [name, key] of [['train', 'train'], ['validation', 'val'], ['test', 'test']]) {
+      const d = splits[name];
+      const { x, y } = toTensors(d, d.classes);
+      writeFileSync(join(dir, `${part}_${key}_x.f32`), Buffer.from((await x.data()).buffer));
+      writeFileSync(join(dir, `${part}_${key}_y.f32`), Buffer.from((await y.data()).buffer));
+      meta[`${part}_${key}`] = d.labels.length;
+      tf.dispose([x, y]);
+    }
+  }
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+}
+
+async function accuracy(model, d) {
+  const { x, y } = toTensors(d, d.classes);
+  const [, acc] = model.evaluate(x, y, { batchSize: 256 });
+  const value = (await acc.data())[0];
+  tf.dispose([x, y]);
+  return value;
+}
+
+export async function transferJs(backend) {
+  await resolveBackend(backend);
+  const { pre, ft } = await datasets();
+  const fit = async (model, parts, options) => {
+    model.compile({ optimizer: tf.train.adam(options.lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const t = toTensors(parts.train, parts.train.classes);
+    const v = toTensors(parts.validation, parts.validation.classes);
+    await fitClassifier(model, t.x, t.y, { epochs: options.epochs, batchSize: options.batch, patience: options.patience, validation: v });
+    tf.dispose([t.x, t.y, v.x, v.y]);
+  };
+  const base = buildClassifier({ inputShape: [784], architecture: CNN, numClasses: 5, seed: 1 });
+  await fit(base, pre, { lr: 1e-3, epochs: PROTOCOL.preEpochs, batch: 64, patience: 2 });
+  const files = new Map((await serializeModel(base)).map((f) => [f.name, f.bytes]));
+  const results = {};
+  for (const strategy of ['feature-extraction', 'full', 'scratch']) {
+    const start = strategy === 'scratch' ? buildClassifier({ inputShape: [784], architecture: CNN, numClasses: 5, seed: 2 }) : await deserializeModel(files);
+    const model = withNewHead(start, { numClasses: 5, strategy: strategy === 'scratch' ? 'full' : strategy, seed: 3 });
+    await fit(model, ft, { lr: PROTOCOL.ftLr, epochs: PROTOCOL.ftEpochs, batch: 32, patience: 5 });
+    results[strategy] = await accuracy(model, ft.test);
+  }
+  return results;
+}
