@@ -70,13 +70,13 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length })));
       const probes = await Promise.all(candidates.map((c, i) => runTrial(`${wid}/probe-${i}`, {
         ...common, label: `probe ${c.label}`, model: c.model,
-        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: 'full', patience: spec.tuning.patience },
+        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, lrSchedule: { kind: 'constant' } },
       })));
       const selectedIndex = bestBy(probes, (p) => p.validation.accuracy);
       const selected = candidates[selectedIndex] as PreparedCandidate;
 
       progress.stage = 'tuning';
-      // Feature extraction on a randomly initialised base would train a linear model on noise.
+      // Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully.
       const strategies = selected.pretrained ? spec.tuning.strategies : (['full'] as const);
       const space = { ...spec.tuning, strategies };
       const trials = await Promise.all(randomSearch(space, spec.tuning).map(async (hp, i) => {

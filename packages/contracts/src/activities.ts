@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetRef, ModelRef, TrackingContext } from './refs';
-import { BackendName, RunStatus, Strategy } from './spec-parts';
+import { BackendName, LrSchedule, RunStatus, Strategy, Unfreeze } from './spec-parts';
 import { DatasetSpec, ModelCandidate, SplitSpec } from './spec';
 
 // tracking
@@ -59,7 +59,11 @@ export const Hyperparameters = z.object({
   batchSize: z.number().int().positive(),
   strategy: Strategy,
   patience: z.number().int().positive(),
-});
+  /** Early stopping counts an epoch as an improvement only when val_loss drops by more than this. */
+  minDelta: z.number().nonnegative().default(0),
+  lrSchedule: LrSchedule.default({ kind: 'constant' }),
+  unfreeze: Unfreeze.optional(),
+}).refine((h) => h.strategy !== 'partial' || h.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] });
 export type Hyperparameters = z.infer<typeof Hyperparameters>;
 export const FineTuneInput = z.object({
   tracking: TrackingContext,

@@ -1,5 +1,5 @@
 export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
-export { BackendName, RunStatus, Strategy } from './spec-parts';
+export { BackendName, LrSchedule, RunStatus, Strategy, Unfreeze } from './spec-parts';
 export {
   Architecture, CnnArchitecture, DatasetSource, MlpArchitecture, DatasetSpec, FineTuneSpec, JsonlSource, MnistSource, ModelCandidate, PretrainSpec,
   RegisterSpec, SplitSpec, TrainingSpec, TuningSpec,

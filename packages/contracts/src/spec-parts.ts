@@ -3,8 +3,30 @@ import { z } from 'zod';
 export const BackendName = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
 
-export const Strategy = z.enum(['feature-extraction', 'full']);
+/**
+ * `feature-extraction`: the base's feature layers are frozen; `full`: every layer learns;
+ * `partial`: only the layers named by `unfreeze` (and everything above them) learn.
+ */
+export const Strategy = z.enum(['feature-extraction', 'full', 'partial']);
 export type Strategy = z.infer<typeof Strategy>;
+
+/** Which layers `partial` fine-tuning lets learn: the top k weight layers below the head, or from a named layer up. */
+export const Unfreeze = z.union([
+  z.object({ topLayers: z.number().int().positive() }).strict(),
+  z.object({ fromLayer: z.string().min(1) }).strict(),
+]);
+export type Unfreeze = z.infer<typeof Unfreeze>;
+
+export const LrSchedule = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('constant') }),
+  /** Multiply by `factor` every `everyEpochs`. */
+  z.object({ kind: z.literal('step'), everyEpochs: z.number().int().positive(), factor: z.number().gt(0).lt(1) }),
+  /** Cosine decay from the learning rate to `minLearningRate` over the epochs. */
+  z.object({ kind: z.literal('cosine'), minLearningRate: z.number().nonnegative().default(0) }),
+  /** Multiply by `factor` after `patience` epochs without val_loss improvement. */
+  z.object({ kind: z.literal('plateau'), factor: z.number().gt(0).lt(1).default(0.5), patience: z.number().int().positive().default(2), minLearningRate: z.number().nonnegative().default(1e-6) }),
+]);
+export type LrSchedule = z.infer<typeof LrSchedule>;
 
 export const RunStatus = z.enum(['RUNNING', 'FINISHED', 'FAILED', 'KILLED']);
 export type RunStatus = z.infer<typeof RunStatus>;

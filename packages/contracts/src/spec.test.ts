@@ -41,6 +41,15 @@ describe('pipeline specs', () => {
     expect(problems).toHaveLength(4);
   });
 
+  it('asks partial fine-tuning which layers to unfreeze', () => {
+    const base = { name: 'x', dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } }, model: { candidates: [{ kind: 'registry', name: 'b' }] } };
+    expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['partial'] } })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^tuning\.unfreeze: strategy partial needs unfreeze: \{ topLayers \} or \{ fromLayer \}/)],
+    });
+    expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['partial'], unfreeze: { topLayers: 2 }, lrSchedule: { kind: 'cosine' } } })).toMatchObject({ ok: true });
+  });
+
   it('refuses splits that leave too little for training', () => {
     const result = parseWithProblems(PretrainSpec.shape.split, { validation: 0.4, test: 0.6 });
     expect(result).toEqual({ ok: false, problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42})'] });

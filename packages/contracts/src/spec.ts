@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendName, Strategy } from './spec-parts';
+import { BackendName, LrSchedule, Strategy, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
 
@@ -78,6 +78,10 @@ export const TrainingSpec = z.object({
   checkpointEvery: z.number().int().positive().default(1),
   /** Training activity heartbeat timeout: how soon a lost worker is noticed and the attempt retried elsewhere. */
   heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
+  minDelta: z.number().nonnegative().default(0),
+  lrSchedule: LrSchedule.default({ kind: 'constant' }),
+  /** For strategy `partial`. */
+  unfreeze: Unfreeze.optional(),
 });
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
@@ -94,7 +98,12 @@ export const TuningSpec = z
     checkpointEvery: z.number().int().positive().default(1),
     /** Training activity heartbeat timeout: how soon a lost worker is noticed and the attempt retried elsewhere. */
     heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
+    minDelta: z.number().nonnegative().default(0),
+    lrSchedule: LrSchedule.default({ kind: 'constant' }),
+    /** For strategy `partial`. */
+    unfreeze: Unfreeze.optional(),
   })
+  .refine((t) => !t.strategies.includes('partial') || t.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] })
   .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' });
 export type TuningSpec = z.infer<typeof TuningSpec>;
 
@@ -115,7 +124,7 @@ export const FineTuneSpec = z.object({
   }),
   tuning: TuningSpec.default({
     trials: 4, seed: 1, learningRate: { min: 1e-4, max: 1e-2 }, strategies: ['feature-extraction', 'full'],
-    epochs: [3, 6], batchSize: 32, patience: 3, checkpointEvery: 1, heartbeatTimeoutSeconds: 60,
+    epochs: [3, 6], batchSize: 32, patience: 3, checkpointEvery: 1, heartbeatTimeoutSeconds: 60, minDelta: 0, lrSchedule: { kind: 'constant' },
   }),
   register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion' }),
 });

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, type Strategy } from '@anneal/contracts';
+import { ErrorType, type Strategy, type Unfreeze } from '@anneal/contracts';
 import { BASE_PREFIX, HEAD_NAME } from '@anneal/models';
 
 /**
  * Puts a new, task-sized head on a model's base. `feature-extraction` freezes the feature layers (`base_*`): only
- * the layers above them and the new head learn. `full` lets every layer learn.
+ * the layers above them and the new head learn. `full` lets every layer learn. `partial` lets the layers that
+ * `unfreeze` names (and all above them) learn.
  */
-export function withNewHead(base: tf.LayersModel, options: { numClasses: number; strategy: Strategy; seed?: number }): tf.LayersModel {
+export function withNewHead(base: tf.LayersModel, options: { numClasses: number; strategy: Strategy; unfreeze?: Unfreeze; seed?: number }): tf.LayersModel {
   const names = base.layers.map((l) => l.name);
   if (!names.includes(HEAD_NAME)) {
     throw ApplicationFailure.nonRetryable(
@@ -16,7 +17,12 @@ export function withNewHead(base: tf.LayersModel, options: { numClasses: number;
     );
   }
   const baseOutput = base.getLayer(HEAD_NAME).input as tf.SymbolicTensor;
-  for (const layer of base.layers) layer.trainable = options.strategy === 'full' || !layer.name.startsWith(BASE_PREFIX);
+  const firstTrainable = options.strategy === 'partial' ? firstUnfrozen(base, options.unfreeze) : undefined;
+  base.layers.forEach((layer, i) => {
+    layer.trainable =
+      options.strategy === 'full' ||
+      (options.strategy === 'partial' ? i >= (firstTrainable as number) : !layer.name.startsWith(BASE_PREFIX));
+  });
   const head = tf.layers.dense({
     name: HEAD_NAME,
     units: options.numClasses,
@@ -25,6 +31,22 @@ export function withNewHead(base: tf.LayersModel, options: { numClasses: number;
   });
   const output = head.apply(baseOutput) as tf.SymbolicTensor;
   return tf.model({ inputs: base.inputs, outputs: output, name: 'fine_tuned' });
+}
+
+/** Index of the first layer `partial` lets learn; a name or count the model does not have lists its layers. */
+function firstUnfrozen(base: tf.LayersModel, unfreeze: Unfreeze | undefined): number {
+  const below = base.layers.slice(0, base.layers.findIndex((l) => l.name === HEAD_NAME));
+  const weighted = below.map((l, i) => ({ l, i })).filter(({ l }) => l.weights.length > 0);
+  const listing = `its layers below the head are: ${below.map((l) => l.name).join(', ')}`;
+  const fail = (message: string) => ApplicationFailure.nonRetryable(`${message}; ${listing}`, ErrorType.ModelIncompatible);
+  if (!unfreeze) throw fail('strategy partial needs unfreeze: { topLayers } or { fromLayer }');
+  if ('fromLayer' in unfreeze) {
+    const index = below.findIndex((l) => l.name === unfreeze.fromLayer);
+    if (index < 0) throw fail(`unfreeze.fromLayer: the model has no layer "${unfreeze.fromLayer}"`);
+    return index;
+  }
+  if (unfreeze.topLayers > weighted.length) throw fail(`unfreeze.topLayers: ${unfreeze.topLayers} asked, the model has ${weighted.length} layers with weights below the head`);
+  return (weighted[weighted.length - unfreeze.topLayers] as { i: number }).i;
 }
 
 /** Trainable parameter count, logged so a user sees what the strategy froze. */

@@ -55,6 +55,22 @@ describe('fitClassifier', () => {
     model.dispose();
   });
 
+  it('counts an epoch as better only when val_loss drops by more than minDelta, and applies the learning-rate schedule', async () => {
+    const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.01);
+    const train = toyData(64, 5);
+    const rates: number[] = [];
+    const result = await fitClassifier(model, train.x, train.y, {
+      epochs: 30, batchSize: 16, patience: 2, minDelta: 10, validation: train,
+      learningRateAt: (epoch) => 0.01 / (epoch + 1),
+      onEpoch: () => { rates.push((model.optimizer as unknown as { learningRate: number }).learningRate); },
+    });
+    // No drop can exceed 10: only the first epoch counts, and patience 2 stops after epoch 2.
+    expect(result).toMatchObject({ bestEpoch: 0, epochsRun: 3, stoppedEarly: true });
+    expect(rates).toEqual([0.01, 0.005, 0.01 / 3]);
+    tf.dispose([train.x, train.y]);
+    model.dispose();
+  });
+
   it('stops at the batch where onBatch asks it to (cancellation)', async () => {
     const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2 }));
     const train = toyData(64, 4);
@@ -88,6 +104,17 @@ describe('strategies', () => {
     expect(fe.layers.filter((l) => l.trainable && l.weights.length > 0).map((l) => l.name)).toEqual(['top_dense', 'head']);
     expect(countTrainable(fe)).toBe(4 * 4 * 4 * 6 + 6 + 6 * 3 + 3); // flatten of 4x4x4 -> 6 -> 3
     disposeWithBase(fe, base);
+  });
+
+  it('partial unfreezes the top k weight layers, or from a named layer; a bad name or count lists the layers', () => {
+    const base = buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8, 6, 5], dropout: 0 }, numClasses: 2 });
+    const learning = (m: tf.LayersModel) => m.layers.filter((l) => l.trainable && l.weights.length > 0).map((l) => l.name);
+    expect(learning(withNewHead(base, { numClasses: 3, strategy: 'partial', unfreeze: { topLayers: 1 } }))).toEqual(['base_dense_3', 'head']);
+    expect(learning(withNewHead(base, { numClasses: 3, strategy: 'partial', unfreeze: { fromLayer: 'base_dense_2' } }))).toEqual(['base_dense_2', 'base_dense_3', 'head']);
+    expect(() => withNewHead(base, { numClasses: 3, strategy: 'partial', unfreeze: { fromLayer: 'conv9' } })).toThrow(
+      'unfreeze.fromLayer: the model has no layer "conv9"; its layers below the head are: base_dense_1, base_dense_2, base_dense_3',
+    );
+    expect(() => withNewHead(base, { numClasses: 3, strategy: 'partial', unfreeze: { topLayers: 4 } })).toThrow('unfreeze.topLayers: 4 asked, the model has 3 layers with weights below the head');
   });
 
   it('names the layers when the model has no head to replace', () => {

@@ -15,6 +15,10 @@ export interface FitOptions {
   epochs: number;
   batchSize: number;
   patience: number;
+  /** val_loss must fall by more than this to count as an improvement. */
+  minDelta?: number;
+  /** Called before each epoch; the optimizer trains that epoch at the returned rate. */
+  learningRateAt?: (epoch: number) => number;
   validation: { x: tf.Tensor; y: tf.Tensor };
   /** Called after every batch with the running step; return true to stop at this batch. */
   onBatch?: (progress: { epoch: number; step: number; batch: number; loss: number }) => boolean;
@@ -45,6 +49,7 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
   const callback = new tf.CustomCallback({
     onEpochBegin: async (epoch) => {
       epochNow = epoch;
+      if (options.learningRateAt) setLearningRate(model, options.learningRateAt(epoch));
     },
     onBatchEnd: async (batch, logs) => {
       step++;
@@ -57,7 +62,7 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
       epochsRun = epoch + 1;
       const valLoss = logs?.val_loss ?? NaN;
       const entry: EpochLogs = { epoch, loss: logs?.loss ?? NaN, accuracy: logs?.acc ?? logs?.accuracy ?? NaN, valLoss, valAccuracy: logs?.val_acc ?? logs?.val_accuracy ?? NaN };
-      if (!best || valLoss < best.loss) {
+      if (!best || valLoss < best.loss - (options.minDelta ?? 0)) {
         best?.weights.forEach((w) => w.dispose());
         best = { epoch, loss: valLoss, accuracy: entry.valAccuracy, weights: model.getWeights().map((w) => w.clone()) };
       } else if (epoch - best.epoch >= options.patience) {
@@ -92,4 +97,9 @@ function finish(model: tf.LayersModel, best: Best | undefined, r: { epochsRun: n
   if (best && !r.cancelled) model.setWeights(best.weights);
   best?.weights.forEach((w) => w.dispose());
   return { ...r, bestEpoch: best?.epoch ?? -1, bestValLoss: best?.loss ?? NaN, bestValAccuracy: best?.accuracy ?? NaN };
+}
+
+/** tfjs optimizers read `learningRate` on every step; it is not part of their public typing. */
+function setLearningRate(model: tf.LayersModel, rate: number): void {
+  (model.optimizer as unknown as { learningRate: number }).learningRate = rate;
 }

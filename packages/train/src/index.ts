@@ -6,3 +6,4 @@ export { createTrainActivities, trainPlugin } from './train-activities';
 export type { TrainActivities, TrainDeps } from './train-activities';
 export { CheckpointRef, TrainingHeartbeat, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export type { BestSoFar, Checkpoint } from './checkpoint';
+export { LearningRateSchedule } from './lr-schedule';

@@ -7,6 +7,7 @@ import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type
 import { countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type CheckpointRef } from './checkpoint';
 import { fitClassifier } from './fit-classifier';
+import { LearningRateSchedule } from './lr-schedule';
 import { toTensors } from './to-tensors';
 
 export interface TrainDeps {
@@ -26,7 +27,8 @@ export function createTrainActivities(deps: TrainDeps) {
       const hp = input.hyperparameters;
       const params = {
         learning_rate: String(hp.learningRate), epochs: String(hp.epochs), batch_size: String(hp.batchSize),
-        strategy: hp.strategy, patience: String(hp.patience), optimizer: 'adam',
+        strategy: hp.strategy, patience: String(hp.patience), min_delta: String(hp.minDelta), optimizer: 'adam',
+        lr_schedule: JSON.stringify(hp.lrSchedule), ...(hp.unfreeze ? { unfreeze: JSON.stringify(hp.unfreeze) } : {}),
         backend: backend.backend, device: backend.device, threads: String(backend.threads),
         'base_model.name': input.model.name, 'base_model.version': input.model.version ?? 'none', 'base_model.digest': input.model.digest,
         'train.digest': input.train.digest, 'train.rows': String(input.train.rows),
@@ -41,7 +43,8 @@ export function createTrainActivities(deps: TrainDeps) {
           loadDataset(artifacts, input.train), loadDataset(artifacts, input.validation), loadModel(artifacts, input.model),
           resumeFrom ? loadCheckpoint(artifacts, resumeFrom) : undefined,
         ]);
-        const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, seed: 11 });
+        const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, seed: 11 });
+        const schedule = new LearningRateSchedule({ schedule: hp.lrSchedule, base: hp.learningRate, epochs: hp.epochs });
         const optimizer = tf.train.adam(hp.learningRate);
         model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
         const startEpoch = checkpoint ? checkpoint.epoch + 1 : 0;
@@ -62,6 +65,8 @@ export function createTrainActivities(deps: TrainDeps) {
             epochs: hp.epochs,
             batchSize: hp.batchSize,
             patience: hp.patience,
+            minDelta: hp.minDelta,
+            learningRateAt: (epoch) => schedule.at(epoch),
             validation: valT,
             initialEpoch: startEpoch,
             initialBest: checkpoint?.best,
@@ -72,7 +77,8 @@ export function createTrainActivities(deps: TrainDeps) {
             onEpoch: async (e, best) => {
               // Epoch metrics are sent with the checkpoint that covers them, so a resumed attempt that re-runs
               // the epochs after the last checkpoint logs each step once.
-              metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy }, e.epoch);
+              metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: schedule.at(e.epoch) }, e.epoch);
+              schedule.observe(e.valLoss);
               const last = e.epoch === hp.epochs - 1 || model.stopTraining;
               if (!ctx.cancellationSignal.aborted && ((e.epoch + 1) % input.checkpointEvery === 0 || last)) {
                 lastCheckpoint = await saveCheckpoint(artifacts, { uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`, epoch: e.epoch, model, optimizer, best });

@@ -1,4 +1,4 @@
-import { createRng, type Hyperparameters, type Strategy } from '@anneal/contracts';
+import { createRng, type Hyperparameters, type LrSchedule, type Strategy, type Unfreeze } from '@anneal/contracts';
 
 export interface SearchSpace {
   learningRate: { min: number; max: number };
@@ -6,6 +6,9 @@ export interface SearchSpace {
   epochs: readonly number[];
   batchSize: number;
   patience: number;
+  minDelta?: number;
+  lrSchedule?: LrSchedule;
+  unfreeze?: Unfreeze;
 }
 
 /**
@@ -22,6 +25,9 @@ export function randomSearch(space: SearchSpace, options: { trials: number; seed
     epochs: space.epochs[Math.floor(rng() * space.epochs.length)] as number,
     batchSize: space.batchSize,
     patience: space.patience,
+    minDelta: space.minDelta ?? 0,
+    lrSchedule: space.lrSchedule ?? { kind: 'constant' },
+    ...(space.unfreeze ? { unfreeze: space.unfreeze } : {}),
   }));
 }
 
