@@ -31,7 +31,9 @@ if (!existsSync(python)) {
   process.exit(1);
 }
 
-for (const [model, batch, steps] of PLAN) {
+// `node bench/train.mjs transfer` runs the transfer protocol alone.
+const only = process.argv[2];
+for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
   const keras = await json(python, [join(here, 'keras_train.py'), 'throughput', model, String(batch), String(steps.tensorflow), String(threads)]);
   for (const backend of ['tensorflow', 'wasm', 'cpu']) {
     let line;

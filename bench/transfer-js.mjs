@@ -27,8 +27,11 @@ export async function exportForKeras(dir) {
     for (const [name, key] of [['train', 'train'], ['validation', 'val'], ['test', 'test']]) {
       const d = splits[name];
       const { x, y } = toTensors(d, d.classes);
-      writeFileSync(join(dir, `${part}_${key}_x.f32`), Buffer.from((await x.data()).buffer));
-      writeFileSync(join(dir, `${part}_${key}_y.f32`), Buffer.from((await y.data()).buffer));
+      for (const [suffix, t] of [['x', x], ['y', y]]) {
+        // data() can be an Int32Array for a float32 tensor made by a cast (cpu backend): convert, then write.
+        const values = Float32Array.from(await t.data());
+        writeFileSync(join(dir, `${part}_${key}_${suffix}.f32`), Buffer.from(values.buffer));
+      }
       meta[`${part}_${key}`] = d.labels.length;
       tf.dispose([x, y]);
     }

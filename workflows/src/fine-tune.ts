@@ -62,6 +62,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       const common = {
         tracking: ctx, train: split.train, validation: split.validation, backend: spec.backend, outputName: spec.register.name,
         checkpointEvery: spec.tuning.checkpointEvery, heartbeatTimeoutSeconds: spec.tuning.heartbeatTimeoutSeconds,
+        logEveryBatches: spec.tuning.logEveryBatches,
       };
 
       progress.stage = 'model selection';
@@ -70,7 +71,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length })));
       const probes = await Promise.all(candidates.map((c, i) => runTrial(`${wid}/probe-${i}`, {
         ...common, label: `probe ${c.label}`, model: c.model,
-        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, lrSchedule: { kind: 'constant' } },
+        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, lrSchedule: { kind: 'constant' }, regularization: spec.tuning.regularization },
       })));
       const selectedIndex = bestBy(probes, (p) => p.validation.accuracy);
       const selected = candidates[selectedIndex] as PreparedCandidate;

@@ -15,6 +15,7 @@ export interface TrialInput {
   outputName: string;
   checkpointEvery?: number;
   heartbeatTimeoutSeconds?: number;
+  logEveryBatches?: number;
 }
 
 export interface TrialResult {
@@ -38,6 +39,7 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
     const fineTune = await trainingActivities(input.heartbeatTimeoutSeconds).fineTune({
       tracking: inner, runName: `fine-tune ${input.label}`, model: input.model, train: input.train, validation: input.validation,
       hyperparameters: hp, backend: input.backend, outputName: input.outputName, checkpointEvery: input.checkpointEvery,
+      logEveryBatches: input.logEveryBatches,
     });
     const evaluated = await evaluation.evaluateModel({
       tracking: inner, runName: `evaluate ${input.label} on validation`, model: fineTune.model, dataset: input.validation, backend: input.backend,

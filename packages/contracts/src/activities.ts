@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetRef, ModelRef, TrackingContext } from './refs';
-import { BackendName, LrSchedule, RunStatus, Strategy, Unfreeze } from './spec-parts';
+import { BackendName, LrSchedule, NO_REGULARIZATION, Regularization, RunStatus, Strategy, Unfreeze } from './spec-parts';
 import { DatasetSpec, ModelCandidate, SplitSpec } from './spec';
 
 // tracking
@@ -63,6 +63,7 @@ export const Hyperparameters = z.object({
   minDelta: z.number().nonnegative().default(0),
   lrSchedule: LrSchedule.default({ kind: 'constant' }),
   unfreeze: Unfreeze.optional(),
+  regularization: Regularization.default(NO_REGULARIZATION),
 }).refine((h) => h.strategy !== 'partial' || h.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] });
 export type Hyperparameters = z.infer<typeof Hyperparameters>;
 export const FineTuneInput = z.object({
@@ -77,6 +78,8 @@ export const FineTuneInput = z.object({
   outputName: z.string().min(1),
   /** Write a checkpoint (weights, optimizer state, early-stopping state) every this many epochs; a retry resumes from it. */
   checkpointEvery: z.number().int().positive().default(1),
+  /** Also log the batch loss every this many steps (0: per epoch only). */
+  logEveryBatches: z.number().int().nonnegative().default(0),
 });
 export const FineTuneOutput = z.object({
   model: ModelRef,

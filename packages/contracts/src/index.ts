@@ -1,5 +1,5 @@
 export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
-export { BackendName, LrSchedule, RunStatus, Strategy, Unfreeze } from './spec-parts';
+export { BackendName, LrSchedule, NO_REGULARIZATION, Regularization, RunStatus, Strategy, Unfreeze } from './spec-parts';
 export {
   Architecture, CnnArchitecture, DatasetSource, MlpArchitecture, DatasetSpec, FineTuneSpec, JsonlSource, MnistSource, ModelCandidate, PretrainSpec,
   RegisterSpec, SplitSpec, TrainingSpec, TuningSpec,

@@ -30,3 +30,15 @@ export type LrSchedule = z.infer<typeof LrSchedule>;
 
 export const RunStatus = z.enum(['RUNNING', 'FINISHED', 'FAILED', 'KILLED']);
 export type RunStatus = z.infer<typeof RunStatus>;
+
+/** Regularization of the task head (the part trained on the small task dataset). */
+export const Regularization = z.object({
+  /** Dropout before the head. */
+  headDropout: z.number().min(0).max(0.9).default(0),
+  /** L2 penalty on the head's kernel. */
+  l2: z.number().nonnegative().max(1).default(0),
+  /** Label smoothing of the cross-entropy targets. */
+  labelSmoothing: z.number().min(0).max(0.5).default(0),
+});
+export type Regularization = z.infer<typeof Regularization>;
+export const NO_REGULARIZATION: Regularization = { headDropout: 0, l2: 0, labelSmoothing: 0 };

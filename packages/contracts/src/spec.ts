@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendName, LrSchedule, Strategy, Unfreeze } from './spec-parts';
+import { BackendName, LrSchedule, NO_REGULARIZATION, Regularization, Strategy, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
 
@@ -82,6 +82,8 @@ export const TrainingSpec = z.object({
   lrSchedule: LrSchedule.default({ kind: 'constant' }),
   /** For strategy `partial`. */
   unfreeze: Unfreeze.optional(),
+  regularization: Regularization.default(NO_REGULARIZATION),
+  logEveryBatches: z.number().int().nonnegative().default(0),
 });
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
@@ -102,6 +104,8 @@ export const TuningSpec = z
     lrSchedule: LrSchedule.default({ kind: 'constant' }),
     /** For strategy `partial`. */
     unfreeze: Unfreeze.optional(),
+    regularization: Regularization.default(NO_REGULARIZATION),
+    logEveryBatches: z.number().int().nonnegative().default(0),
   })
   .refine((t) => !t.strategies.includes('partial') || t.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] })
   .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' });
@@ -125,6 +129,7 @@ export const FineTuneSpec = z.object({
   tuning: TuningSpec.default({
     trials: 4, seed: 1, learningRate: { min: 1e-4, max: 1e-2 }, strategies: ['feature-extraction', 'full'],
     epochs: [3, 6], batchSize: 32, patience: 3, checkpointEvery: 1, heartbeatTimeoutSeconds: 60, minDelta: 0, lrSchedule: { kind: 'constant' },
+    regularization: { headDropout: 0, l2: 0, labelSmoothing: 0 }, logEveryBatches: 0,
   }),
   register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion' }),
 });

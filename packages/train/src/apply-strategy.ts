@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, type Strategy, type Unfreeze } from '@anneal/contracts';
+import { ErrorType, type Regularization, type Strategy, type Unfreeze } from '@anneal/contracts';
 import { BASE_PREFIX, HEAD_NAME } from '@anneal/models';
 
 /**
@@ -8,7 +8,10 @@ import { BASE_PREFIX, HEAD_NAME } from '@anneal/models';
  * the layers above them and the new head learn. `full` lets every layer learn. `partial` lets the layers that
  * `unfreeze` names (and all above them) learn.
  */
-export function withNewHead(base: tf.LayersModel, options: { numClasses: number; strategy: Strategy; unfreeze?: Unfreeze; seed?: number }): tf.LayersModel {
+export function withNewHead(
+  base: tf.LayersModel,
+  options: { numClasses: number; strategy: Strategy; unfreeze?: Unfreeze; regularization?: Regularization; seed?: number },
+): tf.LayersModel {
   const names = base.layers.map((l) => l.name);
   if (!names.includes(HEAD_NAME)) {
     throw ApplicationFailure.nonRetryable(
@@ -23,13 +26,18 @@ export function withNewHead(base: tf.LayersModel, options: { numClasses: number;
       options.strategy === 'full' ||
       (options.strategy === 'partial' ? i >= (firstTrainable as number) : !layer.name.startsWith(BASE_PREFIX));
   });
+  const reg = options.regularization;
   const head = tf.layers.dense({
     name: HEAD_NAME,
     units: options.numClasses,
     activation: 'softmax',
     kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),
+    ...(reg && reg.l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2: reg.l2 }) } : {}),
   });
-  const output = head.apply(baseOutput) as tf.SymbolicTensor;
+  const headInput = reg && reg.headDropout > 0
+    ? (tf.layers.dropout({ name: unusedName(base, `${HEAD_NAME}_dropout`), rate: reg.headDropout }).apply(baseOutput) as tf.SymbolicTensor)
+    : baseOutput;
+  const output = head.apply(headInput) as tf.SymbolicTensor;
   return tf.model({ inputs: base.inputs, outputs: output, name: 'fine_tuned' });
 }
 
@@ -49,6 +57,14 @@ function firstUnfrozen(base: tf.LayersModel, unfreeze: Unfreeze | undefined): nu
   return (weighted[weighted.length - unfreeze.topLayers] as { i: number }).i;
 }
 
+/** `name`, or `name_2`, `name_3`...: a base fine-tuned before may already hold a layer of that name. */
+function unusedName(model: tf.LayersModel, name: string): string {
+  const taken = new Set(model.layers.map((l) => l.name));
+  let candidate = name;
+  for (let i = 2; taken.has(candidate); i++) candidate = `${name}_${i}`;
+  return candidate;
+}
+
 /** Trainable parameter count, logged so a user sees what the strategy froze. */
 export function countTrainable(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
@@ -59,4 +75,14 @@ export function disposeWithBase(model: tf.LayersModel, base: tf.LayersModel): vo
   const shared = new Set(model.layers);
   model.dispose();
   for (const layer of base.layers) if (!shared.has(layer)) layer.dispose();
+}
+
+/** Categorical cross-entropy, against targets smoothed towards uniform by `labelSmoothing`. */
+export function classificationLoss(labelSmoothing: number): string | ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor) {
+  if (labelSmoothing === 0) return 'categoricalCrossentropy';
+  return (yTrue, yPred) =>
+    tf.tidy(() => {
+      const classes = yTrue.shape[yTrue.shape.length - 1] as number;
+      return tf.metrics.categoricalCrossentropy(yTrue.mul(1 - labelSmoothing).add(labelSmoothing / classes), yPred);
+    });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
 import { buildClassifier, resolveBackend } from '@anneal/models';
-import { countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
+import { classificationLoss, countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
 import { fitClassifier } from './fit-classifier';
 import { toTensors } from './to-tensors';
 
@@ -128,5 +128,23 @@ describe('strategies', () => {
   it('refuses a label that is not one of the model classes', () => {
     const d = { name: 'd', featureShape: [1], classes: ['a'], features: Float32Array.from([1]), labels: ['z'] };
     expect(() => toTensors(d, ['a', 'b'])).toThrow('dataset d: label "z" is not one of the model\'s classes (a, b)');
+  });
+});
+
+describe('regularization of the head', () => {
+  it('adds dropout before the head and an L2 penalty on it, and smooths labels in the loss', async () => {
+    const base = buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [6], dropout: 0 }, numClasses: 2, seed: 1 });
+    const model = withNewHead(base, { numClasses: 2, strategy: 'full', regularization: { headDropout: 0.3, l2: 0.01, labelSmoothing: 0.2 } });
+    expect(model.layers.map((l) => l.name)).toEqual(['base_dense_1_input', 'base_dense_1', 'head_dropout', 'head']);
+    expect(model.getLayer('head').getConfig().kernelRegularizer).toMatchObject({ className: 'L1L2', config: { l1: 0, l2: 0.01 } });
+    // A model fine-tuned before keeps its old dropout in the base: the new one gets a fresh name.
+    expect(withNewHead(model, { numClasses: 2, strategy: 'full', regularization: { headDropout: 0.3, l2: 0, labelSmoothing: 0 } }).layers.map((l) => l.name)).toContain('head_dropout_2');
+
+    const loss = classificationLoss(0.2) as (t: tf.Tensor, p: tf.Tensor) => tf.Tensor;
+    const smoothed = loss(tf.tensor2d([[1, 0]]), tf.tensor2d([[0.9, 0.1]]));
+    // targets [0.9, 0.1]: -(0.9 ln 0.9 + 0.1 ln 0.1)
+    expect((await smoothed.data())[0]).toBeCloseTo(-(0.9 * Math.log(0.9) + 0.1 * Math.log(0.1)), 4);
+    expect(classificationLoss(0)).toBe('categoricalCrossentropy');
+    disposeWithBase(model, base);
   });
 });

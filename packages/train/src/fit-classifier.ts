@@ -42,7 +42,8 @@ export interface FitResult {
 export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
   let best: Best | undefined = options.initialBest;
   let epochsRun = options.initialEpoch ?? 0;
-  let step = 0;
+  // Steps count from the start of training, also in a resumed attempt.
+  let step = (options.initialEpoch ?? 0) * Math.ceil((x.shape[0] ?? 0) / options.batchSize);
   let epochNow = 0;
   let cancelled = false;
   let stoppedEarly = false;

@@ -1,4 +1,4 @@
-export { countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
+export { classificationLoss, countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
 export { fitClassifier } from './fit-classifier';
 export type { EpochLogs, FitOptions, FitResult } from './fit-classifier';
 export { toTensors } from './to-tensors';

@@ -4,7 +4,7 @@ import { FineTuneInput, type BackendName, type FineTuneOutput, type In } from '@
 import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import { countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
+import { classificationLoss, countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type CheckpointRef } from './checkpoint';
 import { fitClassifier } from './fit-classifier';
 import { LearningRateSchedule } from './lr-schedule';
@@ -28,7 +28,7 @@ export function createTrainActivities(deps: TrainDeps) {
       const params = {
         learning_rate: String(hp.learningRate), epochs: String(hp.epochs), batch_size: String(hp.batchSize),
         strategy: hp.strategy, patience: String(hp.patience), min_delta: String(hp.minDelta), optimizer: 'adam',
-        lr_schedule: JSON.stringify(hp.lrSchedule), ...(hp.unfreeze ? { unfreeze: JSON.stringify(hp.unfreeze) } : {}),
+        lr_schedule: JSON.stringify(hp.lrSchedule), regularization: JSON.stringify(hp.regularization), ...(hp.unfreeze ? { unfreeze: JSON.stringify(hp.unfreeze) } : {}),
         backend: backend.backend, device: backend.device, threads: String(backend.threads),
         'base_model.name': input.model.name, 'base_model.version': input.model.version ?? 'none', 'base_model.digest': input.model.digest,
         'train.digest': input.train.digest, 'train.rows': String(input.train.rows),
@@ -43,10 +43,10 @@ export function createTrainActivities(deps: TrainDeps) {
           loadDataset(artifacts, input.train), loadDataset(artifacts, input.validation), loadModel(artifacts, input.model),
           resumeFrom ? loadCheckpoint(artifacts, resumeFrom) : undefined,
         ]);
-        const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, seed: 11 });
+        const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, regularization: hp.regularization, seed: 11 });
         const schedule = new LearningRateSchedule({ schedule: hp.lrSchedule, base: hp.learningRate, epochs: hp.epochs });
         const optimizer = tf.train.adam(hp.learningRate);
-        model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+        model.compile({ optimizer, loss: classificationLoss(hp.regularization.labelSmoothing), metrics: ['accuracy'] });
         const startEpoch = checkpoint ? checkpoint.epoch + 1 : 0;
         if (checkpoint) {
           model.setWeights(checkpoint.weights);
@@ -71,6 +71,7 @@ export function createTrainActivities(deps: TrainDeps) {
             initialEpoch: startEpoch,
             initialBest: checkpoint?.best,
             onBatch: ({ epoch, step, loss }) => {
+              if (input.logEveryBatches > 0 && step % input.logEveryBatches === 0) metrics.log({ batch_loss: loss }, step);
               heartbeat({ epoch, step, loss, checkpoint: lastCheckpoint });
               return ctx.cancellationSignal.aborted;
             },

@@ -1,4 +1,4 @@
-import { createRng, type Hyperparameters, type LrSchedule, type Strategy, type Unfreeze } from '@anneal/contracts';
+import { NO_REGULARIZATION, createRng, type Hyperparameters, type LrSchedule, type Regularization, type Strategy, type Unfreeze } from '@anneal/contracts';
 
 export interface SearchSpace {
   learningRate: { min: number; max: number };
@@ -9,6 +9,7 @@ export interface SearchSpace {
   minDelta?: number;
   lrSchedule?: LrSchedule;
   unfreeze?: Unfreeze;
+  regularization?: Regularization;
 }
 
 /**
@@ -27,6 +28,7 @@ export function randomSearch(space: SearchSpace, options: { trials: number; seed
     patience: space.patience,
     minDelta: space.minDelta ?? 0,
     lrSchedule: space.lrSchedule ?? { kind: 'constant' },
+    regularization: space.regularization ?? NO_REGULARIZATION,
     ...(space.unfreeze ? { unfreeze: space.unfreeze } : {}),
   }));
 }
