@@ -66,12 +66,13 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       };
 
       progress.stage = 'model selection';
-      // Every candidate is probed the same way (full fine-tuning from its weights), so the probe compares initialisations.
+      // A pretrained candidate is probed as it is meant to be used, by feature extraction (a cheap test of its
+      // features); a from-scratch net can only be trained fully.
       const candidates = await Promise.all(spec.model.candidates.map((candidate) =>
         models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length })));
       const probes = await Promise.all(candidates.map((c, i) => runTrial(`${wid}/probe-${i}`, {
         ...common, label: `probe ${c.label}`, model: c.model,
-        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, lrSchedule: { kind: 'constant' }, regularization: spec.tuning.regularization },
+        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: c.pretrained ? 'feature-extraction' : 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, lrSchedule: { kind: 'constant' }, regularization: spec.tuning.regularization },
       })));
       const selectedIndex = bestBy(probes, (p) => p.validation.accuracy);
       const selected = candidates[selectedIndex] as PreparedCandidate;
