@@ -67,23 +67,30 @@ export const ModelCandidate = z.discriminatedUnion('kind', [
 ]);
 export type ModelCandidate = z.infer<typeof ModelCandidate>;
 
-export const TrainingSpec = z.object({
-  epochs: z.number().int().positive().max(500),
-  batchSize: z.number().int().positive().max(4096).default(32),
-  learningRate: z.number().positive().max(1),
-  strategy: Strategy.default('full'),
+/** How a training run behaves, whatever its hyperparameters: shared by pretraining and the tuning trials. */
+const trainingOptions = {
   /** Early stopping: epochs without val_loss improvement before training stops (best weights are kept). */
   patience: z.number().int().positive().default(3),
-  /** Checkpoint every this many epochs; a retried training attempt resumes from the last one. */
-  checkpointEvery: z.number().int().positive().default(1),
-  /** Training activity heartbeat timeout: how soon a lost worker is noticed and the attempt retried elsewhere. */
-  heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
+  /** val_loss must fall by more than this to count as an improvement. */
   minDelta: z.number().nonnegative().default(0),
   lrSchedule: LrSchedule.default({ kind: 'constant' }),
   /** For strategy `partial`. */
   unfreeze: Unfreeze.optional(),
   regularization: Regularization.default(NO_REGULARIZATION),
+  /** Checkpoint every this many epochs; a retried training attempt resumes from the last one. */
+  checkpointEvery: z.number().int().positive().default(1),
+  /** Training activity heartbeat timeout: how soon a lost worker is noticed and the attempt retried elsewhere. */
+  heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
+  /** Also log the batch loss every this many steps (0: per epoch only). */
   logEveryBatches: z.number().int().nonnegative().default(0),
+};
+
+export const TrainingSpec = z.object({
+  epochs: z.number().int().positive().max(500),
+  batchSize: z.number().int().positive().max(4096).default(32),
+  learningRate: z.number().positive().max(1),
+  strategy: Strategy.default('full'),
+  ...trainingOptions,
 });
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
@@ -95,17 +102,7 @@ export const TuningSpec = z
     strategies: z.array(Strategy).min(1).default(['feature-extraction', 'full']),
     epochs: z.array(z.number().int().positive().max(500)).min(1).default([3, 6]),
     batchSize: z.number().int().positive().max(4096).default(32),
-    patience: z.number().int().positive().default(3),
-    /** Checkpoint every this many epochs; a retried training attempt resumes from the last one. */
-    checkpointEvery: z.number().int().positive().default(1),
-    /** Training activity heartbeat timeout: how soon a lost worker is noticed and the attempt retried elsewhere. */
-    heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
-    minDelta: z.number().nonnegative().default(0),
-    lrSchedule: LrSchedule.default({ kind: 'constant' }),
-    /** For strategy `partial`. */
-    unfreeze: Unfreeze.optional(),
-    regularization: Regularization.default(NO_REGULARIZATION),
-    logEveryBatches: z.number().int().nonnegative().default(0),
+    ...trainingOptions,
   })
   .refine((t) => !t.strategies.includes('partial') || t.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] })
   .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' });
