@@ -111,23 +111,25 @@ export type TuningSpec = z.infer<typeof TuningSpec>;
 export const RegisterSpec = z.object({ name: Name, alias: z.string().min(1) });
 export type RegisterSpec = z.infer<typeof RegisterSpec>;
 
-/** Input of the `fineTune` workflow. */
-export const FineTuneSpec = z.object({
+/** What every pipeline spec starts with: its name (the MLflow experiment), backend, data and split. */
+const pipelineBase = {
   name: Name,
   backend: BackendName.default('auto'),
   dataset: DatasetSpec,
-  split: SplitSpec.default({ validation: 0.2, test: 0.2, seed: 42 }),
+  // prefault: an absent split or tuning block is parsed from {}, so its own field defaults apply.
+  split: SplitSpec.prefault({}),
+};
+
+/** Input of the `fineTune` workflow. */
+export const FineTuneSpec = z.object({
+  ...pipelineBase,
   model: z.object({
     candidates: z.array(ModelCandidate).min(1),
     /** Epochs of the short probe that picks the candidate, on the validation split. */
     probeEpochs: z.number().int().positive().max(50).default(2),
     probeLearningRate: z.number().positive().max(1).default(1e-3),
   }),
-  tuning: TuningSpec.default({
-    trials: 4, seed: 1, learningRate: { min: 1e-4, max: 1e-2 }, strategies: ['feature-extraction', 'full'],
-    epochs: [3, 6], batchSize: 32, patience: 3, checkpointEvery: 1, heartbeatTimeoutSeconds: 60, minDelta: 0, lrSchedule: { kind: 'constant' },
-    regularization: { headDropout: 0, l2: 0, labelSmoothing: 0 }, logEveryBatches: 0,
-  }),
+  tuning: TuningSpec.prefault({}),
   register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion' }),
 });
 export type FineTuneSpec = z.infer<typeof FineTuneSpec>;
@@ -135,10 +137,7 @@ export type FineTuneSpecInput = z.input<typeof FineTuneSpec>;
 
 /** Input of the `pretrain` workflow: trains a base model from scratch and registers it. */
 export const PretrainSpec = z.object({
-  name: Name,
-  backend: BackendName.default('auto'),
-  dataset: DatasetSpec,
-  split: SplitSpec.default({ validation: 0.2, test: 0.2, seed: 42 }),
+  ...pipelineBase,
   architecture: Architecture,
   training: TrainingSpec,
   register: RegisterSpec,
