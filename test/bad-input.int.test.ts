@@ -53,14 +53,16 @@ it('stops at validation on a dataset with a wrong label, naming row, field, expe
   });
   expect(failure.type).toBe(ErrorType.DatasetValidation);
   expect(failure.nonRetryable).toBe(true);
-  expect(failure.message).toContain('row 37, field "label", expected one of 0, 1, found "7"');
+  expect(failure.message).toContain('unknownLabels: 1 row(s) have a label outside the task\'s classes ("7" x1); first: ');
+  expect(failure.message).toContain('wrong-label.jsonl:37, field "label", expected one of 0, 1, found "7"');
 
   const experimentId = await h.mlflow.getOrCreateExperiment(name);
   const runs = await runsByName(h.mlflow, experimentId);
   const validate = runs.get('validate two-classes');
   expect(validate?.info.status).toBe('FAILED');
-  const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validate!.info.artifact_uri}/validation/report.json`)).toString()) as { unknownLabels: { row: number; found: string }[] };
-  expect(report.unknownLabels).toEqual([{ row: 37, field: 'label', expected: 'one of 0, 1', found: '7' }]);
+  const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validate!.info.artifact_uri}/validation/report.json`)).toString()) as { passed: boolean; checks: { check: string; status: string }[] };
+  expect(report.passed).toBe(false);
+  expect(report.checks.find((c) => c.check === 'unknownLabels')?.status).toBe('fail');
   expect(runs.get(`fineTune ${name}`)?.info.status).toBe('FAILED');
   expect([...runs.keys()].some((n) => n.startsWith('split ') || n.startsWith('prepare '))).toBe(false);
 });

@@ -28,7 +28,7 @@ export async function withPipelineRun<T>(
 export async function prepareData(ctx: TrackingContext, spec: { dataset: DatasetSpec; split: SplitSpec }): Promise<SplitOutput> {
   const { dataset } = await data.ingestDataset({ tracking: ctx, dataset: spec.dataset });
   await data.validateDataset({ tracking: ctx, dataset, spec: spec.dataset });
-  return data.splitDataset({ tracking: ctx, dataset, split: spec.split });
+  return data.splitDataset({ tracking: ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
 }
 
 export function trackingOf(run: PipelineRun): TrackingContext {

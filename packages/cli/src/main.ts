@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { down, demo, doctor, runWorkers, start, up } from './commands';
 import { loadConfig } from './config';
+import { datasetCommand, UsageError } from './dataset-command';
 import type { Queue } from './worker';
 
 const USAGE = `usage: anneal <command>
@@ -11,10 +12,13 @@ const USAGE = `usage: anneal <command>
   start <spec.json> [--type fineTune|pretrain] [--no-wait]
                           validate a spec and start its pipeline
   demo                    the whole demo: services, worker, pretrain, fine-tune, results
-  doctor                  check services and the TF.js backend`;
+  doctor                  check services and the TF.js backend
+  dataset validate <source> [--schema file] [--json]
+                          validate a dataset without a workflow (\`anneal dataset\` for options)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'dataset') return datasetMain(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -44,5 +48,18 @@ export async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+/** Bad options and unreadable sources are one line on stderr and exit 2; a failed check is exit 1. */
+async function datasetMain(argv: string[]): Promise<number> {
+  try {
+    return await datasetCommand(loadConfig(), argv);
+  } catch (err) {
+    const typed = err as { type?: string; code?: string };
+    const known = err instanceof UsageError || typed.type !== undefined || typed.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || typed.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
+    if (!known) throw err;
+    process.stderr.write(`anneal: ${(err as Error).message}\n`);
+    return 2;
   }
 }

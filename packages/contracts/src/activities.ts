@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DatasetRef, ModelRef, TrackingContext } from './refs';
 import { BackendName, LrSchedule, NO_REGULARIZATION, Regularization, RunStatus, Strategy, Unfreeze } from './spec-parts';
-import { DatasetSpec, ModelCandidate, SplitSpec } from './spec';
+import { CheckLevel, DatasetSpec, SplitSpec } from './dataset-spec';
+import { ModelCandidate } from './spec';
 
 // tracking
 export const OpenPipelineRunInput = z.object({
@@ -34,11 +35,12 @@ export const ValidationSummary = z.object({
   classCounts: z.record(z.string(), z.number().int()),
   imbalanceRatio: z.number(),
   duplicateRows: z.number().int(),
+  /** Checks that fired at level `warn`, one line each. */
   warnings: z.array(z.string()),
   runId: z.string(),
 });
 export type ValidationSummary = z.infer<typeof ValidationSummary>;
-export const SplitInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, split: SplitSpec });
+export const SplitInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, split: SplitSpec, leakage: CheckLevel.default('fail') });
 export const SplitOutput = z.object({ train: DatasetRef, validation: DatasetRef, test: DatasetRef, runId: z.string() });
 export type SplitOutput = z.infer<typeof SplitOutput>;
 

@@ -11,3 +11,9 @@ export const ErrorType = {
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
 export const nonRetryableErrorTypes: string[] = Object.values(ErrorType);
+
+/** ApplicationFailure types for faults worth retrying (the activity's retry policy applies). */
+export const TransientErrorType = {
+  /** A remote dataset could not be fetched: the server stalled, reset or answered 5xx. */
+  DatasetUnavailable: 'DatasetUnavailableError',
+} as const;

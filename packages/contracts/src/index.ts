@@ -1,12 +1,16 @@
 export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
 export { BackendName, LrSchedule, NO_REGULARIZATION, Regularization, RunStatus, Strategy, Unfreeze } from './spec-parts';
 export {
-  Architecture, CnnArchitecture, DatasetSource, MlpArchitecture, DatasetSpec, FineTuneSpec, JsonlSource, MnistSource, ModelCandidate, PretrainSpec,
-  RegisterSpec, SplitSpec, TrainingSpec, TuningSpec,
+  Architecture, CnnArchitecture, MlpArchitecture, FineTuneSpec, ModelCandidate, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec,
 } from './spec';
+export {
+  CheckLevel, ColumnSpec, DataFormat, DatasetChecks, DatasetSource, DatasetSpec, FileSource, ImageSpec, JsonlSource, MlflowSource, MnistSource,
+  SplitSpec, TableSchema, UrlSource, ValidationPolicy,
+} from './dataset-spec';
+export type { CheckName, DatasetSpecInput } from './dataset-spec';
 export type { FineTuneSpecInput, PretrainSpecInput } from './spec';
 export * from './activities';
-export { ErrorType, nonRetryableErrorTypes } from './errors';
+export { ErrorType, nonRetryableErrorTypes, TransientErrorType } from './errors';
 export { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';
 export { formatIssues, parseWithProblems } from './format-issues';
 export type { ParseResult } from './format-issues';

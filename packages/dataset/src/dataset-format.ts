@@ -7,6 +7,10 @@ export interface Dataset {
   classes: string[];
   features: Float32Array;
   labels: string[];
+  /** Per-row group (a schema's `group` column): rows of one group never span two splits. */
+  groups?: string[];
+  /** Column names of a table's features, in order. */
+  featureNames?: string[];
 }
 
 interface Meta {
@@ -15,6 +19,7 @@ interface Meta {
   rows: number;
   featureShape: number[];
   classes: string[];
+  featureNames?: string[];
 }
 
 export function featureSize(shape: readonly number[]): number {
@@ -26,13 +31,18 @@ export function rowCount(dataset: Dataset): number {
 }
 
 export function encodeDataset(dataset: Dataset): ArtifactFile[] {
-  const meta: Meta = { format: 'anneal.dataset/v1', name: dataset.name, rows: dataset.labels.length, featureShape: dataset.featureShape, classes: dataset.classes };
+  const meta: Meta = {
+    format: 'anneal.dataset/v1', name: dataset.name, rows: dataset.labels.length, featureShape: dataset.featureShape, classes: dataset.classes,
+    ...(dataset.featureNames ? { featureNames: dataset.featureNames } : {}),
+  };
   const f = dataset.features;
-  return [
+  const files = [
     { name: 'meta.json', bytes: Buffer.from(JSON.stringify(meta)) },
     { name: 'features.f32', bytes: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) },
     { name: 'labels.json', bytes: Buffer.from(JSON.stringify(dataset.labels)) },
   ];
+  if (dataset.groups) files.push({ name: 'groups.json', bytes: Buffer.from(JSON.stringify(dataset.groups)) });
+  return files;
 }
 
 export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
@@ -46,7 +56,11 @@ export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
   if (labels.length !== meta.rows || features.length !== meta.rows * featureSize(meta.featureShape)) {
     throw new Error(`dataset ${meta.name}: stored sizes disagree with its meta.json`);
   }
-  return { name: meta.name, featureShape: meta.featureShape, classes: meta.classes, features, labels };
+  const groups = files.has('groups.json') ? (JSON.parse(text(files, 'groups.json')) as string[]) : undefined;
+  return {
+    name: meta.name, featureShape: meta.featureShape, classes: meta.classes, features, labels,
+    ...(groups ? { groups } : {}), ...(meta.featureNames ? { featureNames: meta.featureNames } : {}),
+  };
 }
 
 /** Rows `indices` of `dataset`, as a new dataset. */
@@ -54,7 +68,11 @@ export function selectRows(dataset: Dataset, indices: readonly number[], name: s
   const size = featureSize(dataset.featureShape);
   const features = new Float32Array(indices.length * size);
   indices.forEach((row, i) => features.set(dataset.features.subarray(row * size, (row + 1) * size), i * size));
-  return { ...dataset, name, features, labels: indices.map((i) => dataset.labels[i] as string) };
+  const { groups } = dataset;
+  return {
+    ...dataset, name, features, labels: indices.map((i) => dataset.labels[i] as string),
+    ...(groups ? { groups: indices.map((i) => groups[i] as string) } : {}),
+  };
 }
 
 function need(files: Map<string, Uint8Array>, name: string): Uint8Array {

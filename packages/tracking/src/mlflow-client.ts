@@ -117,6 +117,17 @@ export class MlflowClient {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /**
+   * Where to GET an artifact over HTTP, for callers that stream it themselves: `runs:/<run id>/<path>`
+   * is resolved through the run's artifact root; `mlflow-artifacts:/...` maps to the server's proxy.
+   */
+  async artifactDownload(uri: string): Promise<{ url: string; headers: Record<string, string> }> {
+    let artifactUri = uri;
+    const runs = /^runs:\/([^/]+)\/(.+)$/.exec(uri);
+    if (runs) artifactUri = `${(await this.getRun(runs[1] as string)).info.artifact_uri}/${runs[2] as string}`;
+    return { url: artifactUrl(this.trackingUri, artifactUri), headers: { ...this.headers } };
+  }
+
   async listArtifacts(artifactUri: string): Promise<z.infer<typeof ArtifactListResponse>['files']> {
     const path = artifactPath(artifactUri);
     const url = `${this.trackingUri}/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(path)}`;

@@ -25,7 +25,7 @@ export const Run = z.object({
   inputs: z
     .object({
       dataset_inputs: z
-        .array(z.object({ dataset: z.object({ name: z.string(), digest: z.string(), source: z.string().optional() }) }))
+        .array(z.object({ dataset: z.object({ name: z.string(), digest: z.string(), source: z.string().optional(), schema: z.string().optional(), profile: z.string().optional() }) }))
         .default([]),
     })
     .optional(),

@@ -1,0 +1,87 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { DataFormat, DatasetSpec } from '@anneal/contracts';
+import type { MlflowClient } from '@anneal/tracking';
+import { sourceError } from '../source-error';
+import { resolveDataPath } from './data-roots';
+import { download } from './download';
+import type { IngestResult } from './ingest-result';
+import { readDelimited } from './read-delimited';
+import { readImages } from './read-images';
+import { readJsonl } from './read-jsonl';
+import { readMnist } from './read-mnist';
+
+export interface ReadSourceOptions {
+  spec: DatasetSpec;
+  /** Local folders a file source may read from. */
+  dataRoots: readonly string[];
+  /** Where remote files are streamed to before parsing (removed afterwards). */
+  downloadDir: string;
+  /** Needed for `mlflow` sources. */
+  mlflow?: MlflowClient;
+  /** false: validate only, without keeping the feature values. */
+  keepFeatures: boolean;
+}
+
+const BY_EXTENSION: Record<string, DataFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+
+/** Reads any supported source into rows plus everything the validation report needs about how they were read. */
+export async function readSource(options: ReadSourceOptions): Promise<IngestResult> {
+  const { spec } = options;
+  const source = spec.source;
+  if (source.kind === 'mnist') return readMnist(source, { name: spec.name, keepFeatures: options.keepFeatures });
+  if (source.kind === 'jsonl' || source.kind === 'file') {
+    const path = await resolveDataPath(source.path, options.dataRoots);
+    const folder = (await stat(path)).isDirectory();
+    const format = source.kind === 'jsonl' ? 'jsonl' : (source.format ?? (folder ? 'images' : formatOf(source.path)));
+    if (folder !== (format === 'images')) throw sourceError(`${source.path}: ${folder ? 'a folder; only format images reads folders' : `not a folder; format images wants one folder per class`}`);
+    return readFile({ ...options, path, shown: source.path, format });
+  }
+  const shown = source.kind === 'url' ? redact(source.url) : source.uri;
+  const format = source.format ?? formatOf(new URL(source.kind === 'url' ? source.url : `x:/${source.uri.replace(/^[a-z-]+:\/+/, '')}`).pathname);
+  await mkdir(options.downloadDir, { recursive: true });
+  const dest = join(options.downloadDir, `${createHash('sha256').update(shown).digest('hex').slice(0, 16)}-${randomUUID()}`);
+  try {
+    if (source.kind === 'url') {
+      await download({ url: source.url, shown, dest, maxBytes: source.maxBytes, timeoutMs: source.timeoutMs, retries: source.retries });
+    } else {
+      if (!options.mlflow) throw sourceError(`${shown}: an mlflow source needs MLFLOW_TRACKING_URI`);
+      const { url, headers } = await options.mlflow.artifactDownload(source.uri).catch((err: Error) => {
+        throw sourceError(`${shown}: ${err.message}`);
+      });
+      await download({ url, headers, shown, dest, maxBytes: source.maxBytes, timeoutMs: 60_000, retries: 3 });
+    }
+    return await readFile({ ...options, path: dest, shown, format });
+  } finally {
+    await rm(dest, { force: true });
+  }
+}
+
+function readFile(o: ReadSourceOptions & { path: string; shown: string; format: DataFormat }): Promise<IngestResult> {
+  const common = { path: o.path, file: o.shown, name: o.spec.name, keepFeatures: o.keepFeatures };
+  switch (o.format) {
+    case 'csv':
+    case 'tsv':
+      return readDelimited({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema });
+    case 'jsonl':
+      return readJsonl({ ...common, schema: o.spec.schema });
+    case 'images':
+      if (!o.spec.image) throw sourceError(`${o.shown}: an image folder needs dataset.image ({ width, height, channels }) to size the images`);
+      return readImages({ ...common, image: o.spec.image, dataRoots: o.dataRoots });
+  }
+}
+
+function formatOf(path: string): DataFormat {
+  const format = BY_EXTENSION[extname(path).toLowerCase()];
+  if (!format) throw sourceError(`${path}: cannot tell the format from the extension "${extname(path)}"; set format to csv, tsv or jsonl`);
+  return format;
+}
+
+/** A URL as it may appear in logs: without user:password. */
+function redact(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
