@@ -41,6 +41,7 @@ export class DatasetCollector {
   private codes = new Int32Array(1024);
   private where = new Int32Array(1024);
   private features: Float32Array;
+  private readonly width: number;
   private readonly groups: string[] = [];
   private readonly stats = { duplicateRows: 0, conflictingLabels: 0, invalidRows: 0 };
   private readonly duplicateExamples: RowStats['duplicateExamples'] = [];
@@ -57,12 +58,10 @@ export class DatasetCollector {
       describe: (at: number) => string;
     },
   ) {
+    this.width = options.featureShape.reduce((a, b) => a * b, 1);
     this.features = new Float32Array(options.keepFeatures ? 1024 * this.width : 0);
   }
 
-  private get width(): number {
-    return this.options.featureShape.reduce((a, b) => a * b, 1);
-  }
 
   get rows(): number {
     return this.hashes.rows;
@@ -70,25 +69,64 @@ export class DatasetCollector {
 
   /** `values` may be a reused buffer: it is copied. */
   addRow(values: Float32Array, label: string, at: number, group?: string): void {
-    const row = this.hashes.add(values);
+    this.append(this.hashes.add(values), values, { label, at, group });
+  }
+
+  /** Appends the rows another collector gathered (a worker thread's share of a file), in their order. */
+  absorb(part: CollectedPart): void {
+    const width = this.width;
+    const codeOf = part.classList.map((label, local) => this.codeFor(label, this.options.describe(part.where[part.codes.indexOf(local)] as number)));
+    this.duplicates.reserve(part.rows);
+    const first = this.hashes.addComputed(part.lanes);
+    for (let i = 0; i < part.rows; i++) this.place(first + i, codeOf[part.codes[i] as number] as number, part.where[i] as number);
+    this.groups.push(...part.groups);
+    if (this.options.keepFeatures) {
+      const need = this.rows * width;
+      while (need > this.features.length) this.features = grow(this.features);
+      this.features.set(part.features, (this.rows - part.rows) * width);
+    }
+    this.stats.invalidRows += part.invalidRows;
+    for (const p of part.invalidExamples) if (this.invalidExamples.length < LISTED) this.invalidExamples.push(p);
+  }
+
+  /** What this collector gathered, as transferable arrays (see `absorb`). */
+  export(): CollectedPart {
+    const rows = this.rows;
+    return {
+      rows, lanes: this.hashes.export(), codes: this.codes.slice(0, rows), where: this.where.slice(0, rows), classList: [...this.classList],
+      features: this.features.slice(0, this.options.keepFeatures ? rows * this.width : 0), groups: [...this.groups],
+      invalidRows: this.stats.invalidRows, invalidExamples: [...this.invalidExamples],
+    };
+  }
+
+  private append(row: number, values: Float32Array, o: { label: string; at: number; group: string | undefined }): void {
+    this.place(row, this.codeFor(o.label, undefined, o.at), o.at);
+    if (o.group !== undefined) this.groups.push(o.group);
+    if (this.options.keepFeatures) {
+      if ((row + 1) * this.width > this.features.length) this.features = grow(this.features);
+      this.features.set(values, row * this.width);
+    }
+  }
+
+  private codeFor(label: string, firstAt?: string, at = 0): number {
     let code = this.classIndex.get(label);
     if (code === undefined) {
       code = this.classList.length;
       this.classIndex.set(label, code);
       this.classList.push(label);
-      this.classFirstAt.push(this.options.describe(at));
+      this.classFirstAt.push(firstAt ?? this.options.describe(at));
     }
+    return code;
+  }
+
+  /** Records the row's label and position, and counts it if it repeats an earlier row. */
+  private place(row: number, code: number, at: number): void {
     if (row >= this.codes.length) {
       this.codes = grow(this.codes);
       this.where = grow(this.where);
     }
     this.codes[row] = code;
     this.where[row] = at;
-    if (group !== undefined) this.groups.push(group);
-    if (this.options.keepFeatures) {
-      if ((row + 1) * this.width > this.features.length) this.features = grow(this.features);
-      this.features.set(values, row * this.width);
-    }
     const earlier = this.duplicates.firstEqual(row);
     if (earlier >= 0) {
       const conflict = this.codes[earlier] !== code;
@@ -141,6 +179,19 @@ export class DatasetCollector {
     for (let i = 0; i < this.rows; i++) counts[this.codes[i] as number] = (counts[this.codes[i] as number] ?? 0) + 1;
     return Object.fromEntries([...this.classList].sort().map((c) => [c, counts[this.classIndex.get(c) as number] ?? 0]));
   }
+}
+
+/** A collector's rows in transferable form: what a worker thread sends back. */
+export interface CollectedPart {
+  rows: number;
+  lanes: Uint32Array;
+  codes: Int32Array;
+  where: Int32Array;
+  classList: string[];
+  features: Float32Array;
+  groups: string[];
+  invalidRows: number;
+  invalidExamples: RowProblem[];
 }
 
 function grow<T extends Int32Array | Float32Array>(a: T): T {

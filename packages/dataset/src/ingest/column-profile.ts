@@ -45,6 +45,25 @@ export class ColumnStats {
     } else if (this.distinct.size < DISTINCT_CAP) this.distinct.add(String(value));
   }
 
+  /** The running figures, to send from a worker thread and `merge` into the stats of the whole file. */
+  snapshot(): ColumnSnapshot {
+    return { count: this.count, missing: this.missing, min: this.min, max: this.max, sum: this.sum, first: this.first, varies: this.varies, distinct: [...this.distinct] };
+  }
+
+  merge(o: ColumnSnapshot): void {
+    this.count += o.count;
+    this.missing += o.missing;
+    this.min = Math.min(this.min, o.min);
+    this.max = Math.max(this.max, o.max);
+    this.sum += o.sum;
+    if (o.first !== undefined) {
+      if (this.first === undefined) this.first = o.first;
+      else if (o.first !== this.first) this.varies = true;
+    }
+    this.varies ||= o.varies;
+    for (const d of o.distinct) if (this.distinct.size < DISTINCT_CAP) this.distinct.add(d);
+  }
+
   profile(): ColumnProfile {
     const present = this.count - this.missing;
     const numeric = this.column.type === 'number' || this.column.type === 'integer';
@@ -55,4 +74,15 @@ export class ColumnStats {
       constant: present > 1 && !this.varies,
     };
   }
+}
+
+export interface ColumnSnapshot {
+  count: number;
+  missing: number;
+  min: number;
+  max: number;
+  sum: number;
+  first: unknown;
+  varies: boolean;
+  distinct: string[];
 }

@@ -6,24 +6,42 @@ import type { IngestResult } from './ingest-result';
 import { textChunks } from './read-text';
 import { TableIngest } from './table-ingest';
 
-export interface ReadDelimitedOptions {
+export interface DelimitedOptions {
   path: string;
   /** How the file is named in messages. */
   file: string;
   name: string;
   delimiter: ',' | '\t';
   schema?: TableSchema;
+  schemaInferred?: boolean;
   keepFeatures: boolean;
+}
+
+/** A byte range of the file, cut at line starts. With `header`, the range holds data lines only. */
+export interface RangeOptions extends DelimitedOptions {
+  start?: number;
+  end?: number;
+  /** Line number of the range's first line. */
+  firstLine?: number;
+  header?: string[];
 }
 
 const OTHER_DELIMITERS = [';', '\t', '|', ','];
 
 /** Streams a CSV or TSV file through papaparse, a chunk at a time; the header is line 1. */
-export function readDelimited(options: ReadDelimitedOptions): Promise<IngestResult> {
+export async function readDelimited(options: DelimitedOptions): Promise<IngestResult> {
+  const { ingest, dataLines } = await parseRange(options);
+  if (!ingest) throw sourceError(`${options.file}: empty file, no header and no rows`);
+  if (dataLines === 0) throw sourceError(`${options.file}: header only, no data rows`);
+  return ingest.finish();
+}
+
+/** Parses one range into a TableIngest (not finished, so parts of a file can be merged). */
+export function parseRange(options: RangeOptions): Promise<{ ingest: TableIngest | undefined; dataLines: number }> {
   const { file } = options;
   return new Promise((resolve, reject) => {
-    let ingest: TableIngest | undefined;
-    let line = 0;
+    let ingest = options.header ? newIngest(options, options.header) : undefined;
+    let line = (options.firstLine ?? 1) - 1;
     let dataLines = 0;
     let failed = false;
     const fail = (err: unknown) => {
@@ -32,7 +50,7 @@ export function readDelimited(options: ReadDelimitedOptions): Promise<IngestResu
       text.destroy();
       reject(err);
     };
-    const text = Readable.from(textChunks(options.path, file)).on('error', fail);
+    const text = Readable.from(textChunks(options.path, file, { start: options.start, end: options.end, firstLine: options.firstLine })).on('error', fail);
     Papa.parse<string[]>(text as unknown as File, {
       delimiter: options.delimiter,
       skipEmptyLines: false,
@@ -47,7 +65,7 @@ export function readDelimited(options: ReadDelimitedOptions): Promise<IngestResu
           for (const cells of results.data) {
             line++;
             if (cells.length === 1 && cells[0] === '') continue;
-            if (!ingest) ingest = new TableIngest({ name: options.name, file, header: header(cells, options), schema: options.schema, keepFeatures: options.keepFeatures });
+            if (!ingest) ingest = newIngest(options, headerOf(cells, options));
             else {
               dataLines++;
               ingest.push(cells, line);
@@ -60,14 +78,7 @@ export function readDelimited(options: ReadDelimitedOptions): Promise<IngestResu
         }
       },
       complete() {
-        if (failed) return;
-        try {
-          if (!ingest) throw sourceError(`${file}: empty file, no header and no rows`);
-          if (dataLines === 0) throw sourceError(`${file}: header only, no data rows`);
-          resolve(ingest.finish());
-        } catch (err) {
-          fail(err);
-        }
+        if (!failed) resolve({ ingest, dataLines });
       },
       error(err: Error) {
         fail(err);
@@ -76,7 +87,12 @@ export function readDelimited(options: ReadDelimitedOptions): Promise<IngestResu
   });
 }
 
-function header(cells: string[], options: ReadDelimitedOptions): string[] {
+function newIngest(options: RangeOptions, header: string[]): TableIngest {
+  return new TableIngest({ name: options.name, file: options.file, header, schema: options.schema, schemaInferred: options.schemaInferred, keepFeatures: options.keepFeatures });
+}
+
+/** The header's column names; a one-column header holding another delimiter is a wrong-delimiter error. */
+export function headerOf(cells: string[], options: Pick<DelimitedOptions, 'delimiter' | 'file'>): string[] {
   const names = cells.map((c) => c.trim());
   if (names.length === 1) {
     const other = OTHER_DELIMITERS.find((d) => d !== options.delimiter && (names[0] as string).includes(d));

@@ -7,7 +7,7 @@ import { sourceError } from '../source-error';
 import { resolveDataPath } from './data-roots';
 import { download } from './download';
 import type { IngestResult } from './ingest-result';
-import { readDelimited } from './read-delimited';
+import { readDelimitedParallel, type ParallelOptions } from './read-delimited-parallel';
 import { readImages } from './read-images';
 import { readJsonl } from './read-jsonl';
 import { readMnist } from './read-mnist';
@@ -22,6 +22,8 @@ export interface ReadSourceOptions {
   mlflow?: MlflowClient;
   /** false: validate only, without keeping the feature values. */
   keepFeatures: boolean;
+  /** When large CSV/TSV files are read on several threads. */
+  parallel?: ParallelOptions;
 }
 
 const BY_EXTENSION: Record<string, DataFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
@@ -63,7 +65,7 @@ function readFile(o: ReadSourceOptions & { path: string; shown: string; format: 
   switch (o.format) {
     case 'csv':
     case 'tsv':
-      return readDelimited({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema });
+      return readDelimitedParallel({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema }, o.parallel);
     case 'jsonl':
       return readJsonl({ ...common, schema: o.spec.schema });
     case 'images':

@@ -6,9 +6,9 @@ import { sourceError } from '../source-error';
  * a leading byte-order mark is dropped so the first column's name is what the user wrote,
  * and a read error is a source error rather than a stream left hanging.
  */
-export async function* textChunks(path: string, file: string): AsyncGenerator<string> {
+export async function* textChunks(path: string, file: string, range: { start?: number; end?: number; firstLine?: number } = {}): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  let line = 1;
+  let line = range.firstLine ?? 1;
   const decode = (chunk: Uint8Array, stream: boolean): string => {
     let text: string;
     try {
@@ -19,7 +19,8 @@ export async function* textChunks(path: string, file: string): AsyncGenerator<st
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) line++;
     return text;
   };
-  const input = createReadStream(path);
+  // `end` is exclusive here, inclusive for createReadStream.
+  const input = createReadStream(path, { start: range.start, end: range.end === undefined ? undefined : range.end - 1 });
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       const text = decode(chunk, true);

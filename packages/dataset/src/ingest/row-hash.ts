@@ -15,13 +15,32 @@ export class RowHashes {
 
   /** Hashes `values` (the row's features, bit for bit) and returns the row's index. */
   add(values: Float32Array): number {
-    if (4 * (this.count + 1) > this.lanes.length) {
-      const grown = new Uint32Array(this.lanes.length * 2);
+    this.reserve();
+    hashInto(values, this.lanes, 4 * this.count);
+    return this.count++;
+  }
+
+  /** Appends hashes computed elsewhere (four lanes a row), e.g. by a worker thread; returns the first new row. */
+  addComputed(lanes: Uint32Array): number {
+    const first = this.count;
+    const rows = lanes.length / 4;
+    this.reserve(rows);
+    this.lanes.set(lanes, 4 * first);
+    this.count += rows;
+    return first;
+  }
+
+  /** The lanes of all rows so far (a copy that can be transferred to another thread). */
+  export(): Uint32Array {
+    return this.lanes.slice(0, 4 * this.count);
+  }
+
+  private reserve(rows = 1): void {
+    if (4 * (this.count + rows) > this.lanes.length) {
+      const grown = new Uint32Array(Math.max(this.lanes.length * 2, 4 * (this.count + rows)));
       grown.set(this.lanes);
       this.lanes = grown;
     }
-    hashInto(values, this.lanes, 4 * this.count);
-    return this.count++;
   }
 
   equal(a: number, b: number): boolean {
@@ -89,6 +108,11 @@ export class DuplicateFinder {
   private used = 0;
 
   constructor(private readonly hashes: RowHashes) {}
+
+  /** Makes room for `rows` more rows at once (one rehash instead of several). */
+  reserve(rows: number): void {
+    while (2 * (this.used + rows) > this.slots.length) this.grow();
+  }
 
   /** Registers row `i`; returns an earlier row with the same hash, or -1. */
   firstEqual(i: number): number {

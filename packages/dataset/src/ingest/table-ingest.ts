@@ -1,8 +1,9 @@
-import type { TableSchema } from '@anneal/contracts';
-import { DatasetCollector, type RowProblem } from './collector';
-import { ColumnStats } from './column-profile';
+import type { ColumnSpec, TableSchema } from '@anneal/contracts';
+import { DatasetCollector, type CollectedPart, type RowProblem } from './collector';
+import { ColumnStats, type ColumnSnapshot } from './column-profile';
 import type { IngestResult } from './ingest-result';
-import { coerceCell, compileRowSchema, describeColumn, inferSchema, resolveColumns, type ResolvedColumns } from './table-schema';
+import { compileColumnCheck } from './column-check';
+import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type ResolvedColumns } from './table-schema';
 
 const INFER_ROWS = 1000;
 
@@ -12,7 +13,15 @@ export interface TableIngestOptions {
   file: string;
   header: string[];
   schema?: TableSchema;
+  /** The schema given was inferred elsewhere (from the first rows, by the thread that split the file). */
+  schemaInferred?: boolean;
   keepFeatures: boolean;
+}
+
+/** One part of a file read by one thread. */
+export interface TablePart {
+  rows: CollectedPart;
+  columns: ColumnSnapshot[];
 }
 
 /**
@@ -24,11 +33,12 @@ export class TableIngest {
   private state?: {
     schema: TableSchema;
     resolved: ResolvedColumns;
-    zod: ReturnType<typeof compileRowSchema>;
+    checks: ((value: unknown) => boolean)[];
     stats: ColumnStats[];
     collector: DatasetCollector;
+    /** Coerced cells of the current row, in schema order; and the row's features. */
+    cells: unknown[];
     values: Float32Array;
-    row: Record<string, unknown>;
   };
 
   constructor(private readonly options: TableIngestOptions) {
@@ -50,10 +60,28 @@ export class TableIngest {
     const { dataset, rowStats } = s.collector.finish();
     return {
       dataset, rowStats, classCounts: s.collector.classCounts(), firstSeen: s.collector.firstSeen(),
-      schema: s.schema, schemaInferred: this.options.schema === undefined,
+      schema: s.schema, schemaInferred: this.options.schemaInferred ?? this.options.schema === undefined,
       columns: s.stats.map((c) => c.profile()),
       notices: s.resolved.ignored.length > 0 ? [`columns not used as features: ${s.resolved.ignored.join(', ')}`] : [],
     };
+  }
+
+  /** This reader's rows and column figures, for the thread that merges a file read in parts. */
+  exportPart(): TablePart {
+    const s = this.started();
+    return { rows: s.collector.export(), columns: s.stats.map((c) => c.snapshot()) };
+  }
+
+  /** Appends a part read by another TableIngest over the same header and schema (parts in file order). */
+  absorb(part: TablePart): void {
+    const s = this.started();
+    s.collector.absorb(part.rows);
+    part.columns.forEach((c, i) => s.stats[i]?.merge(c));
+  }
+
+  private started(): NonNullable<typeof this.state> {
+    if (!this.state) throw new Error('TableIngest: the schema is not known yet');
+    return this.state;
   }
 
   private inferAndReplay(): void {
@@ -66,14 +94,14 @@ export class TableIngest {
     const resolved = resolveColumns(this.options.header, schema, this.options.file);
     const role = (i: number) => (i === resolved.labelAt ? 'label' : i === resolved.groupAt ? 'group' : resolved.features.includes(i) ? 'feature' : 'ignored');
     this.state = {
-      schema, resolved, zod: compileRowSchema(resolved.columns),
+      schema, resolved, checks: resolved.columns.map(compileColumnCheck),
       stats: resolved.columns.map((c, i) => new ColumnStats(c, role(i))),
       collector: new DatasetCollector({
         name: this.options.name, featureShape: [resolved.features.length], featureNames: resolved.features.map((i) => resolved.columns[i]?.name as string),
         keepFeatures: this.options.keepFeatures, describe: (at) => `${this.options.file}:${at}`,
       }),
+      cells: new Array<unknown>(resolved.columns.length),
       values: new Float32Array(resolved.features.length),
-      row: {},
     };
   }
 
@@ -86,33 +114,31 @@ export class TableIngest {
       return;
     }
     for (let i = 0; i < columns.length; i++) {
-      const c = columns[i] as (typeof columns)[number];
-      s.row[c.name] = coerceCell(cells[index[i] as number], c.type);
+      const raw = cells[index[i] as number];
+      const value = coerceCell(raw, (columns[i] as (typeof columns)[number]).type);
+      if (!(s.checks[i] as (v: unknown) => boolean)(value)) {
+        s.collector.addInvalid(this.problem(i, raw, at));
+        return;
+      }
+      s.cells[i] = value;
     }
-    const parsed = s.zod.safeParse(s.row);
-    if (!parsed.success) {
-      s.collector.addInvalid(this.problem(parsed.error.issues[0]?.path[0], cells, at));
-      return;
-    }
-    const row = parsed.data as Record<string, unknown>;
-    for (let i = 0; i < columns.length; i++) s.stats[i]?.observe(row[(columns[i] as (typeof columns)[number]).name]);
+    for (let i = 0; i < columns.length; i++) (s.stats[i] as ColumnStats).observe(s.cells[i]);
     // A missing value in a nullable feature becomes 0; the report counts it under missingValues.
-    for (let f = 0; f < features.length; f++) s.values[f] = (row[columns[features[f] as number]?.name as string] as number | null) ?? 0;
-    const label = row[columns[labelAt]?.name as string];
-    if (label === null || label === undefined) {
+    for (let f = 0; f < features.length; f++) s.values[f] = (s.cells[features[f] as number] as number | null) ?? 0;
+    const label = s.cells[labelAt];
+    if (label === null) {
       s.collector.addInvalid({ at, field: columns[labelAt]?.name as string, expected: 'a label', found: 'empty' });
       return;
     }
-    const group = groupAt === undefined ? undefined : String(row[columns[groupAt]?.name as string] ?? '');
-    s.collector.addRow(s.values, String(label), line, group);
+    const group = groupAt === undefined ? undefined : String(s.cells[groupAt] ?? '');
+    s.collector.addRow(s.values, label as string, line, group);
   }
 
-  private problem(key: PropertyKey | undefined, cells: unknown[], at: string): RowProblem {
-    const s = this.state as NonNullable<typeof this.state>;
-    const i = s.resolved.columns.findIndex((c) => c.name === key);
-    const column = s.resolved.columns[i];
-    if (!column) return { at, field: String(key), expected: 'a valid row', found: JSON.stringify(cells).slice(0, 60) };
-    const raw = cells[s.resolved.index[i] as number];
+  /** zod says what was wrong with the cell (the fast check only says that it was). */
+  private problem(i: number, raw: unknown, at: string): RowProblem {
+    const column = (this.state as NonNullable<typeof this.state>).resolved.columns[i] as ColumnSpec;
+    const issue = columnSchema(column).safeParse(coerceCell(raw, column.type));
+    if (issue.success) throw new Error(`column check and zod schema disagree on ${JSON.stringify(raw)} in column ${column.name}`);
     const found = raw === null || raw === undefined || raw === '' ? 'empty' : JSON.stringify(raw).slice(0, 60);
     return { at, field: column.name, expected: describeColumn(column), found };
   }

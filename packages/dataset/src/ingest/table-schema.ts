@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ColumnSpec, TableSchema } from '@anneal/contracts';
 import { sourceError } from '../source-error';
+import { parseNumber } from './parse-number';
 
 const SAMPLE_CATEGORIES = 50;
 /** Spellings of NaN and infinity: a column holding them is still numeric, and the value check rejects them. */
@@ -26,8 +27,9 @@ export function coerceCell(cell: unknown, type: ColumnSpec['type']): unknown {
   if (cell === null || cell === undefined || cell === '') return null;
   if (type === 'number' || type === 'integer') {
     if (typeof cell !== 'string') return cell;
-    const text = cell.trim();
-    return text === '' ? null : Number(text);
+    // Number() ignores surrounding spaces, and reads a blank as 0: a blank is missing.
+    const n = parseNumber(cell);
+    return n === 0 && cell.trim() === '' ? null : n;
   }
   return typeof cell === 'number' || typeof cell === 'boolean' ? String(cell) : cell;
 }
@@ -43,11 +45,6 @@ export function columnSchema(column: ColumnSpec): z.ZodType {
   } else if (column.values) base = z.enum(column.values as [string, ...string[]]);
   else base = z.string();
   return column.nullable ? base.nullable() : base;
-}
-
-/** A row's schema compiled to zod, over the coerced cells keyed by column name. */
-export function compileRowSchema(columns: readonly ColumnSpec[]): z.ZodObject {
-  return z.object(Object.fromEntries(columns.map((c) => [c.name, columnSchema(c)])));
 }
 
 /** What a column accepts, in words, for error messages. */
