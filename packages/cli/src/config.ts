@@ -20,7 +20,7 @@ export const Config = z.object({
   MLFLOW_TRACKING_TOKEN: z.string().optional(),
   ANNEAL_HOME: z.string().default('.anneal'),
   ANNEAL_BACKEND: BackendName.default('auto'),
-  /** Colon-separated folders that `jsonl` sources may read. */
+  /** Colon-separated folders that file sources (and `anneal dataset validate`) may read. */
   ANNEAL_DATA_ROOTS: z.string().default('.'),
   /** Concurrent training activities on this worker: one per GPU. */
   ANNEAL_GPU_SLOTS: z.coerce.number().int().positive().default(1),
