@@ -72,7 +72,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length })));
       const probes = await Promise.all(candidates.map((c, i) => runTrial(`${wid}/probe-${i}`, {
         ...common, label: `probe ${c.label}`, model: c.model,
-        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: c.pretrained ? 'feature-extraction' : 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, lrSchedule: { kind: 'constant' }, regularization: spec.tuning.regularization },
+        hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: c.pretrained ? 'feature-extraction' : 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, monitor: spec.tuning.monitor, lrSchedule: { kind: 'constant' }, regularization: spec.tuning.regularization },
       })));
       const selectedIndex = bestBy(probes, (p) => p.validation.accuracy);
       const selected = candidates[selectedIndex] as PreparedCandidate;

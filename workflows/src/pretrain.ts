@@ -25,7 +25,7 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
       const t = spec.training;
       const result = await executeChild(trial, {
         workflowId: `${workflowInfo().workflowId}/train`,
-        args: [{ tracking: ctx, label: `pretrain ${prepared.label}`, model: prepared.model, train: split.train, validation: split.validation, hyperparameters: { learningRate: t.learningRate, epochs: t.epochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, lrSchedule: t.lrSchedule, regularization: t.regularization }, backend: spec.backend, outputName: spec.register.name, checkpointEvery: t.checkpointEvery, heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds, logEveryBatches: t.logEveryBatches }],
+        args: [{ tracking: ctx, label: `pretrain ${prepared.label}`, model: prepared.model, train: split.train, validation: split.validation, hyperparameters: { learningRate: t.learningRate, epochs: t.epochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: t.lrSchedule, regularization: t.regularization, ...(t.augmentation ? { augmentation: t.augmentation } : {}) }, backend: spec.backend, outputName: spec.register.name, checkpointEvery: t.checkpointEvery, heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds, logEveryBatches: t.logEveryBatches }],
       });
       const test = await evaluation.evaluateModel({ tracking: ctx, runName: `evaluate ${spec.register.name} on test`, model: result.fineTune.model, dataset: split.test, backend: spec.backend });
       const registered = await evaluation.registerModel({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetRef, ModelRef, TrackingContext } from './refs';
-import { BackendName, LrSchedule, NO_REGULARIZATION, Regularization, RunStatus, Strategy, Unfreeze } from './spec-parts';
+import { Augmentation, BackendName, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 import { CheckLevel, DatasetSpec, SplitSpec } from './dataset-spec';
 import { ModelCandidate } from './spec';
 
@@ -66,6 +66,11 @@ export const Hyperparameters = z.object({
   lrSchedule: LrSchedule.default({ kind: 'constant' }),
   unfreeze: Unfreeze.optional(),
   regularization: Regularization.default(NO_REGULARIZATION),
+  /** Default val_loss. */
+  monitor: Monitor.optional(),
+  /** For strategy `two-phase` (its defaults when absent). */
+  twoPhase: TwoPhase.optional(),
+  augmentation: Augmentation.optional(),
 }).refine((h) => h.strategy !== 'partial' || h.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] });
 export type Hyperparameters = z.infer<typeof Hyperparameters>;
 export const FineTuneInput = z.object({

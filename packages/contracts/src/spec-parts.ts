@@ -8,9 +8,11 @@ export type BackendName = z.infer<typeof BackendName>;
 
 /**
  * `feature-extraction`: the base's feature layers are frozen; `full`: every layer learns;
- * `partial`: only the layers named by `unfreeze` (and everything above them) learn.
+ * `partial`: only the layers named by `unfreeze` (and everything above them) learn;
+ * `two-phase`: feature extraction for `twoPhase.headEpochs`, then every layer (or those `unfreeze` names)
+ * at the learning rate times `twoPhase.learningRateFactor`.
  */
-export const Strategy = z.enum(['feature-extraction', 'full', 'partial']);
+export const Strategy = z.enum(['feature-extraction', 'full', 'partial', 'two-phase']);
 export type Strategy = z.infer<typeof Strategy>;
 
 /** Which layers `partial` fine-tuning lets learn: the top k weight layers below the head, or from a named layer up. */
@@ -45,3 +47,32 @@ export const Regularization = z.object({
 });
 export type Regularization = z.infer<typeof Regularization>;
 export const NO_REGULARIZATION: Regularization = { headDropout: 0, l2: 0, labelSmoothing: 0 };
+
+/** What early stopping watches: the lowest validation loss, or the highest validation accuracy. */
+export const Monitor = z.enum(['val_loss', 'val_accuracy']);
+export type Monitor = z.infer<typeof Monitor>;
+
+/** The head first, then the base: the usual recipe when a fresh head would wreck pre-trained features. */
+export const TwoPhase = z.object({
+  headEpochs: z.number().int().positive().default(3),
+  learningRateFactor: z.number().gt(0).max(1).default(0.1),
+});
+export type TwoPhase = z.infer<typeof TwoPhase>;
+
+/**
+ * Seeded image augmentation, drawn per batch (same seed and epoch: same batches, also after a resume).
+ * Off by default: for digits, flips and large rotations change the class.
+ */
+export const Augmentation = z.object({
+  /** Largest shift, in pixels, along each axis. */
+  shift: z.number().int().nonnegative().max(64).default(0),
+  /** Largest rotation, in degrees, either way. */
+  rotation: z.number().nonnegative().max(180).default(0),
+  flipHorizontal: z.boolean().default(false),
+  /** Standard deviation of added gaussian noise (pixel values are 0..1). */
+  noise: z.number().nonnegative().max(1).default(0),
+  seed: z.number().int().default(1),
+  /** [height, width, channels] of the rows; inferred for square single-channel images when absent. */
+  imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).optional(),
+});
+export type Augmentation = z.infer<typeof Augmentation>;

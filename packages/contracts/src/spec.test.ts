@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FineTuneSpec, PretrainSpec, parseWithProblems } from './index';
+import { FineTuneSpec, PretrainSpec, TuningSpec, parseWithProblems } from './index';
 
 const examples = join(__dirname, '..', '..', '..', 'examples');
 
@@ -53,5 +53,13 @@ describe('pipeline specs', () => {
   it('refuses splits that leave too little for training', () => {
     const result = parseWithProblems(PretrainSpec.shape.split, { validation: 0.4, test: 0.6 });
     expect(result).toEqual({ ok: false, problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42})'] });
+  });
+});
+
+describe('two-phase', () => {
+  it('refuses a two-phase spec whose epochs end before the second phase', () => {
+    const result = parseWithProblems(TuningSpec, { strategies: ['two-phase'], epochs: [3, 6], twoPhase: { headEpochs: 3 } });
+    expect(result).toEqual({ ok: false, problems: [expect.stringMatching(/^epochs: strategy two-phase needs more epochs than twoPhase.headEpochs/)] });
+    expect(TuningSpec.parse({ strategies: ['two-phase'], epochs: [4, 6] }).twoPhase).toEqual({ headEpochs: 3, learningRateFactor: 0.1 });
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
-import { BackendName, LrSchedule, Name, NO_REGULARIZATION, Regularization, Strategy, Unfreeze } from './spec-parts';
+import { Augmentation, BackendName, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
 
@@ -30,10 +30,15 @@ export type ModelCandidate = z.infer<typeof ModelCandidate>;
 
 /** How a training run behaves, whatever its hyperparameters: shared by pretraining and the tuning trials. */
 const trainingOptions = {
-  /** Early stopping: epochs without val_loss improvement before training stops (best weights are kept). */
+  /** Early stopping: epochs without improvement of `monitor` before training stops (best weights are kept). */
   patience: z.number().int().positive().default(3),
-  /** val_loss must fall by more than this to count as an improvement. */
+  /** The monitored value must improve by more than this to count as an improvement. */
   minDelta: z.number().nonnegative().default(0),
+  monitor: Monitor.default('val_loss'),
+  /** For strategy `two-phase`. */
+  twoPhase: TwoPhase.prefault({}),
+  /** Image augmentation of the training batches; off when absent. */
+  augmentation: Augmentation.optional(),
   lrSchedule: LrSchedule.default({ kind: 'constant' }),
   /** For strategy `partial`. */
   unfreeze: Unfreeze.optional(),
@@ -46,13 +51,15 @@ const trainingOptions = {
   logEveryBatches: z.number().int().nonnegative().default(0),
 };
 
+const TWO_PHASE_EPOCHS = 'strategy two-phase needs more epochs than twoPhase.headEpochs, or its second phase never runs';
+
 export const TrainingSpec = z.object({
   epochs: z.number().int().positive().max(500),
   batchSize: z.number().int().positive().max(4096).default(32),
   learningRate: z.number().positive().max(1),
   strategy: Strategy.default('full'),
   ...trainingOptions,
-});
+}).refine((t) => t.strategy !== 'two-phase' || t.epochs > t.twoPhase.headEpochs, { message: TWO_PHASE_EPOCHS, path: ['epochs'] });
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
 export const TuningSpec = z
@@ -66,7 +73,8 @@ export const TuningSpec = z
     ...trainingOptions,
   })
   .refine((t) => !t.strategies.includes('partial') || t.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] })
-  .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' });
+  .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' })
+  .refine((t) => !t.strategies.includes('two-phase') || Math.min(...t.epochs) > t.twoPhase.headEpochs, { message: TWO_PHASE_EPOCHS, path: ['epochs'] });
 export type TuningSpec = z.infer<typeof TuningSpec>;
 
 export const RegisterSpec = z.object({ name: Name, alias: z.string().min(1) });

@@ -20,12 +20,8 @@ export function withNewHead(
     );
   }
   const baseOutput = base.getLayer(HEAD_NAME).input as tf.SymbolicTensor;
-  const firstTrainable = options.strategy === 'partial' ? firstUnfrozen(base, options.unfreeze) : undefined;
-  base.layers.forEach((layer, i) => {
-    layer.trainable =
-      options.strategy === 'full' ||
-      (options.strategy === 'partial' ? i >= (firstTrainable as number) : !layer.name.startsWith(BASE_PREFIX));
-  });
+  // two-phase starts as feature extraction; setTrainable opens the base when its second phase begins.
+  setTrainable(base, { strategy: options.strategy === 'two-phase' ? 'feature-extraction' : options.strategy, unfreeze: options.unfreeze });
   const reg = options.regularization;
   const head = tf.layers.dense({
     name: HEAD_NAME,
@@ -39,6 +35,16 @@ export function withNewHead(
     : baseOutput;
   const output = head.apply(headInput) as tf.SymbolicTensor;
   return tf.model({ inputs: base.inputs, outputs: output, name: 'fine_tuned' });
+}
+
+/** Which of the base's layers learn under `strategy`; the model must be compiled again for a change to apply. */
+export function setTrainable(base: tf.LayersModel, options: { strategy: Exclude<Strategy, 'two-phase'>; unfreeze?: Unfreeze }): void {
+  const firstTrainable = options.strategy === 'partial' ? firstUnfrozen(base, options.unfreeze) : undefined;
+  base.layers.forEach((layer, i) => {
+    layer.trainable =
+      options.strategy === 'full' ||
+      (options.strategy === 'partial' ? i >= (firstTrainable as number) : !layer.name.startsWith(BASE_PREFIX));
+  });
 }
 
 /** Index of the first layer `partial` lets learn; a name or count the model does not have lists its layers. */

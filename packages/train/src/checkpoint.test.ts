@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ArtifactFile, ArtifactStore } from '@anneal/tracking';
 import { buildClassifier, resolveBackend } from '@anneal/models';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { copyWeights, restoreWeights } from './layer-weights';
 
 // An in-memory stand-in for the MLflow-backed store (the real one is exercised by the integration tests).
 function memoryStore(): ArtifactStore {
@@ -28,14 +29,14 @@ it('restores weights, optimizer state and early-stopping state so training conti
   const a = net();
   await fit(a.model);
   const store = memoryStore();
-  const bestWeights = a.model.getWeights().map((w) => w.clone());
+  const bestWeights = copyWeights(a.model);
   const ref = await saveCheckpoint(store, { uri: 'mem:/ckpt', epoch: 0, model: a.model, optimizer: a.optimizer, best: { epoch: 0, loss: 0.5, accuracy: 0.75, weights: bestWeights } });
   expect(ref.epoch).toBe(0);
 
   // Another process: a fresh model and optimizer, loaded from the checkpoint.
   const b = net();
   const ckpt = await loadCheckpoint(store, ref);
-  b.model.setWeights(ckpt.weights);
+  restoreWeights(b.model, ckpt.weights);
   await b.optimizer.setWeights(ckpt.optimizer);
   expect(ckpt.best).toMatchObject({ epoch: 0, loss: 0.5, accuracy: 0.75 });
   expect(ckpt.best?.weights).toHaveLength(bestWeights.length);
@@ -48,7 +49,7 @@ it('restores weights, optimizer state and early-stopping state so training conti
 
   // Without the optimizer state (Adam's moments and step count) the next step differs: the check above has teeth.
   const c = net();
-  c.model.setWeights(ckpt.weights);
+  restoreWeights(c.model, ckpt.weights);
   await fit(c.model);
   await fit(c.model);
   const wc = c.model.getWeights().map((w) => Array.from(w.dataSync()));

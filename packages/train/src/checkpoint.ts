@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { ArtifactRef } from '@anneal/contracts';
 import type { ArtifactFile, ArtifactStore } from '@anneal/tracking';
+import { layerOrderWeights } from './layer-weights';
 
 /** Early-stopping state that must survive a restart along with the weights. */
 export interface BestSoFar {
@@ -23,7 +24,7 @@ export interface Checkpoint {
   best?: BestSoFar & { weights: tf.Tensor[] };
 }
 
-/** Weights are stored in `model.weights` order (names differ between processes; the order does not). */
+/** Weights are stored in layer order (names differ between processes; the order does not). */
 async function encode(name: string, tensors: tf.Tensor[]): Promise<ArtifactFile[]> {
   const { data, specs } = await tf.io.encodeWeights(tensors.map((tensor, i) => ({ name: String(i), tensor })));
   return [
@@ -46,12 +47,14 @@ export async function saveCheckpoint(
 ): Promise<CheckpointRef> {
   const optimizerWeights = await options.optimizer.getWeights();
   const files: ArtifactFile[] = [
-    ...(await encode('weights', options.model.weights.map((w) => w.read()))),
+    ...(await encode('weights', layerOrderWeights(options.model).map((w) => w.read()))),
     { name: 'optimizer-names.json', bytes: Buffer.from(JSON.stringify(optimizerWeights.map((w) => w.name))) },
     ...(await encode('optimizer', optimizerWeights.map((w) => w.tensor))),
     { name: 'state.json', bytes: Buffer.from(JSON.stringify({ epoch: options.epoch, best: options.best && { epoch: options.best.epoch, loss: options.best.loss, accuracy: options.best.accuracy } })) },
   ];
   if (options.best) files.push(...(await encode('best', options.best.weights)));
+  // getWeights makes a fresh scalar of the iteration count on every call; the rest are the optimizer's variables.
+  tf.dispose(optimizerWeights.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
   const ref: ArtifactRef = await store.put(options.uri, files);
   return { ...ref, epoch: options.epoch };
 }

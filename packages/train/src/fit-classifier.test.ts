@@ -71,6 +71,41 @@ describe('fitClassifier', () => {
     model.dispose();
   });
 
+  it('with monitor val_accuracy keeps the epoch of the best validation accuracy, and patience can start later', async () => {
+    const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.5);
+    const train = toyData(64, 3);
+    const val = { x: tf.randomUniform([32, 4], 0, 3, 'float32', 9), y: tf.oneHot(tf.randomUniform([32], 0, 2, 'int32', 10) as tf.Tensor1D, 2).toFloat() };
+    const seen: { valAccuracy: number; epoch: number }[] = [];
+    const result = await fitClassifier(model, train.x, train.y, {
+      epochs: 12, batchSize: 16, patience: 2, patienceFrom: 6, monitor: 'val_accuracy', validation: val, onEpoch: (e) => { seen.push(e); },
+    });
+    const bestAcc = Math.max(...seen.map((e) => e.valAccuracy));
+    expect(result.bestValAccuracy).toBe(bestAcc);
+    expect(result.bestEpoch).toBe(seen.findIndex((e) => e.valAccuracy === bestAcc));
+    // No stop before epoch 6 + patience: the count starts at patienceFrom.
+    expect(result.epochsRun).toBeGreaterThanOrEqual(Math.min(12, 8));
+    tf.dispose([train.x, train.y, val.x, val.y]);
+    model.dispose();
+  });
+
+  it('trains on batches the caller makes (augmentation), without leaking them', async () => {
+    const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2, seed: 1 }), 0.03);
+    const train = toyData(64, 1);
+    const val = toyData(32, 2);
+    const epochs: number[] = [];
+    const counts: number[] = [];
+    function* batches(epoch: number) {
+      epochs.push(epoch);
+      for (let b = 0; b < 4; b++) yield { xs: train.x.slice([b * 16, 0], [16, 4]), ys: train.y.slice([b * 16, 0], [16, 2]) };
+    }
+    const result = await fitClassifier(model, train.x, train.y, { epochs: 5, initialEpoch: 1, batchSize: 16, patience: 10, validation: val, batches, onEpoch: () => { counts.push(tf.memory().numTensors); } });
+    expect(epochs).toEqual([1, 2, 3, 4]);
+    expect(result.bestValAccuracy).toBeGreaterThan(0.9);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    tf.dispose([train.x, train.y, val.x, val.y]);
+    model.dispose();
+  });
+
   it('stops at the batch where onBatch asks it to (cancellation)', async () => {
     const model = compiled(buildClassifier({ inputShape: [4], architecture: { kind: 'mlp', hiddenUnits: [8], dropout: 0 }, numClasses: 2 }));
     const train = toyData(64, 4);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Monitor } from '@anneal/contracts';
 import type { BestSoFar } from './checkpoint';
+import { copyWeights, restoreWeights } from './layer-weights';
 
-type Best = BestSoFar & { weights: tf.Tensor[] };
+export type Best = BestSoFar & { weights: tf.Tensor[] };
 
 export interface EpochLogs {
   epoch: number;
@@ -15,8 +17,14 @@ export interface FitOptions {
   epochs: number;
   batchSize: number;
   patience: number;
-  /** val_loss must fall by more than this to count as an improvement. */
+  /** The monitored value must improve by more than this to count as an improvement. */
   minDelta?: number;
+  /** What early stopping watches (default val_loss). */
+  monitor?: Monitor;
+  /** Patience counts from this epoch at the earliest (a second training phase starts its own count). */
+  patienceFrom?: number;
+  /** Training batches made by the caller (augmentation), instead of shuffling `x` and `y`. */
+  batches?: (epoch: number) => Iterator<{ xs: tf.Tensor; ys: tf.Tensor }>;
   /** Called before each epoch; the optimizer trains that epoch at the returned rate. */
   learningRateAt?: (epoch: number) => number;
   validation: { x: tf.Tensor; y: tf.Tensor };
@@ -27,6 +35,8 @@ export interface FitOptions {
   /** Resume: the first epoch to run and the early-stopping state of the epochs before it (weights are taken over). */
   initialEpoch?: number;
   initialBest?: Best;
+  /** Hand the best weights to the caller (FitResult.best) instead of disposing them: a later phase goes on from them. */
+  keepBest?: boolean;
 }
 
 export interface FitResult {
@@ -36,9 +46,11 @@ export interface FitResult {
   bestValAccuracy: number;
   stoppedEarly: boolean;
   cancelled: boolean;
+  /** With keepBest: the early-stopping state, owned by the caller. */
+  best?: Best;
 }
 
-/** `model.fit` with early stopping on val_loss that restores the best weights. The model must be compiled. */
+/** `model.fit` with early stopping on the monitored metric that restores the best weights. The model must be compiled. */
 export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
   let best: Best | undefined = options.initialBest;
   let epochsRun = options.initialEpoch ?? 0;
@@ -63,10 +75,10 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
       epochsRun = epoch + 1;
       const valLoss = logs?.val_loss ?? NaN;
       const entry: EpochLogs = { epoch, loss: logs?.loss ?? NaN, accuracy: logs?.acc ?? logs?.accuracy ?? NaN, valLoss, valAccuracy: logs?.val_acc ?? logs?.val_accuracy ?? NaN };
-      if (!best || valLoss < best.loss - (options.minDelta ?? 0)) {
+      if (improves(entry, best, options)) {
         best?.weights.forEach((w) => w.dispose());
-        best = { epoch, loss: valLoss, accuracy: entry.valAccuracy, weights: model.getWeights().map((w) => w.clone()) };
-      } else if (epoch - best.epoch >= options.patience) {
+        best = { epoch, loss: valLoss, accuracy: entry.valAccuracy, weights: copyWeights(model) };
+      } else if (best && epoch - Math.max(best.epoch, (options.patienceFrom ?? 0) - 1) >= options.patience) {
         stoppedEarly = true;
         model.stopTraining = true;
       }
@@ -74,30 +86,36 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
     },
   });
   if ((options.initialEpoch ?? 0) >= options.epochs || (best && stoppedAfter(best, options))) {
-    return finish(model, best, { epochsRun, stoppedEarly: true, cancelled: false });
+    return finish(model, best, { epochsRun, stoppedEarly: true, cancelled: false, keepBest: options.keepBest });
   }
-  const history = await model.fit(x, y, {
-    epochs: options.epochs,
-    initialEpoch: options.initialEpoch ?? 0,
-    batchSize: options.batchSize,
-    validationData: [options.validation.x, options.validation.y],
-    shuffle: true,
-    verbose: 0,
-    callbacks: [callback],
-  });
-  void history;
-  return finish(model, best, { epochsRun, stoppedEarly, cancelled });
+  const common = { epochs: options.epochs, initialEpoch: options.initialEpoch ?? 0, validationData: [options.validation.x, options.validation.y] as [tf.Tensor, tf.Tensor], verbose: 0 as const, callbacks: [callback] };
+  if (options.batches) {
+    const batches = options.batches;
+    // fitDataset asks for a fresh iterator after onEpochBegin, so each epoch draws its own seeded batches.
+    await model.fitDataset(tf.data.generator(() => batches(epochNow) as unknown as Iterator<tf.TensorContainer>), common);
+  } else {
+    await model.fit(x, y, { ...common, batchSize: options.batchSize, shuffle: true });
+  }
+  return finish(model, best, { epochsRun, stoppedEarly, cancelled, keepBest: options.keepBest });
+}
+
+function improves(entry: EpochLogs, best: Best | undefined, options: FitOptions): boolean {
+  if (!best) return true;
+  const delta = options.minDelta ?? 0;
+  return options.monitor === 'val_accuracy' ? entry.valAccuracy > best.accuracy + delta : entry.valLoss < best.loss - delta;
 }
 
 /** A resumed run whose last completed epoch had already exhausted the patience has nothing left to train. */
 function stoppedAfter(best: Best, options: FitOptions): boolean {
-  return (options.initialEpoch ?? 0) - 1 - best.epoch >= options.patience;
+  return (options.initialEpoch ?? 0) - 1 - Math.max(best.epoch, (options.patienceFrom ?? 0) - 1) >= options.patience;
 }
 
-function finish(model: tf.LayersModel, best: Best | undefined, r: { epochsRun: number; stoppedEarly: boolean; cancelled: boolean }): FitResult {
-  if (best && !r.cancelled) model.setWeights(best.weights);
+function finish(model: tf.LayersModel, best: Best | undefined, r: { epochsRun: number; stoppedEarly: boolean; cancelled: boolean; keepBest?: boolean }): FitResult {
+  if (best && !r.cancelled) restoreWeights(model, best.weights);
+  const result = { epochsRun: r.epochsRun, stoppedEarly: r.stoppedEarly, cancelled: r.cancelled, bestEpoch: best?.epoch ?? -1, bestValLoss: best?.loss ?? NaN, bestValAccuracy: best?.accuracy ?? NaN };
+  if (r.keepBest && best) return { ...result, best };
   best?.weights.forEach((w) => w.dispose());
-  return { ...r, bestEpoch: best?.epoch ?? -1, bestValLoss: best?.loss ?? NaN, bestValAccuracy: best?.accuracy ?? NaN };
+  return result;
 }
 
 /** tfjs optimizers read `learningRate` on every step; it is not part of their public typing. */

@@ -4,11 +4,14 @@ import { FineTuneInput, type BackendName, type FineTuneOutput, type In } from '@
 import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import { classificationLoss, countTrainable, disposeWithBase, withNewHead } from './apply-strategy';
+import { classificationLoss, countTrainable, disposeWithBase, setTrainable, withNewHead } from './apply-strategy';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type CheckpointRef } from './checkpoint';
-import { fitClassifier } from './fit-classifier';
+import { fitClassifier, type FitResult } from './fit-classifier';
+import { restoreWeights } from './layer-weights';
 import { LearningRateSchedule } from './lr-schedule';
 import { toTensors } from './to-tensors';
+import { augmentedBatches } from './training-batches';
+import { phaseAt, planPhases, type TrainingPhase } from './training-phases';
 
 export interface TrainDeps {
   mlflow: MlflowClient;
@@ -29,6 +32,8 @@ export function createTrainActivities(deps: TrainDeps) {
         learning_rate: String(hp.learningRate), epochs: String(hp.epochs), batch_size: String(hp.batchSize),
         strategy: hp.strategy, patience: String(hp.patience), min_delta: String(hp.minDelta), optimizer: 'adam',
         lr_schedule: JSON.stringify(hp.lrSchedule), regularization: JSON.stringify(hp.regularization), ...(hp.unfreeze ? { unfreeze: JSON.stringify(hp.unfreeze) } : {}),
+        monitor: hp.monitor ?? 'val_loss', augmentation: hp.augmentation ? JSON.stringify(hp.augmentation) : 'none',
+        ...(hp.strategy === 'two-phase' ? { two_phase: JSON.stringify(planPhases(hp).map((p) => ({ epochs: `${p.from}-${p.to - 1}`, strategy: p.strategy, lr_factor: p.learningRateFactor }))) } : {}),
         backend: backend.backend, device: backend.device, threads: String(backend.threads),
         'base_model.name': input.model.name, 'base_model.version': input.model.version ?? 'none', 'base_model.digest': input.model.digest,
         'train.digest': input.train.digest, 'train.rows': String(input.train.rows),
@@ -43,51 +48,73 @@ export function createTrainActivities(deps: TrainDeps) {
           loadDataset(artifacts, input.train), loadDataset(artifacts, input.validation), loadModel(artifacts, input.model),
           resumeFrom ? loadCheckpoint(artifacts, resumeFrom) : undefined,
         ]);
+        const phases = planPhases(hp);
         const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, regularization: hp.regularization, seed: 11 });
         const schedule = new LearningRateSchedule({ schedule: hp.lrSchedule, base: hp.learningRate, epochs: hp.epochs });
-        const optimizer = tf.train.adam(hp.learningRate);
-        model.compile({ optimizer, loss: classificationLoss(hp.regularization.labelSmoothing), metrics: ['accuracy'] });
         const startEpoch = checkpoint ? checkpoint.epoch + 1 : 0;
-        if (checkpoint) {
-          model.setWeights(checkpoint.weights);
-          await optimizer.setWeights(checkpoint.optimizer);
-          tf.dispose(checkpoint.weights);
-          await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.resumedFromEpoch', value: String(checkpoint.epoch) }] });
-        }
         const metrics = new MetricLogger(mlflow, run.runId);
-        metrics.log({ trainable_params: countTrainable(model), start_epoch: startEpoch }, ctx.info.attempt);
         const heartbeat = heartbeater(ctx, backend.backend);
         let lastCheckpoint: CheckpointRef | undefined = resumeFrom;
         const trainT = toTensors(train, classes);
         const valT = toTensors(validation, classes);
+        const batches = hp.augmentation ? augmentedBatches({ dataset: train, classes, batchSize: hp.batchSize, augmentation: hp.augmentation }) : undefined;
+        let optimizer: tf.Optimizer | undefined;
+        let best = checkpoint?.best;
         try {
-          const result = await fitClassifier(model, trainT.x, trainT.y, {
-            epochs: hp.epochs,
-            batchSize: hp.batchSize,
-            patience: hp.patience,
-            minDelta: hp.minDelta,
-            learningRateAt: (epoch) => schedule.at(epoch),
-            validation: valT,
-            initialEpoch: startEpoch,
-            initialBest: checkpoint?.best,
-            onBatch: ({ epoch, step, loss }) => {
-              if (input.logEveryBatches > 0 && step % input.logEveryBatches === 0) metrics.log({ batch_loss: loss }, step);
-              heartbeat({ epoch, step, loss, checkpoint: lastCheckpoint });
-              return ctx.cancellationSignal.aborted;
-            },
-            onEpoch: async (e, best) => {
-              // Epoch metrics are sent with the checkpoint that covers them, so a resumed attempt that re-runs
-              // the epochs after the last checkpoint logs each step once.
-              metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: schedule.at(e.epoch) }, e.epoch);
-              schedule.observe(e.valLoss);
-              const last = e.epoch === hp.epochs - 1 || model.stopTraining;
-              if (!ctx.cancellationSignal.aborted && ((e.epoch + 1) % input.checkpointEvery === 0 || last)) {
-                lastCheckpoint = await saveCheckpoint(artifacts, { uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`, epoch: e.epoch, model, optimizer, best });
-                metrics.flushSoon();
-              }
-              heartbeat({ epoch: e.epoch, loss: e.loss, val_loss: e.valLoss, val_accuracy: e.valAccuracy, checkpoint: lastCheckpoint });
-            },
-          });
+          let result: FitResult | undefined;
+          for (let k = phaseAt(phases, startEpoch); k < phases.length; k++) {
+            const phase = phases[k] as TrainingPhase;
+            // A phase is its own compile: which layers learn, and a fresh optimizer at its learning rate.
+            setTrainable(base, { strategy: phase.strategy, unfreeze: hp.unfreeze });
+            optimizer?.dispose();
+            const opt = tf.train.adam(hp.learningRate * phase.learningRateFactor);
+            optimizer = opt;
+            model.compile({ optimizer: opt, loss: classificationLoss(hp.regularization.labelSmoothing), metrics: ['accuracy'] });
+            if (checkpoint && k === phaseAt(phases, startEpoch)) {
+              restoreWeights(model, checkpoint.weights);
+              // Optimizer state belongs to its phase: a checkpoint from the phase before starts this one fresh.
+              if (checkpoint.epoch >= phase.from) await opt.setWeights(checkpoint.optimizer);
+              // setWeights copied them into the model's and the optimizer's variables.
+              tf.dispose([...checkpoint.weights, ...checkpoint.optimizer.map((w) => w.tensor)]);
+              await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.resumedFromEpoch', value: String(checkpoint.epoch) }] });
+            }
+            metrics.log({ trainable_params: countTrainable(model), start_epoch: Math.max(startEpoch, phase.from) }, k === 0 ? ctx.info.attempt : phase.from);
+            const rate = (epoch: number) => schedule.at(epoch) * phase.learningRateFactor;
+            result = await fitClassifier(model, trainT.x, trainT.y, {
+              epochs: phase.to,
+              batchSize: hp.batchSize,
+              patience: phase.patience,
+              patienceFrom: phase.from,
+              minDelta: hp.minDelta,
+              monitor: hp.monitor,
+              batches,
+              learningRateAt: rate,
+              validation: valT,
+              initialEpoch: Math.max(startEpoch, phase.from),
+              initialBest: best,
+              keepBest: k < phases.length - 1,
+              onBatch: ({ epoch, step, loss }) => {
+                if (input.logEveryBatches > 0 && step % input.logEveryBatches === 0) metrics.log({ batch_loss: loss }, step);
+                heartbeat({ epoch, step, loss, phase: k + 1, checkpoint: lastCheckpoint });
+                return ctx.cancellationSignal.aborted;
+              },
+              onEpoch: async (e, bestSoFar) => {
+                // Epoch metrics are sent with the checkpoint that covers them, so a resumed attempt that re-runs
+                // the epochs after the last checkpoint logs each step once.
+                metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 }, e.epoch);
+                schedule.observe(e.valLoss);
+                const last = e.epoch === phase.to - 1 || model.stopTraining;
+                if (!ctx.cancellationSignal.aborted && ((e.epoch + 1) % input.checkpointEvery === 0 || last)) {
+                  lastCheckpoint = await saveCheckpoint(artifacts, { uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`, epoch: e.epoch, model, optimizer: opt, best: bestSoFar });
+                  metrics.flushSoon();
+                }
+                heartbeat({ epoch: e.epoch, loss: e.loss, val_loss: e.valLoss, val_accuracy: e.valAccuracy, phase: k + 1, checkpoint: lastCheckpoint });
+              },
+            });
+            best = result.best;
+            if (result.cancelled || (result.stoppedEarly && k === phases.length - 1)) break;
+          }
+          if (!result) throw new Error('no training phase ran');
           if (result.cancelled) {
             await metrics.close();
             throw new CancelledFailure('training cancelled by the workflow');
@@ -103,7 +130,8 @@ export function createTrainActivities(deps: TrainDeps) {
           };
         } finally {
           tf.dispose([trainT.x, trainT.y, valT.x, valT.y]);
-          optimizer.dispose();
+          best?.weights.forEach((w) => w.dispose());
+          optimizer?.dispose();
           disposeWithBase(model, base);
         }
       });

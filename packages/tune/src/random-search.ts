@@ -1,4 +1,6 @@
-import { NO_REGULARIZATION, createRng, type Hyperparameters, type LrSchedule, type Regularization, type Strategy, type Unfreeze } from '@anneal/contracts';
+import {
+  NO_REGULARIZATION, createRng, type Augmentation, type Hyperparameters, type LrSchedule, type Monitor, type Regularization, type Strategy, type TwoPhase, type Unfreeze,
+} from '@anneal/contracts';
 
 export interface SearchSpace {
   learningRate: { min: number; max: number };
@@ -10,6 +12,9 @@ export interface SearchSpace {
   lrSchedule?: LrSchedule;
   unfreeze?: Unfreeze;
   regularization?: Regularization;
+  monitor?: Monitor;
+  twoPhase?: TwoPhase;
+  augmentation?: Augmentation;
 }
 
 /**
@@ -20,17 +25,23 @@ export function randomSearch(space: SearchSpace, options: { trials: number; seed
   const rng = createRng(options.seed);
   const logMin = Math.log(space.learningRate.min);
   const logMax = Math.log(space.learningRate.max);
-  return Array.from({ length: options.trials }, (_, i) => ({
-    learningRate: Number(Math.exp(logMin + rng() * (logMax - logMin)).toPrecision(3)),
-    strategy: space.strategies[i % space.strategies.length] as Strategy,
-    epochs: space.epochs[Math.floor(rng() * space.epochs.length)] as number,
-    batchSize: space.batchSize,
-    patience: space.patience,
-    minDelta: space.minDelta ?? 0,
-    lrSchedule: space.lrSchedule ?? { kind: 'constant' },
-    regularization: space.regularization ?? NO_REGULARIZATION,
-    ...(space.unfreeze ? { unfreeze: space.unfreeze } : {}),
-  }));
+  return Array.from({ length: options.trials }, (_, i) => {
+    const strategy = space.strategies[i % space.strategies.length] as Strategy;
+    return {
+      learningRate: Number(Math.exp(logMin + rng() * (logMax - logMin)).toPrecision(3)),
+      strategy,
+      epochs: space.epochs[Math.floor(rng() * space.epochs.length)] as number,
+      batchSize: space.batchSize,
+      patience: space.patience,
+      minDelta: space.minDelta ?? 0,
+      lrSchedule: space.lrSchedule ?? { kind: 'constant' },
+      regularization: space.regularization ?? NO_REGULARIZATION,
+      ...(space.unfreeze ? { unfreeze: space.unfreeze } : {}),
+      ...(space.monitor ? { monitor: space.monitor } : {}),
+      ...(strategy === 'two-phase' && space.twoPhase ? { twoPhase: space.twoPhase } : {}),
+      ...(space.augmentation ? { augmentation: space.augmentation } : {}),
+    };
+  });
 }
 
 /** Index of the best trial by a score (higher is better); ties go to the earlier trial. */

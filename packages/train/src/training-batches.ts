@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRng, shuffled, type Augmentation } from '@anneal/contracts';
+import { featureSize, type Dataset } from '@anneal/dataset';
+import { augmentImages, batchSeed, imageShapeOf } from './augment-images';
+
+/**
+ * Training batches with seeded augmentation: for epoch e, a seeded shuffle and per-batch transforms, so a
+ * resumed attempt sees what an uninterrupted one would. Each batch's tensors are disposed by fitDataset.
+ */
+export function augmentedBatches(options: { dataset: Dataset; classes: readonly string[]; batchSize: number; augmentation: Augmentation }) {
+  const { dataset, classes, batchSize, augmentation } = options;
+  const size = featureSize(dataset.featureShape);
+  const shape = imageShapeOf(augmentation, size);
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const labels = Int32Array.from(dataset.labels, (l) => index.get(l) ?? -1);
+  return function* batches(epoch: number): Iterator<{ xs: tf.Tensor; ys: tf.Tensor }> {
+    const order = shuffled(Array.from({ length: labels.length }, (_, i) => i), createRng(batchSeed(augmentation.seed, epoch, -1)));
+    for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
+      const rows = order.slice(start, start + batchSize);
+      const raw = new Float32Array(rows.length * size);
+      rows.forEach((r, i) => raw.set(dataset.features.subarray(r * size, (r + 1) * size), i * size));
+      const pixels = augmentImages(raw, shape, { augmentation, seed: batchSeed(augmentation.seed, epoch, batch) });
+      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(rows.map((r) => labels[r] as number), 'int32'), classes.length).toFloat());
+      yield { xs: tf.tensor(pixels, [rows.length, ...dataset.featureShape]), ys };
+    }
+  };
+}
