@@ -118,4 +118,18 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     expect(run.info.run_name).toMatch(/^fine-tune /);
     expect(version?.source).toBe(`${run.info.artifact_uri}/model`);
   });
+
+  it('a rerun on the same rows with skipIfDataUnchanged trains nothing and says why', async () => {
+    const rerun = await h.withWorker(() => h.client.workflow.execute('fineTune', {
+      taskQueue: 'anneal', workflowId: `fineTune-again-${suffix}`,
+      args: [{ ...fineTuneSpec, register: { ...fineTuneSpec.register, skipIfDataUnchanged: true } }],
+    })) as FineTuneResult;
+    expect(rerun.skipped?.reason).toBe(`${fineTuneSpec.register?.name}@champion (version ${tuned.registered.version}) was trained on the same rows`);
+    expect(rerun).toMatchObject({ trials: [], arms: [], registered: tuned.registered });
+    const parent = await h.mlflow.getRun(rerun.pipelineRunId);
+    expect(parent.info.status).toBe('FINISHED');
+    expect(tag(parent, 'anneal.skipped')).toBe(rerun.skipped?.reason);
+    const version = await h.mlflow.getModelVersionByAlias(fineTuneSpec.register!.name, 'champion');
+    expect(version?.tags.find((t) => t.key === 'anneal.dataset.contentDigest')?.value).toBe(rerun.skipped?.contentDigest);
+  });
 });

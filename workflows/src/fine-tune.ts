@@ -1,11 +1,11 @@
 import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  FineTuneSpec, type EvaluationMetrics, type Hyperparameters, type PreparedCandidate, type RegisteredModel, type TrackingContext,
+  FineTuneSpec, MLFLOW_TAGS, type DatasetRef, type EvaluationMetrics, type Hyperparameters, type PreparedCandidate, type RegisteredModel, type TrackingContext,
 } from '@anneal/contracts';
 import { bestBy, randomSearch } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { evaluation, models } from './proxies';
-import { flattenParams, prepareData, trackingOf, withPipelineRun } from './stages';
+import { flattenParams, ingest, trackingOf, validateAndSplit, withPipelineRun } from './stages';
 import { trial, type TrialInput, type TrialResult } from './trial';
 
 export interface ArmResult {
@@ -26,6 +26,8 @@ export interface FineTuneResult {
   trials: { label: string; hyperparameters: Hyperparameters; validationAccuracy: number; epochsRun: number }[];
   arms: ArmResult[];
   registered: RegisteredModel;
+  /** Set when `register.skipIfDataUnchanged` found the champion trained on these very rows: nothing was trained. */
+  skipped?: { reason: string; contentDigest: string };
 }
 
 export interface FineTuneProgress {
@@ -55,10 +57,16 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         const champion = r.arms.find((a) => a.champion);
         return champion ? { test_accuracy: champion.test.accuracy, test_macro_f1: champion.test.macroF1, test_roc_auc_macro: champion.test.rocAucMacro } : {};
       },
+      tagsOf: (r): Record<string, string> => (r.skipped ? { 'anneal.skipped': r.skipped.reason } : {}),
     },
     async (run) => {
       const ctx = trackingOf(run);
-      const split = await prepareData(ctx, spec);
+      const dataset = await ingest(ctx, spec);
+      const skipped = await unchangedSince(spec.register, dataset);
+      if (skipped) {
+        return { experimentId: run.experimentId, pipelineRunId: run.runId, selectedModel: '', probes: [], trials: [], arms: [], registered: skipped.registered, skipped: skipped.reason };
+      }
+      const split = await validateAndSplit(ctx, spec, dataset);
       const common = {
         tracking: ctx, train: split.train, validation: split.validation, backend: spec.backend, outputName: spec.register.name,
         checkpointEvery: spec.tuning.checkpointEvery, heartbeatTimeoutSeconds: spec.tuning.heartbeatTimeoutSeconds,
@@ -97,7 +105,10 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       const registered = await evaluation.registerModel({
         tracking: ctx, model: champion.result.fineTune.model, name: spec.register.name, alias: spec.register.alias, sourceRunId: champion.result.fineTune.runId,
         description: `fine-tuned from ${selected.label} (${champion.result.hyperparameters.strategy}); test accuracy ${(tested[championIndex] as EvaluationMetrics).accuracy.toFixed(4)}`,
-        tags: { 'anneal.base_model': selected.label, 'anneal.strategy': champion.result.hyperparameters.strategy, 'anneal.pipelineRunId': run.runId },
+        tags: {
+          'anneal.base_model': selected.label, 'anneal.strategy': champion.result.hyperparameters.strategy, 'anneal.pipelineRunId': run.runId,
+          ...(dataset.contentDigest ? { [MLFLOW_TAGS.datasetContentDigest]: dataset.contentDigest } : {}),
+        },
       });
       progress.stage = 'done';
       return {
@@ -140,4 +151,15 @@ function pickArms(trials: TrialResult[], probes: TrialResult[], candidates: Prep
 async function testArm(ctx: TrackingContext, arm: Arm, test: TrialInput['validation'], backend: TrialInput['backend']): Promise<EvaluationMetrics> {
   const out = await evaluation.evaluateModel({ tracking: ctx, runName: `evaluate ${arm.result.label} on test`, model: arm.result.fineTune.model, dataset: test, backend });
   return out.metrics;
+}
+
+/** With skipIfDataUnchanged: the champion, when it was trained on rows with this content digest. */
+async function unchangedSince(register: FineTuneSpec['register'], dataset: DatasetRef): Promise<{ registered: RegisteredModel; reason: NonNullable<FineTuneResult['skipped']> } | undefined> {
+  if (!register.skipIfDataUnchanged || !dataset.contentDigest) return undefined;
+  const champion = await evaluation.championData({ name: register.name, alias: register.alias });
+  if (!champion.version || champion.contentDigest !== dataset.contentDigest) return undefined;
+  return {
+    registered: { name: register.name, version: champion.version, alias: register.alias },
+    reason: { reason: `${register.name}@${register.alias} (version ${champion.version}) was trained on the same rows`, contentDigest: dataset.contentDigest },
+  };
 }

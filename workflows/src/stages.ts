@@ -1,10 +1,15 @@
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
-import type { DatasetSpec, PipelineRun, SplitOutput, SplitSpec, TrackingContext } from '@anneal/contracts';
+import type { DatasetRef, DatasetSpec, PipelineRun, SplitOutput, SplitSpec, TrackingContext } from '@anneal/contracts';
 import { data, tracking } from './proxies';
 
 /** Opens the pipeline's parent run, runs `body` under it and closes it as FINISHED, FAILED or KILLED. */
 export async function withPipelineRun<T>(
-  options: { experimentName: string; runName: string; params: Record<string, string>; summarize: (result: T) => Record<string, number> },
+  options: {
+    experimentName: string; runName: string; params: Record<string, string>;
+    summarize: (result: T) => Record<string, number>;
+    /** Tags for the finished run (e.g. why nothing was trained). */
+    tagsOf?: (result: T) => Record<string, string>;
+  },
   body: (run: PipelineRun) => Promise<T>,
 ): Promise<T> {
   const info = workflowInfo();
@@ -16,7 +21,7 @@ export async function withPipelineRun<T>(
   });
   try {
     const result = await body(run);
-    await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: options.summarize(result) });
+    await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: options.summarize(result), tags: options.tagsOf?.(result) ?? {} });
     return result;
   } catch (err) {
     await CancellationScope.nonCancellable(() => tracking.closeRun({ runId: run.runId, status: isCancellation(err) ? 'KILLED' : 'FAILED' }));
@@ -26,7 +31,14 @@ export async function withPipelineRun<T>(
 
 /** ingest -> validate -> stratified split: nothing trains on data that failed validation. */
 export async function prepareData(ctx: TrackingContext, spec: { dataset: DatasetSpec; split: SplitSpec }): Promise<SplitOutput> {
-  const { dataset } = await data.ingestDataset({ tracking: ctx, dataset: spec.dataset });
+  return validateAndSplit(ctx, spec, await ingest(ctx, spec));
+}
+
+export async function ingest(ctx: TrackingContext, spec: { dataset: DatasetSpec }): Promise<DatasetRef> {
+  return (await data.ingestDataset({ tracking: ctx, dataset: spec.dataset })).dataset;
+}
+
+export async function validateAndSplit(ctx: TrackingContext, spec: { dataset: DatasetSpec; split: SplitSpec }, dataset: DatasetRef): Promise<SplitOutput> {
   await data.validateDataset({ tracking: ctx, dataset, spec: spec.dataset });
   return data.splitDataset({ tracking: ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
 }

@@ -53,6 +53,7 @@ export function formatResult(result: FineTuneResult | PretrainResult): string {
     return `pretrained ${result.registered.name} v${result.registered.version} @${result.registered.alias}: ` +
       `validation accuracy ${pct(result.validation.accuracy)}, test accuracy ${pct(result.test.accuracy)}, test macro-F1 ${result.test.macroF1.toFixed(3)}`;
   }
+  if (result.skipped) return `nothing to train: ${result.skipped.reason} (content digest ${result.skipped.contentDigest.slice(0, 12)})`;
   const header = ['arm', 'strategy', 'lr', 'epochs', 'val acc', 'test acc', 'test F1', 'test AUC', ''];
   const rows = result.arms.map((a) => [
     a.arm, a.hyperparameters.strategy, String(a.hyperparameters.learningRate), String(a.hyperparameters.epochs),

@@ -134,6 +134,10 @@ export const RegisterModelInput = z.object({
   description: z.string().default(''),
 });
 export const RegisteredModel = z.object({ name: z.string(), version: z.string(), alias: z.string() });
+export const ChampionDataInput = z.object({ name: z.string().min(1), alias: z.string().min(1) });
+/** The version an alias points at and the content digest of the data it was trained on (absent when unknown). */
+export const ChampionData = z.object({ version: z.string().optional(), contentDigest: z.string().optional() });
+export type ChampionData = z.infer<typeof ChampionData>;
 export type RegisteredModel = z.infer<typeof RegisteredModel>;
 
 export type In<S extends z.ZodType> = z.input<S>;

@@ -77,7 +77,12 @@ export const TuningSpec = z
   .refine((t) => !t.strategies.includes('two-phase') || Math.min(...t.epochs) > t.twoPhase.headEpochs, { message: TWO_PHASE_EPOCHS, path: ['epochs'] });
 export type TuningSpec = z.infer<typeof TuningSpec>;
 
-export const RegisterSpec = z.object({ name: Name, alias: z.string().min(1) });
+export const RegisterSpec = z.object({
+  name: Name,
+  alias: z.string().min(1),
+  /** End early, training nothing, when the alias's model was trained on data with the same content digest. */
+  skipIfDataUnchanged: z.boolean().default(false),
+});
 export type RegisterSpec = z.infer<typeof RegisterSpec>;
 
 /** What every pipeline spec starts with: its name (the MLflow experiment), backend, data and split. */
@@ -99,7 +104,7 @@ export const FineTuneSpec = z.object({
     probeLearningRate: z.number().positive().max(1).default(1e-3),
   }),
   tuning: TuningSpec.prefault({}),
-  register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion' }),
+  register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion', skipIfDataUnchanged: false }),
 });
 export type FineTuneSpec = z.infer<typeof FineTuneSpec>;
 export type FineTuneSpecInput = z.input<typeof FineTuneSpec>;

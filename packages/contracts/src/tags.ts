@@ -9,4 +9,6 @@ export const MLFLOW_TAGS = {
   attempt: 'temporal.attempt',
   /** Stable across retries of one activity: how a retried activity finds the run it already opened. */
   idempotencyKey: 'anneal.key',
+  /** On ingest runs and registered versions: the order-independent digest of the dataset's rows. */
+  datasetContentDigest: 'anneal.dataset.contentDigest',
 } as const;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  ErrorType, IngestInput, SplitInput, ValidateInput, type DatasetRef, type In, type SplitOutput, type ValidationSummary,
+  ErrorType, IngestInput, MLFLOW_TAGS, SplitInput, ValidateInput, type DatasetRef, type In, type SplitOutput, type ValidationSummary,
 } from '@anneal/contracts';
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { loadDataset, loadIngested, storeDataset } from './dataset-store';
@@ -53,7 +53,7 @@ export function createDatasetActivities(deps: DatasetDeps) {
         await mlflow.logBatch(run.runId, {
           params: Object.entries(params).filter(([k]) => !run.existingParams.has(k)).map(([key, value]) => ({ key, value })),
           metrics: [{ key: 'rows_read', value: stats.rows + stats.invalidRows, step: 0, timestamp: Date.now() }, { key: 'rows_invalid', value: stats.invalidRows, step: 0, timestamp: Date.now() }],
-          tags: [{ key: 'anneal.dataset.contentDigest', value: stats.contentDigest }],
+          tags: [{ key: MLFLOW_TAGS.datasetContentDigest, value: stats.contentDigest }],
         });
         await mlflow.logInputs(run.runId, [{
           name: spec.name, digest: stats.contentDigest.slice(0, 16), sourceType: spec.source.kind, source: JSON.stringify(spec.source),

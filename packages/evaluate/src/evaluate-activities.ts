@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  EvaluateInput, RegisterModelInput, type BackendName, type EvaluateOutput, type In, type RegisteredModel,
+  ChampionDataInput, EvaluateInput, MLFLOW_TAGS, RegisterModelInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
 } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
 import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
@@ -77,6 +77,15 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
         await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${input.name}/${version.version}@${input.alias}` }] });
         return { name: input.name, version: version.version, alias: input.alias };
       });
+    },
+
+    /** What the alias's model was trained on, so a scheduled retrain can end early when nothing changed. */
+    async championData(raw: In<typeof ChampionDataInput>): Promise<ChampionData> {
+      const input = ChampionDataInput.parse(raw);
+      const version = await mlflow.getModelVersionByAlias(input.name, input.alias);
+      if (!version) return {};
+      const digest = version.tags.find((t) => t.key === MLFLOW_TAGS.datasetContentDigest)?.value;
+      return { version: version.version, ...(digest ? { contentDigest: digest } : {}) };
     },
   };
 }
