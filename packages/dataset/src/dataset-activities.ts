@@ -112,7 +112,9 @@ export function createDatasetActivities(deps: DatasetDeps) {
         await mlflow.uploadArtifact(`${run.artifactUri}/split/leakage.json`, Buffer.from(JSON.stringify(leakage, null, 2)));
         if (leakage.total > 0 && input.leakage !== 'off') {
           const what = [...leakage.sharedRows.filter((p) => p.rows > 0).map((p) => `${p.rows} row(s) shared by ${p.pair}`), ...leakage.groupsAcrossSplits.slice(0, 3).map((g) => `group "${g.group}" in ${g.splits.join(' and ')}`)];
-          if (input.leakage === 'fail') throw ApplicationFailure.nonRetryable(`leakage between splits: ${what.join('; ')}`, ErrorType.DatasetValidation, { leakage });
+          const message = `leakage between splits: ${what.join('; ')}`;
+          if (input.leakage === 'fail') throw ApplicationFailure.nonRetryable(message, ErrorType.DatasetValidation, { leakage });
+          await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.warning.leakage', value: message }] });
         }
         const refs = {
           train: await storeDataset(artifacts, `${run.artifactUri}/train`, parts.train),
