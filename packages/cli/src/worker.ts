@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
 import { datasetPlugin } from '@anneal/dataset';
@@ -15,7 +16,7 @@ export interface WorkerSetup {
   namespace: string;
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
-  config: Pick<Config, 'ANNEAL_BACKEND' | 'ANNEAL_GPU_SLOTS' | 'dataRoots'>;
+  config: Pick<Config, 'ANNEAL_BACKEND' | 'ANNEAL_GPU_SLOTS' | 'dataRoots'> & Partial<Pick<Config, 'cacheDir'>>;
   queues: Queue[];
   /** A prebuilt bundle (tests bundle once per run); otherwise workflows are bundled from source at start. */
   workflowBundle?: WorkflowBundleOption;
@@ -34,7 +35,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       connection: setup.connection,
       namespace: setup.namespace,
       taskQueue: CPU_TASK_QUEUE,
-      plugins: [trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots }), modelsPlugin({ mlflow, artifacts, backend }), evaluatePlugin({ mlflow, artifacts, backend })],
+      plugins: [trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...(config.cacheDir ? { downloadDir: join(config.cacheDir, 'downloads') } : {}) }), modelsPlugin({ mlflow, artifacts, backend }), evaluatePlugin({ mlflow, artifacts, backend })],
       ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: bundlerOptions() }),
       maxConcurrentActivityTaskExecutions: 2,
     }));
