@@ -131,5 +131,8 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     expect(tag(parent, 'anneal.skipped')).toBe(rerun.skipped?.reason);
     const version = await h.mlflow.getModelVersionByAlias(fineTuneSpec.register!.name, 'champion');
     expect(version?.tags.find((t) => t.key === 'anneal.dataset.contentDigest')?.value).toBe(rerun.skipped?.contentDigest);
+    // The data it was trained on, for drift checks of the next batch (`validation.reference: { model }`).
+    const trainedOn = JSON.parse(version?.tags.find((t) => t.key === 'anneal.dataset.ref')?.value ?? '{}') as { uri?: string; digest?: string };
+    expect(trainedOn.digest).toMatch(/^[a-f0-9]{64}$/);
   });
 });

@@ -107,6 +107,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         description: `fine-tuned from ${selected.label} (${champion.result.hyperparameters.strategy}); test accuracy ${(tested[championIndex] as EvaluationMetrics).accuracy.toFixed(4)}`,
         tags: {
           'anneal.base_model': selected.label, 'anneal.strategy': champion.result.hyperparameters.strategy, 'anneal.pipelineRunId': run.runId,
+          [MLFLOW_TAGS.datasetRef]: JSON.stringify({ uri: dataset.uri, digest: dataset.digest }),
           ...(dataset.contentDigest ? { [MLFLOW_TAGS.datasetContentDigest]: dataset.contentDigest } : {}),
         },
       });

@@ -111,8 +111,11 @@ export const ValidationPolicy = z.object({
   maxPsi: z.number().positive().default(0.25),
   /** Total variation distance between the label distributions above which `drift` fires. */
   maxLabelShift: z.number().positive().max(1).default(0.1),
-  /** The dataset the current model was trained on (a DatasetRef from an earlier run); drift is measured against it. */
-  reference: ArtifactRef.optional(),
+  /**
+   * What drift is measured against: a dataset (a DatasetRef of an earlier run), or the registered model whose
+   * training data it should be (`{ "model": "digits-5-9" }`: the data the alias's version was fine-tuned on).
+   */
+  reference: z.union([ArtifactRef, z.object({ model: z.string().min(1), alias: z.string().min(1).default('champion') })]).optional(),
 });
 export type ValidationPolicy = z.infer<typeof ValidationPolicy>;
 

@@ -11,4 +11,6 @@ export const MLFLOW_TAGS = {
   idempotencyKey: 'anneal.key',
   /** On ingest runs and registered versions: the order-independent digest of the dataset's rows. */
   datasetContentDigest: 'anneal.dataset.contentDigest',
+  /** On registered versions: the dataset (URI + digest, as JSON) the model was fine-tuned from. */
+  datasetRef: 'anneal.dataset.ref',
 } as const;

@@ -101,6 +101,18 @@ it('measures drift against the reference dataset, and a pinned test split keeps 
   const psiMetric = (await mlflow.getRun(warned.runId)).data.metrics.find((m) => m.key === 'drift_max_psi');
   expect(psiMetric?.value).toBeGreaterThan(0.25);
 
+  // By model: the reference is the data the registered version was trained on (its anneal.dataset.ref tag).
+  const modelName = `drift-model-${randomUUID().slice(0, 6)}`;
+  await mlflow.createRegisteredModel(modelName);
+  const version = await mlflow.createModelVersion({ name: modelName, source: before.dataset.uri, runId: before.runId, tags: { [MLFLOW_TAGS.datasetRef]: JSON.stringify(reference) } });
+  await mlflow.setAlias({ name: modelName, alias: 'champion', version: version.version });
+  const byModel = await call('validateDataset', { tracking, dataset: after.dataset, spec: spec('x', { validation: { recommendedRows: 100, reference: { model: modelName } } }) });
+  expect(byModel.warnings.join()).toMatch(/drift: against patients: largest PSI/);
+  const firstTime = await call('validateDataset', { tracking, dataset: after.dataset, spec: spec('x', { validation: { recommendedRows: 100, reference: { model: `${modelName}-new` } } }) });
+  expect(firstTime.warnings).toEqual([]);
+  const page = Buffer.from(await mlflow.downloadArtifact(`${(await mlflow.getRun(firstTime.runId)).info.artifact_uri}/validation/report.md`)).toString();
+  expect(page).toContain(`no drift check: ${modelName}-new@champion is not registered yet`);
+
   const first = await call('splitDataset', { tracking, dataset: before.dataset, split: SplitSpec.parse({}) });
   const pinnedTest = { uri: first.test.uri, digest: first.test.digest };
   const grown = await call('ingestDataset', { tracking, dataset: spec(write('v1-plus.csv', table(400))) });

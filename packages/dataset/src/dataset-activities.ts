@@ -11,7 +11,9 @@ import { profileDataset } from './ingest/profile-dataset';
 import { readSource } from './ingest/read-source';
 import { findLeakage } from './split/find-leakage';
 import { splitStratified } from './split/split-dataset';
-import { measureDrift } from './validate/drift';
+import type { Dataset } from './dataset-format';
+import { measureDrift, type DriftReport } from './validate/drift';
+import { resolveReference } from './validate/resolve-reference';
 import { logReport } from './validate/log-report';
 import { validateDataset } from './validate/validate-dataset';
 
@@ -73,7 +75,9 @@ export function createDatasetActivities(deps: DatasetDeps) {
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `validate ${input.dataset.name}`, params: { 'dataset.digest': input.dataset.digest } }, async (run) => {
         const { dataset, profile } = await loadIngested(artifacts, input.dataset);
         const ingested = profile ? { dataset, ...profile } : profileDataset(dataset);
-        const drift = policy.reference && policy.checks.drift !== 'off' ? measureDrift(dataset, await loadDataset(artifacts, policy.reference)) : undefined;
+        const reference = policy.checks.drift === 'off' ? {} : await resolveReference(mlflow, policy.reference);
+        const drift = reference.ref ? driftOrFail(dataset, await loadDataset(artifacts, reference.ref)) : undefined;
+        if (reference.note) ingested.notices.push(reference.note);
         const report = validateDataset(ingested, { source: JSON.stringify(spec.source), policy, classes: spec.classes, minPerClass: spec.minPerClass, drift });
         await logReport(mlflow, { runId: run.runId, artifactUri: run.artifactUri, report });
         if (!report.passed) {
@@ -128,6 +132,15 @@ export function createDatasetActivities(deps: DatasetDeps) {
       });
     },
   };
+}
+
+/** A reference of another shape cannot be compared: bad input, not worth a retry. */
+function driftOrFail(dataset: Dataset, reference: Dataset): DriftReport {
+  try {
+    return measureDrift(dataset, reference);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`drift check: ${(err as Error).message}`, ErrorType.DatasetValidation);
+  }
 }
 
 export type DatasetActivities = ReturnType<typeof createDatasetActivities>;
