@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
 import { down, demo, doctor, runWorkers, start, up } from './commands';
 import { loadConfig } from './config';
 import { datasetCommand, UsageError } from './dataset-command';
@@ -7,7 +8,7 @@ import type { Queue } from './worker';
 const USAGE = `usage: anneal <command>
   up                      start local Temporal and MLflow servers (reused when already up)
   down                    stop the local servers that \`up\` started
-  worker [--queue cpu|gpu|all]
+  worker [--queue cpu|gpu|all]  (or the queue names: anneal, anneal-gpu)
                           run a worker (cpu: workflows + data/eval activities on 'anneal'; gpu: training on 'anneal-gpu')
   start <spec.json> [--type fineTune|pretrain] [--no-wait]
                           validate a spec and start its pipeline
@@ -31,8 +32,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'demo': await demo(config); return 0;
     case 'doctor': return (await doctor(config)) ? 0 : 1;
     case 'worker': {
-      const queues: Queue[] = values.queue === 'all' ? ['cpu', 'gpu'] : [values.queue as Queue];
-      if (!queues.every((q) => q === 'cpu' || q === 'gpu')) throw new Error(`--queue: expected cpu, gpu or all, found ${values.queue}`);
+      // The task queues' own names work too: anneal (cpu) and anneal-gpu (gpu).
+      const named: Record<string, Queue[]> = { all: ['cpu', 'gpu'], cpu: ['cpu'], gpu: ['gpu'], [CPU_TASK_QUEUE]: ['cpu'], [GPU_TASK_QUEUE]: ['gpu'] };
+      const queue = values.queue ?? 'all';
+      const queues = Object.hasOwn(named, queue) ? named[queue] : undefined;
+      if (!queues) throw new Error(`--queue: expected cpu (${CPU_TASK_QUEUE}), gpu (${GPU_TASK_QUEUE}) or all, found ${values.queue}`);
       const { run } = await runWorkers(config, queues);
       process.stdout.write(`worker polling ${queues.join(' + ')} queue(s) at ${config.TEMPORAL_ADDRESS}\n`);
       await run;
