@@ -38,10 +38,11 @@ export async function datasetCommand(config: Config, argv: string[]): Promise<nu
   });
   if (!parsed.ok) throw new UsageError(`invalid options: ${parsed.problems.join('; ')}`);
   const spec = parsed.value;
+  const bar = process.stderr.isTTY ? readProgressBar() : undefined;
   const ingested = await readSource({
     spec, dataRoots: config.dataRoots, downloadDir: join(config.cacheDir, 'downloads'),
-    mlflow: spec.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined, keepFeatures: false,
-  });
+    mlflow: spec.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined, keepFeatures: false, onProgress: bar?.update,
+  }).finally(() => bar?.done());
   const report = validateDataset(ingested, { source: location, policy: spec.validation, classes: spec.classes, minPerClass: spec.minPerClass });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : reportToMarkdown(report));
   if (!report.passed) process.stderr.write(`validation failed:\n${report.failures.map((f) => `  ${f}`).join('\n')}\n`);
@@ -74,4 +75,26 @@ async function readSchemaFile(path: string): Promise<Record<string, unknown>> {
   const schema = parseWithProblems(TableSchema, value);
   if (!schema.ok) throw new UsageError(`--schema ${path}: ${schema.problems.join('; ')}`);
   return { schema: schema.value };
+}
+
+/** A bar on stderr for a terminal, redrawn at most ten times a second. */
+function readProgressBar() {
+  const WIDTH = 24;
+  let last = 0;
+  let drawn = false;
+  return {
+    update(p: { done: number; total: number; unit: 'bytes' | 'files' }): void {
+      const now = Date.now();
+      if (now - last < 100 || p.total === 0) return;
+      last = now;
+      drawn = true;
+      const share = Math.min(1, p.done / p.total);
+      const filled = Math.round(share * WIDTH);
+      const amount = p.unit === 'bytes' ? `${(p.done / 2 ** 20).toFixed(0)}/${(p.total / 2 ** 20).toFixed(0)} MB` : `${p.done}/${p.total} files`;
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(share * 100).toFixed(0)}% ${amount}\x1b[K`);
+    },
+    done(): void {
+      if (drawn) process.stderr.write('\r\x1b[K');
+    },
+  };
 }

@@ -8,6 +8,7 @@ import {
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { loadDataset, loadIngested, storeDataset } from './dataset-store';
 import { profileDataset } from './ingest/profile-dataset';
+import type { Progress } from './ingest/ingest-result';
 import { readSource } from './ingest/read-source';
 import { findLeakage } from './split/find-leakage';
 import { splitStratified } from './split/split-dataset';
@@ -26,13 +27,14 @@ export interface DatasetDeps {
   downloadDir?: string;
 }
 
-/** Heartbeats while `work` runs, so a long read is not mistaken for a lost worker. */
-async function withHeartbeat<T>(stage: string, work: () => Promise<T>): Promise<T> {
+/** Heartbeats while `work` runs, with how far it got, so a long read is not mistaken for a lost worker. */
+async function withHeartbeat<T>(stage: string, work: (onProgress: Progress) => Promise<T>): Promise<T> {
   const started = Date.now();
   const ctx = Context.current();
-  const timer = setInterval(() => ctx.heartbeat({ stage, seconds: Math.round((Date.now() - started) / 1000) }), 5000);
+  let progress: Parameters<Progress>[0] | undefined;
+  const timer = setInterval(() => ctx.heartbeat({ stage, ...progress, seconds: Math.round((Date.now() - started) / 1000) }), 5000);
   try {
-    return await work();
+    return await work((p) => (progress = p));
   } finally {
     clearInterval(timer);
   }
@@ -46,7 +48,7 @@ export function createDatasetActivities(deps: DatasetDeps) {
       const input = IngestInput.parse(raw);
       const spec = input.dataset;
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `ingest ${spec.name}`, params: { source: spec.source.kind, 'dataset.name': spec.name } }, async (run) => {
-        const ingested = await withHeartbeat('ingest', () => readSource({ spec, dataRoots: deps.dataRoots, downloadDir, mlflow, keepFeatures: true }));
+        const ingested = await withHeartbeat('ingest', (onProgress) => readSource({ spec, dataRoots: deps.dataRoots, downloadDir, mlflow, keepFeatures: true, onProgress }));
         const { dataset, ...profile } = ingested;
         if (spec.classes) dataset.classes = [...spec.classes];
         const stats = profile.rowStats;

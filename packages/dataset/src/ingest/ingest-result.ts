@@ -19,3 +19,6 @@ export interface IngestResult {
   /** Images whose content is another format than their extension says. */
   formatMismatches?: { at: string; extension: string; actual: string }[];
 }
+
+/** How far a read has got: bytes of a file, or files of an image folder. */
+export type Progress = (p: { done: number; total: number; unit: 'bytes' | 'files' }) => void;

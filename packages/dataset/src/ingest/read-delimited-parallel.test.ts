@@ -31,6 +31,16 @@ describe('readDelimitedParallel', () => {
     expect(parallel.dataset.labels).toEqual(serial.dataset.labels);
   });
 
+  it('reports progress up to the file size, on one thread and on several', async () => {
+    const path = write('progress.csv', rows(4000));
+    const size = (await import('node:fs')).statSync(path).size;
+    for (const threads of [1, 2]) {
+      let bytes = 0;
+      await readDelimitedParallel({ path, file: 'g.csv', name: 'g', delimiter: ',', keepFeatures: false, onBytes: (n) => (bytes += n) }, { minBytes: 0, threads });
+      expect([threads, bytes]).toEqual([threads, size]);
+    }
+  });
+
   it('reads a file with quotes on one thread, since a quoted newline would break the cut', async () => {
     const path = write('quoted.csv', `${rows(500).trim()}\nx,1,2,"two\nlines"\n`);
     const r = await readDelimitedParallel({ path, file: 'q.csv', name: 'q', delimiter: ',', keepFeatures: true }, { minBytes: 0, threads: 2 });

@@ -31,12 +31,14 @@ export async function readDelimitedParallel(options: DelimitedOptions, parallel:
   if (parallel.threads < 2 || size < parallel.minBytes) return readDelimited(options);
   const scan = await scanFile(options.path, size, parallel.threads);
   if (scan.hasQuote || scan.cuts.length === 0) return readDelimited(options);
+  const { onBytes, ...cloneable } = options;
   const { header, headerEnd, schema, inferred } = await readHead(options);
+  onBytes?.(headerEnd);
   const bounds = [{ start: headerEnd, line: 2 }, ...scan.cuts.filter((c) => c.start > headerEnd)];
   const ranges: RangeOptions[] = bounds.map((b, i) => ({
-    ...options, schema, schemaInferred: inferred, header, start: b.start, end: bounds[i + 1]?.start ?? size, firstLine: b.line,
+    ...cloneable, schema, schemaInferred: inferred, header, start: b.start, end: bounds[i + 1]?.start ?? size, firstLine: b.line,
   }));
-  const parts = await Promise.all(ranges.map(runRange));
+  const parts = await Promise.all(ranges.map((r) => runRange(r, onBytes)));
   const merged = new TableIngest({ name: options.name, file: options.file, header, schema, schemaInferred: inferred, keepFeatures: options.keepFeatures });
   let dataLines = 0;
   for (const p of parts) {
@@ -81,11 +83,12 @@ async function readHead(options: DelimitedOptions) {
   return { header, headerEnd, schema: inferSchema(header, rows.slice(1), 'label'), inferred: true };
 }
 
-function runRange(options: RangeOptions): Promise<{ part?: TablePart; dataLines: number }> {
+function runRange(options: RangeOptions, onBytes?: (bytes: number) => void): Promise<{ part?: TablePart; dataLines: number }> {
   return new Promise((resolve, reject) => {
     // A worker's default young generation is small for this allocation rate: 48 MB made parsing ~25% faster.
     const worker = new Worker(workerScript(), { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
-    worker.once('message', (msg: { part?: TablePart; dataLines: number; error?: { message: string; type?: string } }) => {
+    worker.on('message', (msg: { bytes?: number; part?: TablePart; dataLines: number; error?: { message: string; type?: string } }) => {
+      if (msg.bytes !== undefined) return onBytes?.(msg.bytes);
       void worker.terminate();
       if (!msg.error) return resolve(msg);
       reject(msg.error.type ? sourceError(msg.error.message) : new Error(msg.error.message));

@@ -15,6 +15,8 @@ export interface DelimitedOptions {
   schema?: TableSchema;
   schemaInferred?: boolean;
   keepFeatures: boolean;
+  /** Called as bytes are read (not passed to worker threads: they report through messages). */
+  onBytes?: (bytes: number) => void;
 }
 
 /** A byte range of the file, cut at line starts. With `header`, the range holds data lines only. */
@@ -50,7 +52,7 @@ export function parseRange(options: RangeOptions): Promise<{ ingest: TableIngest
       text.destroy();
       reject(err);
     };
-    const text = Readable.from(textChunks(options.path, file, { start: options.start, end: options.end, firstLine: options.firstLine })).on('error', fail);
+    const text = Readable.from(textChunks(options.path, file, { start: options.start, end: options.end, firstLine: options.firstLine, onBytes: options.onBytes })).on('error', fail);
     Papa.parse<string[]>(text as unknown as File, {
       delimiter: options.delimiter,
       skipEmptyLines: false,

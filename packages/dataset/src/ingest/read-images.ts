@@ -5,7 +5,7 @@ import type { ImageSpec } from '@anneal/contracts';
 import { sourceError } from '../source-error';
 import { resolveDataPath } from './data-roots';
 import { DatasetCollector } from './collector';
-import type { IngestResult } from './ingest-result';
+import type { IngestResult, Progress } from './ingest-result';
 
 export interface ReadImagesOptions {
   /** The folder, already confined to the data roots. */
@@ -15,6 +15,7 @@ export interface ReadImagesOptions {
   image: ImageSpec;
   dataRoots: readonly string[];
   keepFeatures: boolean;
+  onProgress?: Progress;
 }
 
 const EXTENSIONS: Record<string, 'png' | 'jpeg'> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg' };
@@ -37,9 +38,12 @@ export async function readImages(options: ReadImagesOptions): Promise<IngestResu
   const notices: string[] = strays > 0 ? [`${strays} file(s) directly in ${file} ignored (images belong in a class folder)`] : [];
   const formatMismatches: NonNullable<IngestResult['formatMismatches']> = [];
   let skipped = 0;
-  for (const label of classes) {
-    const names = (await readdir(join(options.path, label))).filter((n) => !n.startsWith('.')).sort();
+  const listed = await Promise.all(classes.map(async (label) => ({ label, names: (await readdir(join(options.path, label))).filter((n) => !n.startsWith('.')).sort() })));
+  const total = listed.reduce((n, l) => n + l.names.length, 0);
+  let seen = 0;
+  for (const { label, names } of listed) {
     for (const name of names) {
+      options.onProgress?.({ done: seen++, total, unit: 'files' });
       const shown = `${file}/${label}/${name}`;
       const extension = EXTENSIONS[extname(name).toLowerCase()];
       if (!extension) {
@@ -55,6 +59,7 @@ export async function readImages(options: ReadImagesOptions): Promise<IngestResu
       collector.addRow(await decode(bytes, { shown, image, actual }), label, files.length - 1);
     }
   }
+  options.onProgress?.({ done: total, total, unit: 'files' });
   if (skipped > 0) notices.push(`${skipped} non-image file(s) skipped (only .png, .jpg, .jpeg are read)`);
   if (files.length === 0) throw sourceError(`${file}: class folders hold no .png or .jpg images`);
   const { dataset, rowStats } = collector.finish();

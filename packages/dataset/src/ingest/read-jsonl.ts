@@ -11,6 +11,7 @@ export interface ReadJsonlOptions {
   name: string;
   schema?: TableSchema;
   keepFeatures: boolean;
+  onBytes?: (bytes: number) => void;
 }
 
 /**
@@ -38,7 +39,7 @@ export async function readJsonl(options: ReadJsonlOptions): Promise<IngestResult
     reader ??= Array.isArray(row.features) ? new VectorRows(options, row.features.length) : new TableRows(options, Object.keys(row));
     reader.push(row, line);
   };
-  for await (const chunk of textChunks(options.path, file)) {
+  for await (const chunk of textChunks(options.path, file, { onBytes: options.onBytes })) {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop() ?? '';
     for (const l of lines) take(l.endsWith('\r') ? l.slice(0, -1) : l);

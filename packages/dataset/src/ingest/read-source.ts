@@ -6,7 +6,7 @@ import type { MlflowClient } from '@anneal/tracking';
 import { sourceError } from '../source-error';
 import { resolveDataPath } from './data-roots';
 import { download } from './download';
-import type { IngestResult } from './ingest-result';
+import type { IngestResult, Progress } from './ingest-result';
 import { readDelimitedParallel, type ParallelOptions } from './read-delimited-parallel';
 import { readImages } from './read-images';
 import { readJsonl } from './read-jsonl';
@@ -24,6 +24,8 @@ export interface ReadSourceOptions {
   keepFeatures: boolean;
   /** When large CSV/TSV files are read on several threads. */
   parallel?: ParallelOptions;
+  /** Told how far the read has got (for heartbeats and progress bars). */
+  onProgress?: Progress;
 }
 
 const BY_EXTENSION: Record<string, DataFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
@@ -60,8 +62,11 @@ export async function readSource(options: ReadSourceOptions): Promise<IngestResu
   }
 }
 
-function readFile(o: ReadSourceOptions & { path: string; shown: string; format: DataFormat }): Promise<IngestResult> {
-  const common = { path: o.path, file: o.shown, name: o.spec.name, keepFeatures: o.keepFeatures };
+async function readFile(o: ReadSourceOptions & { path: string; shown: string; format: DataFormat }): Promise<IngestResult> {
+  const total = o.format === 'images' ? 0 : (await stat(o.path)).size;
+  let done = 0;
+  const onBytes = o.onProgress && ((n: number) => o.onProgress?.({ done: (done += n), total, unit: 'bytes' }));
+  const common = { path: o.path, file: o.shown, name: o.spec.name, keepFeatures: o.keepFeatures, onBytes };
   switch (o.format) {
     case 'csv':
     case 'tsv':
@@ -70,7 +75,7 @@ function readFile(o: ReadSourceOptions & { path: string; shown: string; format: 
       return readJsonl({ ...common, schema: o.spec.schema });
     case 'images':
       if (!o.spec.image) throw sourceError(`${o.shown}: an image folder needs dataset.image ({ width, height, channels }) to size the images`);
-      return readImages({ ...common, image: o.spec.image, dataRoots: o.dataRoots });
+      return readImages({ ...common, image: o.spec.image, dataRoots: o.dataRoots, onProgress: o.onProgress });
   }
 }
 

@@ -6,7 +6,11 @@ import { sourceError } from '../source-error';
  * a leading byte-order mark is dropped so the first column's name is what the user wrote,
  * and a read error is a source error rather than a stream left hanging.
  */
-export async function* textChunks(path: string, file: string, range: { start?: number; end?: number; firstLine?: number } = {}): AsyncGenerator<string> {
+export async function* textChunks(
+  path: string,
+  file: string,
+  range: { start?: number; end?: number; firstLine?: number; onBytes?: (bytes: number) => void } = {},
+): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let line = range.firstLine ?? 1;
   const decode = (chunk: Uint8Array, stream: boolean): string => {
@@ -23,6 +27,7 @@ export async function* textChunks(path: string, file: string, range: { start?: n
   const input = createReadStream(path, { start: range.start, end: range.end === undefined ? undefined : range.end - 1 });
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      range.onBytes?.(chunk.length);
       const text = decode(chunk, true);
       if (text.length > 0) yield text;
     }
