@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, shuffled, type Augmentation } from '@anneal/contracts';
 import { featureSize, type Dataset } from '@anneal/dataset';
 import { augmentImages, batchSeed, imageShapeOf } from './augment-images';
+import { labelIndices } from './to-tensors';
 
 /**
  * Training batches with seeded augmentation: for epoch e, a seeded shuffle and per-batch transforms, so a
@@ -11,8 +12,7 @@ export function augmentedBatches(options: { dataset: Dataset; classes: readonly 
   const { dataset, classes, batchSize, augmentation } = options;
   const size = featureSize(dataset.featureShape);
   const shape = imageShapeOf(augmentation, size);
-  const index = new Map(classes.map((c, i) => [c, i]));
-  const labels = Int32Array.from(dataset.labels, (l) => index.get(l) ?? -1);
+  const labels = labelIndices(dataset, classes);
   return function* batches(epoch: number): Iterator<{ xs: tf.Tensor; ys: tf.Tensor }> {
     const order = shuffled(Array.from({ length: labels.length }, (_, i) => i), createRng(batchSeed(augmentation.seed, epoch, -1)));
     for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {

@@ -143,7 +143,8 @@ export class DatasetCollector {
     if (this.invalidExamples.length < LISTED) this.invalidExamples.push(problem);
   }
 
-  finish(): { dataset: Dataset; rowStats: RowStats } {
+  /** The rows gathered, with what the report needs about them (per-class counts, where each label first appeared). */
+  finish(): { dataset: Dataset; rowStats: RowStats; classCounts: Record<string, number>; firstSeen: Record<string, string> } {
     const rows = this.rows;
     const codes = this.codes.subarray(0, rows);
     const classes = [...this.classList].sort();
@@ -165,16 +166,18 @@ export class DatasetCollector {
         rows, ...this.stats, duplicateExamples: this.duplicateExamples, invalidExamples: this.invalidExamples,
         contentDigest: content, orderedDigest: ordered,
       },
+      classCounts: this.classCounts(),
+      firstSeen: this.firstSeen(),
     };
   }
 
   /** Where each class was first seen, to point at a row with an unexpected label. */
-  firstSeen(): Record<string, string> {
+  private firstSeen(): Record<string, string> {
     return Object.fromEntries(this.classList.map((c, i) => [c, this.classFirstAt[i] as string]));
   }
 
   /** Rows per class, counted even when labels are not kept. */
-  classCounts(): Record<string, number> {
+  private classCounts(): Record<string, number> {
     const counts = new Array<number>(this.classList.length).fill(0);
     for (let i = 0; i < this.rows; i++) counts[this.codes[i] as number] = (counts[this.codes[i] as number] ?? 0) + 1;
     return Object.fromEntries([...this.classList].sort().map((c) => [c, counts[this.classIndex.get(c) as number] ?? 0]));

@@ -7,6 +7,6 @@ export function profileDataset(dataset: Dataset): IngestResult {
   const size = featureSize(dataset.featureShape);
   const collector = new DatasetCollector({ name: dataset.name, featureShape: dataset.featureShape, keepFeatures: false, describe: (at) => `row ${at}` });
   for (let i = 0; i < dataset.labels.length; i++) collector.addRow(dataset.features.subarray(i * size, (i + 1) * size), dataset.labels[i] as string, i + 1);
-  const { rowStats } = collector.finish();
-  return { dataset, rowStats, classCounts: collector.classCounts(), firstSeen: collector.firstSeen(), columns: [], notices: [] };
+  // Keep the caller's dataset (with its features): the collector was told not to copy them.
+  return { ...collector.finish(), dataset, columns: [], notices: [] };
 }

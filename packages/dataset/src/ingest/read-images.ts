@@ -62,8 +62,7 @@ export async function readImages(options: ReadImagesOptions): Promise<IngestResu
   options.onProgress?.({ done: total, total, unit: 'files' });
   if (skipped > 0) notices.push(`${skipped} non-image file(s) skipped (only .png, .jpg, .jpeg are read)`);
   if (files.length === 0) throw sourceError(`${file}: class folders hold no .png or .jpg images`);
-  const { dataset, rowStats } = collector.finish();
-  return { dataset, rowStats, classCounts: collector.classCounts(), firstSeen: collector.firstSeen(), columns: [], notices, formatMismatches };
+  return { ...collector.finish(), columns: [], notices, formatMismatches };
 }
 
 function sniff(bytes: Uint8Array): 'png' | 'jpeg' | undefined {

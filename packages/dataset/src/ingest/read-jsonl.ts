@@ -84,8 +84,7 @@ class VectorRows {
   }
 
   finish(): IngestResult {
-    const { dataset, rowStats } = this.collector.finish();
-    return { dataset, rowStats, classCounts: this.collector.classCounts(), firstSeen: this.collector.firstSeen(), columns: [], notices: [] };
+    return { ...this.collector.finish(), columns: [], notices: [] };
   }
 }
 

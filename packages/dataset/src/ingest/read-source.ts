@@ -63,9 +63,11 @@ export async function readSource(options: ReadSourceOptions): Promise<IngestResu
 }
 
 async function readFile(o: ReadSourceOptions & { path: string; shown: string; format: DataFormat }): Promise<IngestResult> {
-  const total = o.format === 'images' ? 0 : (await stat(o.path)).size;
+  const report = o.onProgress;
+  // Only a caller that shows progress needs the size.
+  const total = report && o.format !== 'images' ? (await stat(o.path)).size : 0;
   let done = 0;
-  const onBytes = o.onProgress && ((n: number) => o.onProgress?.({ done: (done += n), total, unit: 'bytes' }));
+  const onBytes = report && ((n: number) => report({ done: (done += n), total, unit: 'bytes' }));
   const common = { path: o.path, file: o.shown, name: o.spec.name, keepFeatures: o.keepFeatures, onBytes };
   switch (o.format) {
     case 'csv':

@@ -57,9 +57,8 @@ export class TableIngest {
   finish(): IngestResult {
     if (!this.state) this.inferAndReplay();
     const s = this.state as NonNullable<typeof this.state>;
-    const { dataset, rowStats } = s.collector.finish();
     return {
-      dataset, rowStats, classCounts: s.collector.classCounts(), firstSeen: s.collector.firstSeen(),
+      ...s.collector.finish(),
       schema: s.schema, schemaInferred: this.options.schemaInferred ?? this.options.schema === undefined,
       columns: s.stats.map((c) => c.profile()),
       notices: s.resolved.ignored.length > 0 ? [`columns not used as features: ${s.resolved.ignored.join(', ')}`] : [],
