@@ -1,6 +1,7 @@
 // npm run bench:train — training throughput of the demo CNN and a MobileNetV2-sized model on every TF.js backend
-// that loads, against Keras (PyPI tensorflow-cpu) with the same batch, data shapes and thread count, run from this
-// script. Then the transfer protocol (digits 0-4 -> 5-9) in both. One JSON line per result.
+// that loads (the native one on both training engines, graph and eager), against Keras (PyPI tensorflow-cpu) with the
+// same batch, data shapes and thread count, run from this script. Then the transfer protocol (digits 0-4 -> 5-9) in
+// both. One JSON line per result.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ const PLAN = [
   ['demo-cnn', 32, { tensorflow: 60, wasm: 60, cpu: 4 }],
   ['mobilenet-v2', 16, { tensorflow: 12, wasm: 6, cpu: 1 }],
 ];
+// What runs: the native backend on the graph engine (what the train activity uses there) and eagerly, then the others.
+const VARIANTS = [['tensorflow', 'graph'], ['tensorflow', 'eager'], ['wasm', 'eager'], ['cpu', 'eager']];
 
 async function json(cmd, args) {
   const { stdout } = await run(cmd, args, { timeout: RUN_LIMIT_MS, maxBuffer: 16 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
@@ -35,13 +38,13 @@ if (!existsSync(python)) {
 const only = process.argv[2];
 for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
   const keras = await json(python, [join(here, 'keras_train.py'), 'throughput', model, String(batch), String(steps.tensorflow), String(threads)]);
-  for (const backend of ['tensorflow', 'wasm', 'cpu']) {
+  for (const [backend, engine] of VARIANTS) {
     let line;
     try {
-      const r = await json(process.execPath, [join(here, 'train-worker.mjs'), model, backend, String(batch), String(steps[backend])]);
-      line = { model, backend: r.backend, samplesPerSec: round(r.samplesPerSec), anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec), ratio: round(r.samplesPerSec / keras.samplesPerSec, 3), peakRssMb: Math.round(r.peakRssMb), anchorPeakRssMb: Math.round(keras.peakRssMb), batch, steps: steps[backend], threads };
+      const r = await json(process.execPath, [join(here, 'train-worker.mjs'), model, backend, String(batch), String(steps[backend]), engine]);
+      line = { model, backend: r.backend, engine, samplesPerSec: round(r.samplesPerSec), anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec), ratio: round(r.samplesPerSec / keras.samplesPerSec, 3), peakRssMb: Math.round(r.peakRssMb), anchorPeakRssMb: Math.round(keras.peakRssMb), batch, steps: steps[backend], threads };
     } catch (err) {
-      line = { model, backend, error: String(err.killed ? `over ${RUN_LIMIT_MS / 1000} s` : err.message).split('\n')[0], anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec) };
+      line = { model, backend, engine, error: String(err.killed ? `over ${RUN_LIMIT_MS / 1000} s` : err.message).split('\n')[0], anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec) };
     }
     console.log(JSON.stringify(line));
   }
@@ -50,8 +53,9 @@ for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
 const dataDir = mkdtempSync(join(tmpdir(), 'anneal-transfer-'));
 await exportForKeras(dataDir);
 const kerasTransfer = await json(python, [join(here, 'keras_train.py'), 'transfer', dataDir, String(threads)]);
-const jsTransfer = await transferJs('auto');
-console.log(JSON.stringify({ protocol: 'mnist 0-4 -> 5-9, 250 labelled training digits', testAccuracy: { anneal: jsTransfer, keras: kerasTransfer } }));
+const graphTransfer = await transferJs('tensorflow', 'graph');
+const eagerTransfer = await transferJs('tensorflow', 'eager');
+console.log(JSON.stringify({ protocol: 'mnist 0-4 -> 5-9, 250 labelled training digits', testAccuracy: { anneal: graphTransfer, annealEager: eagerTransfer, keras: kerasTransfer } }));
 
 function round(x, digits = 1) {
   return Number(x.toFixed(digits));

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 
 const require = createRequire(import.meta.url);
@@ -47,14 +48,16 @@ async function accuracy(model, d) {
   return value;
 }
 
-export async function transferJs(backend) {
+/** engine: 'graph' (Anneal's default on the native backend) or 'eager' (tfjs's own loop). */
+export async function transferJs(backend, engine = 'graph') {
   await resolveBackend(backend);
+  const graph = engine === 'graph' ? { threads: availableParallelism(), labelSmoothing: 0, seed: 1 } : undefined;
   const { pre, ft } = await datasets();
   const fit = async (model, parts, options) => {
     model.compile({ optimizer: tf.train.adam(options.lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const t = toTensors(parts.train, parts.train.classes);
     const v = toTensors(parts.validation, parts.validation.classes);
-    await fitClassifier(model, t.x, t.y, { epochs: options.epochs, batchSize: options.batch, patience: options.patience, validation: v });
+    await fitClassifier(model, t.x, t.y, { graph, epochs: options.epochs, batchSize: options.batch, patience: options.patience, validation: v });
     tf.dispose([t.x, t.y, v.x, v.y]);
   };
   const base = buildClassifier({ inputShape: [784], architecture: CNN, numClasses: 5, seed: 1 });

@@ -93,6 +93,7 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     const fineTuneRun = [...runs.values()].find((r) => r.info.run_name?.startsWith('fine-tune trial 0'))!;
     expect(param(fineTuneRun, 'strategy')).toMatch(/^(feature-extraction|full)$/);
     expect(param(fineTuneRun, 'backend')).toBe('tensorflow'); // the native backend deploy/native builds
+    expect(param(fineTuneRun, 'engine')).toBe('graph'); // and the graph engine built beside it
     expect(param(fineTuneRun, 'device')).toBeTruthy();
     expect(param(fineTuneRun, 'train.digest')).toMatch(/^[a-f0-9]{64}$/);
     const loss = await h.mlflow.getMetricHistory(fineTuneRun.info.run_id, 'val_loss');

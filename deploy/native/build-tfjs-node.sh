@@ -2,7 +2,8 @@
 # Builds @tensorflow/tfjs-node's native addon from source against the TensorFlow C library that PyPI's
 # tensorflow-cpu wheel ships, so the native `tensorflow` backend works without Google's download host
 # (tfjs-node's own install script fetches libtensorflow from there; .npmrc turns install scripts off).
-# Idempotent: does nothing when the addon is built for the pinned wheel and loads.
+# Then builds @anneal/tf-graph's addon (the graph training engine) against the same library and headers.
+# Idempotent: does nothing when both addons are built for the pinned wheel and load.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 pkg="$root/node_modules/@tensorflow/tfjs-node"
@@ -10,10 +11,12 @@ req="$root/deploy/native/tensorflow-cpu.txt"
 cache="${ANNEAL_HOME:-$root/.anneal}/native"
 addon_dir="$pkg/lib/napi-v8"
 stamp="$addon_dir/.built-from"
-want="$(grep -v '^#' "$req" | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+# The stamp covers the pinned wheel and the graph addon's sources: a change to either rebuilds.
+want="$( (grep -v '^#' "$req" | tr -d '\n'; cat "$root/packages/tf-graph/binding.gyp" "$root/packages/tf-graph/native/"*) | sha256sum | cut -d' ' -f1)"
 
 [ -d "$pkg" ] || { echo "build-tfjs-node: $pkg is missing: run npm ci first" >&2; exit 1; }
-loads() { (cd "$root" && node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1); }
+graph_addon="$root/packages/tf-graph/build/Release/tf_graph.node"
+loads() { (cd "$root" && node -e "require('@tensorflow/tfjs-node'); require('$graph_addon')" >/dev/null 2>&1); }
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && loads; then exit 0; fi
 
 echo "building the tfjs-node addon against tensorflow-cpu from PyPI (pinned in $req) ..." >&2
@@ -50,7 +53,10 @@ gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
   --module_name=tfjs_binding --module_path="$addon_dir" --napi_build_version=8 >"$cache/node-gyp.log" 2>&1) \
   || { tail -n 30 "$cache/node-gyp.log" >&2; exit 1; }
 rm -rf "$pkg/build/Release/obj.target"
+(cd "$root/packages/tf-graph" && node "$gyp" rebuild --nodedir="$nodedir" -j "$(nproc)" -- -Dtf_include="$pkg/deps/include" -Dtf_lib="$pkg/deps/lib" \
+  >"$cache/node-gyp-tf-graph.log" 2>&1) || { tail -n 30 "$cache/node-gyp-tf-graph.log" >&2; exit 1; }
+rm -rf "$root/packages/tf-graph/build/Release/obj.target"
 loads || { echo "build-tfjs-node: the addon was built but @tensorflow/tfjs-node does not load" >&2; (cd "$root" && node -e "require('@tensorflow/tfjs-node')") >&2; exit 1; }
 rm -rf "$pkg/deps/include" "$pkg/build"  # headers and objects are build-time only
 echo "$want" > "$stamp"
-echo "tfjs-node addon built ($(cd "$root" && node -p "require('@tensorflow/tfjs-node').version.tfjs"))" >&2
+echo "tfjs-node and tf-graph addons built ($(cd "$root" && node -p "require('@tensorflow/tfjs-node').version.tfjs"))" >&2

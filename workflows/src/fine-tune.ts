@@ -52,7 +52,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
     {
       experimentName: spec.name,
       runName: `fineTune ${spec.name}`,
-      params: flattenParams({ dataset: spec.dataset.name, split: spec.split, tuning: spec.tuning, backend: spec.backend, register: spec.register, candidates: spec.model.candidates.length }),
+      params: flattenParams({ dataset: spec.dataset.name, split: spec.split, tuning: spec.tuning, backend: spec.backend, engine: spec.engine, register: spec.register, candidates: spec.model.candidates.length }),
       summarize: (r): Record<string, number> => {
         const champion = r.arms.find((a) => a.champion);
         return champion ? { test_accuracy: champion.test.accuracy, test_macro_f1: champion.test.macroF1, test_roc_auc_macro: champion.test.rocAucMacro } : {};
@@ -68,7 +68,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       }
       const split = await validateAndSplit(ctx, spec, dataset);
       const common = {
-        tracking: ctx, train: split.train, validation: split.validation, backend: spec.backend, outputName: spec.register.name,
+        tracking: ctx, train: split.train, validation: split.validation, backend: spec.backend, engine: spec.engine, outputName: spec.register.name,
         checkpointEvery: spec.tuning.checkpointEvery, heartbeatTimeoutSeconds: spec.tuning.heartbeatTimeoutSeconds,
         logEveryBatches: spec.tuning.logEveryBatches,
       };

@@ -17,7 +17,7 @@ export interface PretrainResult {
 export async function pretrain(input: unknown): Promise<PretrainResult> {
   const spec = parseSpec(PretrainSpec, input, 'pretrain');
   return withPipelineRun(
-    { experimentName: spec.name, runName: `pretrain ${spec.name}`, params: flattenParams({ architecture: spec.architecture, training: spec.training, split: spec.split, backend: spec.backend }), summarize: (r) => ({ test_accuracy: r.test.accuracy, test_macro_f1: r.test.macroF1 }) },
+    { experimentName: spec.name, runName: `pretrain ${spec.name}`, params: flattenParams({ architecture: spec.architecture, training: spec.training, split: spec.split, backend: spec.backend, engine: spec.engine }), summarize: (r) => ({ test_accuracy: r.test.accuracy, test_macro_f1: r.test.macroF1 }) },
     async (run) => {
       const ctx = trackingOf(run);
       const split = await prepareData(ctx, spec);
@@ -25,7 +25,7 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
       const t = spec.training;
       const result = await executeChild(trial, {
         workflowId: `${workflowInfo().workflowId}/train`,
-        args: [{ tracking: ctx, label: `pretrain ${prepared.label}`, model: prepared.model, train: split.train, validation: split.validation, hyperparameters: { learningRate: t.learningRate, epochs: t.epochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: t.lrSchedule, regularization: t.regularization, ...(t.augmentation ? { augmentation: t.augmentation } : {}) }, backend: spec.backend, outputName: spec.register.name, checkpointEvery: t.checkpointEvery, heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds, logEveryBatches: t.logEveryBatches }],
+        args: [{ tracking: ctx, label: `pretrain ${prepared.label}`, model: prepared.model, train: split.train, validation: split.validation, hyperparameters: { learningRate: t.learningRate, epochs: t.epochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: t.lrSchedule, regularization: t.regularization, ...(t.augmentation ? { augmentation: t.augmentation } : {}) }, backend: spec.backend, engine: spec.engine, outputName: spec.register.name, checkpointEvery: t.checkpointEvery, heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds, logEveryBatches: t.logEveryBatches }],
       });
       const test = await evaluation.evaluateModel({ tracking: ctx, runName: `evaluate ${spec.register.name} on test`, model: result.fineTune.model, dataset: split.test, backend: spec.backend });
       const registered = await evaluation.registerModel({

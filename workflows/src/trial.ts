@@ -1,6 +1,6 @@
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type {
-  BackendName, DatasetRef, EvaluationMetrics, FineTuneOutput, Hyperparameters, ModelRef, TrackingContext,
+  BackendName, DatasetRef, TrainingEngine, EvaluationMetrics, FineTuneOutput, Hyperparameters, ModelRef, TrackingContext,
 } from '@anneal/contracts';
 import { evaluation, tracking, trainingActivities } from './proxies';
 
@@ -12,6 +12,7 @@ export interface TrialInput {
   validation: DatasetRef;
   hyperparameters: Hyperparameters;
   backend: BackendName;
+  engine?: TrainingEngine;
   outputName: string;
   checkpointEvery?: number;
   heartbeatTimeoutSeconds?: number;
@@ -38,7 +39,7 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
   try {
     const fineTune = await trainingActivities(input.heartbeatTimeoutSeconds).fineTune({
       tracking: inner, runName: `fine-tune ${input.label}`, model: input.model, train: input.train, validation: input.validation,
-      hyperparameters: hp, backend: input.backend, outputName: input.outputName, checkpointEvery: input.checkpointEvery,
+      hyperparameters: hp, backend: input.backend, engine: input.engine ?? 'auto', outputName: input.outputName, checkpointEvery: input.checkpointEvery,
       logEveryBatches: input.logEveryBatches,
     });
     const evaluated = await evaluation.evaluateModel({

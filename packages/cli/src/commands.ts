@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { resolveBackend } from '@anneal/models';
+import { loadAddon } from '@anneal/tf-graph';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Config } from './config';
 import { connectClient, connectWorker, mlflowOf } from './connect';
@@ -79,7 +80,7 @@ export async function demo(config: Config): Promise<void> {
 export async function doctor(config: Config): Promise<boolean> {
   const temporalUp = await portOpen(Number(/:(\d+)$/.exec(config.TEMPORAL_ADDRESS)?.[1] ?? 7233), config.TEMPORAL_ADDRESS.split(':')[0]);
   const mlflowUp = await httpOk(`${config.MLFLOW_TRACKING_URI}/health`);
-  const checks: [string, boolean, string][] = [
+  const checks: [string, boolean | 'warn', string][] = [
     ['temporal', temporalUp, `${config.TEMPORAL_ADDRESS} namespace ${config.TEMPORAL_NAMESPACE}`],
     ['mlflow', mlflowUp, config.MLFLOW_TRACKING_URI],
   ];
@@ -89,6 +90,9 @@ export async function doctor(config: Config): Promise<boolean> {
   } catch (err) {
     checks.push(['tfjs backend', false, (err as Error).message]);
   }
-  for (const [name, ok, detail] of checks) say(`${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(13)} ${detail}`);
-  return checks.every(([, ok]) => ok);
+  // Not a failure: without the graph addon, training runs on tfjs's eager loop, only slower.
+  const addon = loadAddon();
+  checks.push(['graph engine', addon instanceof Error ? 'warn' : true, addon instanceof Error ? `${addon.message}; training runs eagerly` : `TensorFlow ${addon.tensorflowVersion} C API, one session run per training step`]);
+  for (const [name, ok, detail] of checks) say(`${ok === 'warn' ? 'warn' : ok ? 'ok  ' : 'FAIL'} ${name.padEnd(13)} ${detail}`);
+  return checks.every(([, ok]) => ok !== false);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetRef, ModelRef, TrackingContext } from './refs';
-import { Augmentation, BackendName, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+import { Augmentation, BackendName, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 import { CheckLevel, DatasetSpec, SplitSpec } from './dataset-spec';
 import { ModelCandidate } from './spec';
 
@@ -81,6 +81,7 @@ export const FineTuneInput = z.object({
   validation: DatasetRef,
   hyperparameters: Hyperparameters,
   backend: BackendName,
+  engine: TrainingEngine.default('auto'),
   /** Name under which the trained model is stored. */
   outputName: z.string().min(1),
   /** Write a checkpoint (weights, optimizer state, early-stopping state) every this many epochs; a retry resumes from it. */
@@ -92,6 +93,8 @@ export const FineTuneOutput = z.object({
   model: ModelRef,
   runId: z.string(),
   backend: z.string(),
+  /** The engine that trained it: graph or eager. */
+  engine: z.enum(['graph', 'eager']),
   epochsRun: z.number().int(),
   bestEpoch: z.number().int(),
   bestValLoss: z.number(),

@@ -7,6 +7,14 @@ export const BackendName = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm
 export type BackendName = z.infer<typeof BackendName>;
 
 /**
+ * How a training step runs. `graph`: the whole step (forward, loss, gradients, Adam) as one TensorFlow graph run
+ * through TensorFlow's C API; `eager`: tfjs's own loop, op by op, on any backend. `auto`: graph on the native CPU
+ * backend when the model's layers all have a graph translation, eager otherwise.
+ */
+export const TrainingEngine = z.enum(['auto', 'graph', 'eager']);
+export type TrainingEngine = z.infer<typeof TrainingEngine>;
+
+/**
  * `feature-extraction`: the base's feature layers are frozen; `full`: every layer learns;
  * `partial`: only the layers named by `unfreeze` (and everything above them) learn;
  * `two-phase`: feature extraction for `twoPhase.headEpochs`, then every layer (or those `unfreeze` names)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
-import { Augmentation, BackendName, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+import { Augmentation, BackendName, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
 
@@ -89,6 +89,7 @@ export type RegisterSpec = z.infer<typeof RegisterSpec>;
 const pipelineBase = {
   name: Name,
   backend: BackendName.default('auto'),
+  engine: TrainingEngine.default('auto'),
   dataset: DatasetSpec,
   // prefault: an absent split or tuning block is parsed from {}, so its own field defaults apply.
   split: SplitSpec.prefault({}),

@@ -7,6 +7,8 @@ import { registerWasmGradientKernels } from './wasm-kernels';
 export interface BackendInfo {
   /** The backend tfjs reports after setBackend: what actually runs the maths. */
   backend: string;
+  /** Which package provides it: tensorflow-gpu and tensorflow both register as tfjs's `tensorflow`. */
+  kind: Concrete;
   device: string;
   threads: number;
   /** Why faster backends were passed over, when `auto` chose. */
@@ -41,7 +43,7 @@ async function activate(requested: BackendName): Promise<BackendInfo> {
   for (const name of order) {
     const reason = await tryActivate(name);
     if (reason === undefined) {
-      return { backend: tf.getBackend(), device: describeDevice(name), threads: os.availableParallelism(), skipped };
+      return { backend: tf.getBackend(), kind: name, device: describeDevice(name), threads: os.availableParallelism(), skipped };
     }
     skipped.push(`${name}: ${reason}`);
   }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Monitor } from '@anneal/contracts';
 import type { BestSoFar } from './checkpoint';
-import { copyWeights, restoreWeights } from './layer-weights';
+import { EarlyStopping } from './early-stopping';
+import { fitGraph } from './fit-graph';
 
 export type Best = BestSoFar & { weights: tf.Tensor[] };
 
@@ -50,44 +51,42 @@ export interface FitResult {
   best?: Best;
 }
 
-/** `model.fit` with early stopping on the monitored metric that restores the best weights. The model must be compiled. */
-export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions): Promise<FitResult> {
-  let best: Best | undefined = options.initialBest;
-  let epochsRun = options.initialEpoch ?? 0;
-  // Steps count from the start of training, also in a resumed attempt.
-  let step = (options.initialEpoch ?? 0) * Math.ceil((x.shape[0] ?? 0) / options.batchSize);
+/** Runs the graph engine instead of `model.fit`: one TensorFlow session run per batch (see @anneal/tf-graph). */
+export interface GraphEngineOptions {
+  threads: number;
+  labelSmoothing: number;
+  /** Seeds the per-epoch shuffle and the dropout masks. */
+  seed: number;
+}
+
+/** Training with early stopping on the monitored metric that restores the best weights. The model must be compiled. */
+export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions & { graph?: GraphEngineOptions }): Promise<FitResult> {
+  const tracker = new EarlyStopping(model, options, Math.ceil((x.shape[0] ?? 0) / options.batchSize));
+  if (tracker.nothingLeft()) {
+    tracker.stoppedEarly = true;
+    return tracker.finish();
+  }
+  if (options.graph) await fitGraph({ model, x, y, options, graph: options.graph, tracker });
+  else await fitEager(model, x, y, options, tracker);
+  return tracker.finish();
+}
+
+/** tfjs's own loop, op by op, with the tracker in its callbacks. */
+async function fitEager(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions, tracker: EarlyStopping): Promise<void> {
   let epochNow = 0;
-  let cancelled = false;
-  let stoppedEarly = false;
   const callback = new tf.CustomCallback({
     onEpochBegin: async (epoch) => {
       epochNow = epoch;
-      if (options.learningRateAt) setLearningRate(model, options.learningRateAt(epoch));
+      tracker.epochBegin(epoch);
     },
     onBatchEnd: async (batch, logs) => {
-      step++;
-      if (options.onBatch?.({ epoch: epochNow, step, batch, loss: logs?.loss ?? NaN })) {
-        cancelled = true;
-        model.stopTraining = true;
-      }
+      if (tracker.batchEnd(epochNow, batch, logs?.loss ?? NaN)) model.stopTraining = true;
     },
     onEpochEnd: async (epoch, logs) => {
-      epochsRun = epoch + 1;
-      const valLoss = logs?.val_loss ?? NaN;
-      const entry: EpochLogs = { epoch, loss: logs?.loss ?? NaN, accuracy: logs?.acc ?? logs?.accuracy ?? NaN, valLoss, valAccuracy: logs?.val_acc ?? logs?.val_accuracy ?? NaN };
-      if (improves(entry, best, options)) {
-        best?.weights.forEach((w) => w.dispose());
-        best = { epoch, loss: valLoss, accuracy: entry.valAccuracy, weights: copyWeights(model) };
-      } else if (best && epoch - Math.max(best.epoch, (options.patienceFrom ?? 0) - 1) >= options.patience) {
-        stoppedEarly = true;
-        model.stopTraining = true;
-      }
-      await options.onEpoch?.(entry, best);
+      const entry: EpochLogs = { epoch, loss: logs?.loss ?? NaN, accuracy: logs?.acc ?? logs?.accuracy ?? NaN, valLoss: logs?.val_loss ?? NaN, valAccuracy: logs?.val_acc ?? logs?.val_accuracy ?? NaN };
+      if (await tracker.epochEnd(entry)) model.stopTraining = true;
     },
   });
-  if ((options.initialEpoch ?? 0) >= options.epochs || (best && stoppedAfter(best, options))) {
-    return finish(model, best, { epochsRun, stoppedEarly: true, cancelled: false, keepBest: options.keepBest });
-  }
   const common = { epochs: options.epochs, initialEpoch: options.initialEpoch ?? 0, validationData: [options.validation.x, options.validation.y] as [tf.Tensor, tf.Tensor], verbose: 0 as const, callbacks: [callback] };
   if (options.batches) {
     const batches = options.batches;
@@ -96,29 +95,4 @@ export async function fitClassifier(model: tf.LayersModel, x: tf.Tensor, y: tf.T
   } else {
     await model.fit(x, y, { ...common, batchSize: options.batchSize, shuffle: true });
   }
-  return finish(model, best, { epochsRun, stoppedEarly, cancelled, keepBest: options.keepBest });
-}
-
-function improves(entry: EpochLogs, best: Best | undefined, options: FitOptions): boolean {
-  if (!best) return true;
-  const delta = options.minDelta ?? 0;
-  return options.monitor === 'val_accuracy' ? entry.valAccuracy > best.accuracy + delta : entry.valLoss < best.loss - delta;
-}
-
-/** A resumed run whose last completed epoch had already exhausted the patience has nothing left to train. */
-function stoppedAfter(best: Best, options: FitOptions): boolean {
-  return (options.initialEpoch ?? 0) - 1 - Math.max(best.epoch, (options.patienceFrom ?? 0) - 1) >= options.patience;
-}
-
-function finish(model: tf.LayersModel, best: Best | undefined, r: { epochsRun: number; stoppedEarly: boolean; cancelled: boolean; keepBest?: boolean }): FitResult {
-  if (best && !r.cancelled) restoreWeights(model, best.weights);
-  const result = { epochsRun: r.epochsRun, stoppedEarly: r.stoppedEarly, cancelled: r.cancelled, bestEpoch: best?.epoch ?? -1, bestValLoss: best?.loss ?? NaN, bestValAccuracy: best?.accuracy ?? NaN };
-  if (r.keepBest && best) return { ...result, best };
-  best?.weights.forEach((w) => w.dispose());
-  return result;
-}
-
-/** tfjs optimizers read `learningRate` on every step; it is not part of their public typing. */
-function setLearningRate(model: tf.LayersModel, rate: number): void {
-  (model.optimizer as unknown as { learningRate: number }).learningRate = rate;
 }

@@ -57,6 +57,7 @@ it('two-phase fine-tuning trains the head, then the base at a lower rate, with s
   expect(tf.memory().numTensors).toBe(before);
   expect(result.epochsRun).toBe(5);
   expect(result.bestValAccuracy).toBeGreaterThan(0.9);
+  expect(result.engine).toBe('graph'); // auto, on the native backend deploy/native builds
 
   const history = async (key: string) => (await mlflow.getMetricHistory(result.runId, key)).sort((a, b) => a.step - b.step).map((m) => m.value);
   expect(await history('phase')).toEqual([1, 1, 2, 2, 2]);
@@ -69,6 +70,7 @@ it('two-phase fine-tuning trains the head, then the base at a lower rate, with s
   const param = (k: string) => run.data.params.find((p) => p.key === k)?.value;
   expect(param('strategy')).toBe('two-phase');
   expect(param('monitor')).toBe('val_accuracy');
+  expect(param('engine')).toBe('graph');
   expect(JSON.parse(param('two_phase') ?? '[]')).toEqual([
     { epochs: '0-1', strategy: 'feature-extraction', lr_factor: 1 },
     { epochs: '2-4', strategy: 'full', lr_factor: 0.1 },

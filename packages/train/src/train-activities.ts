@@ -5,6 +5,7 @@ import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationLoss, countTrainable, disposeWithBase, setTrainable, withNewHead } from './apply-strategy';
+import { chooseEngine } from './choose-engine';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type CheckpointRef } from './checkpoint';
 import { fitClassifier, type FitResult } from './fit-classifier';
 import { restoreWeights } from './layer-weights';
@@ -51,9 +52,13 @@ export function createTrainActivities(deps: TrainDeps) {
         const phases = planPhases(hp);
         const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, regularization: hp.regularization, seed: 11 });
         const schedule = new LearningRateSchedule({ schedule: hp.lrSchedule, base: hp.learningRate, epochs: hp.epochs });
+        const engine = chooseEngine({ requested: input.engine, backend, model });
+        // Known once the model is built; a retried attempt finds them logged (MLflow params are immutable).
+        const engineParams = [{ key: 'engine', value: engine.engine }, { key: 'engine_reason', value: engine.reason.slice(0, 500) }].filter((p) => !run.existingParams.has(p.key));
+        if (engineParams.length > 0) await mlflow.logBatch(run.runId, { params: engineParams });
         const startEpoch = checkpoint ? checkpoint.epoch + 1 : 0;
         const metrics = new MetricLogger(mlflow, run.runId);
-        const heartbeat = heartbeater(ctx, backend.backend);
+        const heartbeat = heartbeater(ctx, { backend: backend.backend, engine: engine.engine });
         let lastCheckpoint: CheckpointRef | undefined = resumeFrom;
         const trainT = toTensors(train, classes);
         const valT = toTensors(validation, classes);
@@ -93,6 +98,7 @@ export function createTrainActivities(deps: TrainDeps) {
               initialEpoch: Math.max(startEpoch, phase.from),
               initialBest: best,
               keepBest: k < phases.length - 1,
+              graph: engine.engine === 'graph' ? { threads: backend.threads, labelSmoothing: hp.regularization.labelSmoothing, seed: 11 } : undefined,
               onBatch: ({ epoch, step, loss }) => {
                 if (input.logEveryBatches > 0 && step % input.logEveryBatches === 0) metrics.log({ batch_loss: loss }, step);
                 heartbeat({ epoch, step, loss, phase: k + 1, checkpoint: lastCheckpoint });
@@ -125,7 +131,7 @@ export function createTrainActivities(deps: TrainDeps) {
           const modelRef = { ...stored, classes };
           await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.model.digest', value: modelRef.digest }, { key: 'anneal.stoppedEarly', value: String(result.stoppedEarly) }] });
           return {
-            model: modelRef, runId: run.runId, backend: backend.backend, epochsRun: result.epochsRun, startEpoch,
+            model: modelRef, runId: run.runId, backend: backend.backend, engine: engine.engine, epochsRun: result.epochsRun, startEpoch,
             bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss, bestValAccuracy: result.bestValAccuracy,
           };
         } finally {
@@ -140,14 +146,14 @@ export function createTrainActivities(deps: TrainDeps) {
 }
 
 /** Heartbeats with details, measuring the longest gap between two of them (reported as a metric). */
-function heartbeater(ctx: Context, backend: string) {
+function heartbeater(ctx: Context, where: { backend: string; engine: string }) {
   let last = Date.now();
   let maxGap = 0;
   const beat = (details: Record<string, unknown>) => {
     const now = Date.now();
     maxGap = Math.max(maxGap, now - last);
     last = now;
-    ctx.heartbeat({ ...details, backend });
+    ctx.heartbeat({ ...details, ...where });
   };
   return Object.assign(beat, { maxGapMs: () => maxGap });
 }

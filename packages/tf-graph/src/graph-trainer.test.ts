@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs';
+import { GraphTrainer } from './graph-trainer';
+import { floats } from './native';
+import { GraphUnsupportedError } from './layer-ops';
+import { graphUnsupported } from './train-graph';
+
+// The reference is tfjs's own training step on the pure-JS cpu backend.
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** A small net with every kind of layer MobileNet-style models use, and the head regularization Anneal adds. */
+function smallNet(seed: number, options: { dropout?: number } = {}): tf.LayersModel {
+  const init = (i: number) => tf.initializers.glorotUniform({ seed: seed + i });
+  const input = tf.input({ shape: [6, 6, 2] });
+  let x = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
+  const y = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: init(2) }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.add().apply([x, tf.layers.reLU({ maxValue: 6 }).apply(y) as tf.SymbolicTensor]) as tf.SymbolicTensor;
+  x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 5, kernelSize: 1, strides: 1, kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  if (options.dropout) x = tf.layers.dropout({ rate: options.dropout }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(4), kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}
+
+function smoothedLoss(smoothing: number) {
+  return (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.metrics.categoricalCrossentropy(yTrue.mul(1 - smoothing).add(smoothing / 3), yPred);
+}
+
+function batch(seed: number, rows = 8) {
+  const x = tf.randomUniform([rows, 6, 6, 2], 0, 1, 'float32', seed);
+  const y = tf.oneHot(tf.randomUniform([rows], 0, 3, 'int32', seed + 1) as tf.Tensor1D, 3).toFloat();
+  return { x, y };
+}
+
+const values = (m: tf.LayersModel) => m.layers.flatMap((l) => l.weights.map((w) => Array.from(w.read().dataSync())));
+
+describe('GraphTrainer', () => {
+  it('takes the same Adam steps as tfjs (conv, batch norm, depthwise, residual add, L2, label smoothing)', async () => {
+    const eager = smallNet(1);
+    const graphed = smallNet(1);
+    for (const m of [eager, graphed]) m.compile({ optimizer: tf.train.adam(0.01), loss: smoothedLoss(0.1) });
+    expect(values(graphed)).toEqual(values(eager));
+    const trainer = GraphTrainer.create({ model: graphed, labelSmoothing: 0.1, threads: 1 });
+    await trainer.load();
+    const losses: [number, number][] = [];
+    for (let step = 0; step < 3; step++) {
+      const { x, y } = batch(10 + step);
+      const eagerLoss = (await eager.trainOnBatch(x, y)) as number;
+      const r = await trainer.trainBatch(floats(x.dataSync()), floats(y.dataSync()), 8);
+      losses.push([r.loss, eagerLoss]);
+      tf.dispose([x, y]);
+    }
+    await trainer.store();
+    trainer.close();
+    for (const [graphLoss, eagerLoss] of losses) expect(graphLoss).toBeCloseTo(eagerLoss, 4);
+    const a = values(graphed).flat();
+    const b = values(eager).flat();
+    expect(a.length).toBe(b.length);
+    const worst = Math.max(...a.map((v, i) => Math.abs(v - (b[i] as number))));
+    expect(worst).toBeLessThan(2e-4);
+    // Adam's state comes back in tfjs's own layout, so a checkpoint or an eager phase carries on from it.
+    const [gIter, ...gMoments] = await graphed.optimizer.getWeights();
+    const [eIter, ...eMoments] = await eager.optimizer.getWeights();
+    expect(gIter?.tensor.dataSync()[0]).toBe(3);
+    expect(eIter?.tensor.dataSync()[0]).toBe(3);
+    const slotNames = (m: tf.LayersModel) => ['m', 'v'].flatMap((slot) => m.trainableWeights.map((w) => `${w.name}/${slot}`));
+    expect(gMoments.map((w) => w.name)).toEqual(slotNames(graphed));
+    expect(eMoments.map((w) => w.name)).toEqual(slotNames(eager));
+    gMoments.forEach((w, i) => {
+      const reference = eMoments[i]?.tensor.dataSync() as Float32Array;
+      const diff = Math.max(...Array.from(w.tensor.dataSync(), (v, j) => Math.abs(v - (reference[j] as number))));
+      expect(diff).toBeLessThan(1e-4);
+    });
+    tf.dispose([gIter?.tensor, eIter?.tensor].filter((t): t is tf.Tensor => t !== undefined));
+    eager.dispose();
+    graphed.dispose();
+  });
+
+  it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
+    const model = smallNet(2, { dropout: 0.5 });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const trainer = GraphTrainer.create({ model, threads: 1 });
+    await trainer.load();
+    const { x, y } = batch(20, 40);
+    const xs = floats(x.dataSync());
+    const ys = floats(y.dataSync());
+    const counts: number[] = [];
+    for (let epoch = 0; epoch < 3; epoch++) {
+      await trainer.trainBatch(xs, ys, 40);
+      await trainer.store();
+      counts.push(tf.memory().numTensors);
+    }
+    // Dropout is off in evaluation: the graph's figures match tfjs's on the weights it stored.
+    const graphEval = await trainer.evaluate(xs, ys, 40, 16);
+    const [loss, accuracy] = model.evaluate(x, y) as tf.Scalar[];
+    expect(graphEval.loss).toBeCloseTo(loss?.dataSync()[0] as number, 4);
+    expect(graphEval.accuracy).toBeCloseTo(accuracy?.dataSync()[0] as number, 6);
+    expect(new Set(counts).size).toBe(1);
+    trainer.close();
+    tf.dispose([x, y, loss, accuracy].filter((t): t is tf.Tensor => t !== undefined));
+    model.dispose();
+  });
+
+  it('keeps a frozen batch norm in inference mode: its moving statistics do not move', async () => {
+    const model = smallNet(3);
+    const bn = model.layers.find((l) => l.getClassName() === 'BatchNormalization') as tf.layers.Layer;
+    bn.trainable = false;
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    const before = bn.weights.map((w) => Array.from(w.read().dataSync()));
+    const trainer = GraphTrainer.create({ model, threads: 1 });
+    await trainer.load();
+    const { x, y } = batch(30);
+    await trainer.trainBatch(floats(x.dataSync()), floats(y.dataSync()), 8);
+    await trainer.store();
+    trainer.close();
+    expect(bn.weights.map((w) => Array.from(w.read().dataSync()))).toEqual(before);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('names the layer it cannot translate', () => {
+    const model = tf.sequential({ layers: [tf.layers.conv1d({ name: 'conv_time', inputShape: [8, 2], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    expect(graphUnsupported(model)).toBe('layer conv_time (Conv1D) has no graph translation');
+    expect(() => GraphTrainer.create({ model, threads: 1 })).toThrow(GraphUnsupportedError);
+    const linear = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2 })] });
+    linear.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+    expect(() => GraphTrainer.create({ model: linear, threads: 1 })).toThrow('the model does not end in softmax; the graph engine trains classifiers');
+    model.dispose();
+    linear.dispose();
+  });
+});

@@ -1,0 +1,164 @@
+import type * as tf from '@tensorflow/tfjs';
+import { attr, type GraphBuilder } from './graph-builder';
+import { DType, type Out } from './native';
+
+/** A model this engine cannot express as a graph; the caller trains it eagerly instead. */
+export class GraphUnsupportedError extends Error {
+  override name = 'GraphUnsupportedError';
+}
+
+export interface LayerContext {
+  b: GraphBuilder;
+  /** The value of a layer's weight, by its role (kernel, bias, gamma, moving_mean, ...); undefined if absent. */
+  weight: (role: string) => Out | undefined;
+  /** Graph-building for the training step (dropout on, batch statistics) or for inference. */
+  training: boolean;
+  /** BatchNormalization in training records its moving-average updates here. */
+  updates: { handleOf: (role: string) => Out; ops: number[] };
+  seed: number;
+}
+
+export interface LayerOutput {
+  out: Out;
+  /** The pre-softmax values, when the layer ends in softmax: the loss is computed from them. */
+  logits?: Out;
+}
+
+type Config = Record<string, unknown>;
+
+const SUPPORTED = ['InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
+  'Flatten', 'Reshape', 'Dropout', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'ZeroPadding2D'];
+
+/** Why `layer` cannot be translated, or undefined when it can. */
+export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
+  const kind = layer.getClassName();
+  if (!SUPPORTED.includes(kind)) return `layer ${layer.name} (${kind}) has no graph translation`;
+  const c = layer.getConfig() as Config;
+  for (const key of ['kernelConstraint', 'biasConstraint', 'depthwiseConstraint', 'gammaConstraint', 'betaConstraint', 'activityRegularizer', 'biasRegularizer', 'depthwiseRegularizer', 'gammaRegularizer', 'betaRegularizer']) {
+    if (c[key]) return `layer ${layer.name}: ${key} is not supported by the graph engine`;
+  }
+  if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast') return `layer ${layer.name}: dataFormat ${String(c.dataFormat)}`;
+  if (Array.isArray(c.dilationRate) && c.dilationRate.some((d) => d !== 1)) return `layer ${layer.name}: dilation`;
+  if (c.activation !== undefined && !(String(c.activation) in ACTIVATIONS)) return `layer ${layer.name}: activation ${String(c.activation)}`;
+  if (kind === 'Dropout' && c.noiseShape) return `layer ${layer.name}: noiseShape`;
+  if (kind === 'BatchNormalization' && c.axis !== -1 && c.axis !== 3) return `layer ${layer.name}: axis ${String(c.axis)}`;
+  if (kind === 'ReLU' && c.maxValue !== null && c.maxValue !== undefined && c.maxValue !== 6) return `layer ${layer.name}: maxValue ${String(c.maxValue)}`;
+  return undefined;
+}
+
+const ACTIVATIONS: Record<string, ((b: GraphBuilder, x: Out) => Out) | null> = {
+  linear: (_b, x) => x,
+  relu: (b, x) => b.unary('Relu', x),
+  relu6: (b, x) => b.unary('Relu6', x),
+  sigmoid: (b, x) => b.unary('Sigmoid', x),
+  tanh: (b, x) => b.unary('Tanh', x),
+  softmax: null, // kept apart: the loss wants the logits
+};
+
+function activate(b: GraphBuilder, name: unknown, x: Out): LayerOutput {
+  const key = String(name ?? 'linear');
+  const fn = ACTIVATIONS[key];
+  if (fn === null) return { out: b.unary('Softmax', x), logits: x };
+  if (!fn) throw new GraphUnsupportedError(`activation ${key}`);
+  return { out: fn(b, x) };
+}
+
+const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+const padding = (v: unknown) => attr.string(String(v ?? 'valid').toUpperCase());
+const withBias = (ctx: LayerContext, x: Out) => {
+  const bias = ctx.weight('bias');
+  return bias ? ctx.b.binary('BiasAdd', x, bias) : x;
+};
+
+/** The ops of one layer applied to `inputs`. */
+export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: LayerContext): LayerOutput {
+  const { b } = ctx;
+  const c = layer.getConfig() as Config;
+  const x = inputs[0] as Out;
+  const kernel = () => {
+    const k = ctx.weight(layer.getClassName() === 'DepthwiseConv2D' ? 'depthwise_kernel' : 'kernel');
+    if (!k) throw new GraphUnsupportedError(`layer ${layer.name} has no kernel`);
+    return k;
+  };
+  switch (layer.getClassName()) {
+    case 'Dense': {
+      if ((b.shape(x)?.length ?? 0) !== 2) throw new GraphUnsupportedError(`layer ${layer.name}: Dense on a rank-${b.shape(x)?.length} input`);
+      return activate(b, c.activation, withBias(ctx, b.binary('MatMul', x, kernel())));
+    }
+    case 'Conv2D':
+    case 'DepthwiseConv2D': {
+      const [sh, sw] = pair(c.strides);
+      const type = layer.getClassName() === 'Conv2D' ? 'Conv2D' : 'DepthwiseConv2dNative';
+      const conv = b.out(type, [x, kernel()], { T: attr.type(DType.float), strides: attr.ints([1, sh, sw, 1]), padding: padding(c.padding) });
+      return activate(b, c.activation, withBias(ctx, conv));
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const [kh, kw] = pair(c.poolSize);
+      const [sh, sw] = c.strides ? pair(c.strides) : [kh, kw];
+      const type = layer.getClassName() === 'MaxPooling2D' ? 'MaxPool' : 'AvgPool';
+      return { out: b.out(type, [x], { T: attr.type(DType.float), ksize: attr.ints([1, kh, kw, 1]), strides: attr.ints([1, sh, sw, 1]), padding: padding(c.padding) }) };
+    }
+    case 'GlobalAveragePooling2D':
+      return { out: b.reduce('Mean', x, [1, 2]) };
+    case 'Flatten': {
+      const dims = (b.shape(x) ?? []).slice(1);
+      if (dims.some((d) => d < 0)) throw new GraphUnsupportedError(`layer ${layer.name}: Flatten of an unknown shape`);
+      return { out: b.reshape(x, [-1, dims.reduce((p, d) => p * d, 1)]) };
+    }
+    case 'Reshape':
+      return { out: b.reshape(x, [-1, ...(c.targetShape as number[])]) };
+    case 'Dropout':
+      return { out: ctx.training && Number(c.rate) > 0 ? dropout(ctx, x, Number(c.rate)) : x };
+    case 'BatchNormalization':
+      return { out: batchNorm(layer, x, c, ctx) };
+    case 'ReLU':
+      return { out: b.unary(c.maxValue === 6 ? 'Relu6' : 'Relu', x) };
+    case 'Activation':
+      return activate(b, c.activation, x);
+    case 'Add':
+      return { out: inputs.slice(1).reduce((sum, y) => b.binary('AddV2', sum, y), x) };
+    case 'ZeroPadding2D': {
+      const [[t, bo], [l, r]] = c.padding as [[number, number], [number, number]];
+      return { out: b.out('Pad', [x, b.constant(Int32Array.of(0, 0, t, bo, l, r, 0, 0), [4, 2])], { T: attr.type(DType.float), Tpaddings: attr.type(DType.int32) }) };
+    }
+    default:
+      throw new GraphUnsupportedError(`layer ${layer.name} (${layer.getClassName()}) has no graph translation`);
+  }
+}
+
+/** Inverted dropout, as tfjs does it: kept units are scaled by 1 / (1 - rate). */
+function dropout(ctx: LayerContext, x: Out, rate: number): Out {
+  const { b } = ctx;
+  const noise = b.out('RandomUniform', [b.unary('Shape', x)], { T: attr.type(DType.int32), dtype: attr.type(DType.float), seed: attr.int(ctx.seed), seed2: attr.int(ctx.seed + 1) });
+  const keep = b.cast(b.binary('GreaterEqual', noise, b.scalar(rate)), DType.bool, DType.float);
+  return b.binary('Mul', x, b.binary('Mul', keep, b.scalar(1 / (1 - rate))));
+}
+
+/**
+ * Fused batch normalization over the last axis. In the training step a layer that learns normalizes by the batch
+ * and moves its averages; a frozen one (feature extraction) uses its moving statistics, as Keras does.
+ */
+function batchNorm(layer: tf.layers.Layer, x: Out, c: Config, ctx: LayerContext): Out {
+  const { b } = ctx;
+  const dims = b.shape(x) ?? [];
+  const channels = dims[dims.length - 1] as number;
+  const image = dims.length === 4 ? x : b.reshape(x, [-1, 1, 1, channels]);
+  const ones = () => b.constant(new Float32Array(channels).fill(1), [channels]);
+  const zeros = () => b.constant(new Float32Array(channels), [channels]);
+  const mean = ctx.weight('moving_mean') as Out;
+  const variance = ctx.weight('moving_variance') as Out;
+  const batchStats = ctx.training && layer.trainable;
+  const empty = b.constant(new Float32Array(0), [0]);
+  const op = b.op('FusedBatchNormV3', [image, ctx.weight('gamma') ?? ones(), ctx.weight('beta') ?? zeros(), batchStats ? empty : mean, batchStats ? empty : variance], {
+    T: attr.type(DType.float), U: attr.type(DType.float), epsilon: attr.float(Number(c.epsilon)), is_training: attr.bool(batchStats), data_format: attr.string('NHWC'),
+  });
+  if (batchStats) {
+    const momentum = b.scalar(Number(c.momentum));
+    const rest = b.scalar(1 - Number(c.momentum));
+    const move = (old: Out, batch: Out) => b.binary('AddV2', b.binary('Mul', old, momentum), b.binary('Mul', batch, rest));
+    ctx.updates.ops.push(ctx.b.assign(ctx.updates.handleOf('moving_mean'), move(mean, [op, 1])));
+    ctx.updates.ops.push(ctx.b.assign(ctx.updates.handleOf('moving_variance'), move(variance, [op, 2])));
+  }
+  return dims.length === 4 ? [op, 0] : b.reshape([op, 0], [-1, channels]);
+}
