@@ -2,20 +2,25 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 
 const require = createRequire(import.meta.url);
-const { readMnist, splitStratified } = require('@anneal/dataset');
+const { readSource, splitStratified } = require('@anneal/dataset');
 const { buildClassifier, deserializeModel, resolveBackend, serializeModel } = require('@anneal/models');
 const { fitClassifier, toTensors, withNewHead } = require('@anneal/train');
 
 export const PROTOCOL = { preEpochs: 5, ftEpochs: 30, ftLr: 1e-3 };
 const CNN = { kind: 'cnn', imageShape: [28, 28, 1], filters: [16, 32], denseUnits: 64, dropout: 0 };
 
+async function mnist(name, source) {
+  const read = await readSource({ spec: { name, source: { kind: 'mnist', offset: 0, ...source } }, dataRoots: [], downloadDir: tmpdir(), keepFeatures: true });
+  return read.dataset;
+}
+
 async function datasets() {
-  const pre = splitStratified(await readMnist({ kind: 'mnist', digits: [0, 1, 2, 3, 4], perClass: 800, offset: 0 }, 'pre'), { validation: 0.1, test: 0.1, seed: 1 });
-  const ft = splitStratified(await readMnist({ kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 200, offset: 0 }, 'ft'), { validation: 0.15, test: 0.6, seed: 7 });
+  const pre = splitStratified(await mnist('pre', { digits: [0, 1, 2, 3, 4], perClass: 800 }), { validation: 0.1, test: 0.1, seed: 1 });
+  const ft = splitStratified(await mnist('ft', { digits: [5, 6, 7, 8, 9], perClass: 200 }), { validation: 0.15, test: 0.6, seed: 7 });
   return { pre, ft };
 }
 

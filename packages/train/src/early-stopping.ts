@@ -53,7 +53,7 @@ export class EarlyStopping {
     } else if (this.best && entry.epoch - this.patienceBase(this.best) >= this.options.patience) {
       this.stoppedEarly = true;
     }
-    await this.options.onEpoch?.(entry, this.best);
+    await this.options.onEpoch?.(entry, this.best, { stopping: this.stoppedEarly });
     return this.stoppedEarly;
   }
 

@@ -48,8 +48,10 @@ describe.each([['eager'], ['graph']] as const)('fitClassifier (%s engine)', (eng
     // labels unrelated to inputs: validation cannot keep improving
     const val = { x: tf.randomUniform([32, 4], 0, 3, 'float32', 9), y: tf.oneHot(tf.randomUniform([32], 0, 2, 'int32', 10) as tf.Tensor1D, 2).toFloat() };
     const losses: number[] = [];
-    const result = await fitClassifier(model, train.x, train.y, { graph, epochs: 50, batchSize: 16, patience: 2, validation: val, onEpoch: (e) => { losses.push(e.valLoss); } });
+    const stopping: boolean[] = [];
+    const result = await fitClassifier(model, train.x, train.y, { graph, epochs: 50, batchSize: 16, patience: 2, validation: val, onEpoch: (e, _best, s) => { losses.push(e.valLoss); stopping.push(s.stopping); } });
     expect(result.stoppedEarly).toBe(true);
+    expect(stopping.indexOf(true)).toBe(stopping.length - 1); // the epoch that ends training knows it (last checkpoint)
     expect(result.epochsRun).toBe(result.bestEpoch + 3);
     expect(result.bestValLoss).toBeCloseTo(Math.min(...losses), 5);
     const evaluated = model.evaluate(val.x, val.y) as tf.Scalar[];

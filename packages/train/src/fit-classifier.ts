@@ -31,8 +31,11 @@ export interface FitOptions {
   validation: { x: tf.Tensor; y: tf.Tensor };
   /** Called after every batch with the running step; return true to stop at this batch. */
   onBatch?: (progress: { epoch: number; step: number; batch: number; loss: number }) => boolean;
-  /** Awaited before the next epoch: where checkpoints are written. `best` is the early-stopping state so far. */
-  onEpoch?: (logs: EpochLogs, best: Best | undefined) => Promise<void> | void;
+  /**
+   * Awaited before the next epoch: where checkpoints are written. `best` is the early-stopping state so far;
+   * `stopping` is true when patience ran out at this epoch (it is the last one).
+   */
+  onEpoch?: (logs: EpochLogs, best: Best | undefined, state: { stopping: boolean }) => Promise<void> | void;
   /** Resume: the first epoch to run and the early-stopping state of the epochs before it (weights are taken over). */
   initialEpoch?: number;
   initialBest?: Best;

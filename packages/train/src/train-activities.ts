@@ -104,12 +104,12 @@ export function createTrainActivities(deps: TrainDeps) {
                 heartbeat({ epoch, step, loss, phase: k + 1, checkpoint: lastCheckpoint });
                 return ctx.cancellationSignal.aborted;
               },
-              onEpoch: async (e, bestSoFar) => {
+              onEpoch: async (e, bestSoFar, { stopping }) => {
                 // Epoch metrics are sent with the checkpoint that covers them, so a resumed attempt that re-runs
                 // the epochs after the last checkpoint logs each step once.
                 metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 }, e.epoch);
                 schedule.observe(e.valLoss);
-                const last = e.epoch === phase.to - 1 || model.stopTraining;
+                const last = e.epoch === phase.to - 1 || stopping;
                 if (!ctx.cancellationSignal.aborted && ((e.epoch + 1) % input.checkpointEvery === 0 || last)) {
                   lastCheckpoint = await saveCheckpoint(artifacts, { uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`, epoch: e.epoch, model, optimizer: opt, best: bestSoFar });
                   metrics.flushSoon();
