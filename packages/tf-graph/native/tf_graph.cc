@@ -223,13 +223,18 @@ class Graph : public Napi::ObjectWrap<Graph> {
 };
 
 // One session run off the JS thread: inputs are copied into TF tensors before it starts, outputs after it ends.
+// It holds the Session's JS object, so the session cannot be collected while it runs, and counts itself in flight.
 class RunWorker : public Napi::AsyncWorker {
  public:
-  RunWorker(Napi::Env env, TF_Session* session, std::vector<TF_Output> feeds, std::vector<TF_Tensor*> values,
-            std::vector<TF_Output> fetches, std::vector<TF_Operation*> targets)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), session_(session), feeds_(std::move(feeds)),
-        values_(std::move(values)), fetches_(std::move(fetches)), outputs_(fetches_.size(), nullptr), targets_(std::move(targets)) {}
+  RunWorker(Napi::Env env, const Napi::Object& owner, int* inFlight, TF_Session* session, std::vector<TF_Output> feeds,
+            std::vector<TF_Tensor*> values, std::vector<TF_Output> fetches, std::vector<TF_Operation*> targets)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(Napi::Persistent(owner)), inFlight_(inFlight),
+        session_(session), feeds_(std::move(feeds)), values_(std::move(values)), fetches_(std::move(fetches)),
+        outputs_(fetches_.size(), nullptr), targets_(std::move(targets)) {
+    ++*inFlight_;
+  }
   ~RunWorker() override {
+    --*inFlight_;
     for (auto* t : values_) TF_DeleteTensor(t);
     for (auto* t : outputs_) if (t) TF_DeleteTensor(t);
   }
@@ -251,6 +256,8 @@ class RunWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  int* inFlight_;
   TF_Session* session_;
   std::vector<TF_Output> feeds_;
   std::vector<TF_Tensor*> values_;
@@ -317,13 +324,14 @@ class Session : public Napi::ObjectWrap<Session> {
       for (auto* t : values) TF_DeleteTensor(t);
       throw;
     }
-    auto* worker = new RunWorker(env, session_, std::move(feedOutputs), std::move(values), std::move(fetchOutputs), std::move(targetOps));
+    auto* worker = new RunWorker(env, info.This().As<Napi::Object>(), &inFlight_, session_, std::move(feedOutputs), std::move(values), std::move(fetchOutputs), std::move(targetOps));
     auto promise = worker->Promise();
     worker->Queue();
     return promise;
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (inFlight_ > 0) throw Napi::Error::New(info.Env(), "session is running: await its runs before closing it");
     Release();
     return info.Env().Undefined();
   }
@@ -331,6 +339,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::ObjectReference graphRef_;
   Graph* graph_ = nullptr;
   TF_Session* session_ = nullptr;
+  int inFlight_ = 0;
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

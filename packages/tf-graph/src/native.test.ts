@@ -1,0 +1,39 @@
+import { GraphBuilder } from './graph-builder';
+import { addonOrThrow, DType, threadConfig, type HostTensor } from './native';
+
+const floats = (data: number[], dims: number[]): HostTensor => ({ dtype: DType.float, dims, data: Float32Array.from(data) });
+
+describe('the graph addon', () => {
+  const addon = addonOrThrow();
+
+  it('builds, runs and returns values; gradients come from TensorFlow', async () => {
+    const b = new GraphBuilder(new addon.Graph());
+    const x = b.placeholder([2]);
+    const y = b.total(b.binary('Mul', b.unary('Square', x), b.scalar(3))); // 3 * sum(x^2)
+    const [dx] = b.graph.gradients([y], [x]);
+    const session = new addon.Session(b.graph, threadConfig(1));
+    const [value, grad] = await session.run([[x, floats([1, 2], [2])]], [y, dx as NonNullable<typeof dx>], []);
+    expect(Array.from(value?.data ?? [])).toEqual([15]);
+    expect(Array.from(grad?.data ?? [])).toEqual([6, 12]);
+    expect(b.shape(x)).toEqual([2]);
+    session.close();
+  });
+
+  it('fails with TensorFlow\'s reason: a bad op, a feed of the wrong size or dtype, a session closed mid-run', async () => {
+    const b = new GraphBuilder(new addon.Graph());
+    const x = b.placeholder([2]);
+    expect(() => b.out('MatMul', [x, x], { T: { kind: 'type', value: DType.float } })).toThrow(/^MatMul MatMul_\d+: .*rank 2/);
+    const session = new addon.Session(b.graph);
+    const y = b.unary('Relu', x);
+    expect(() => session.run([[x, { dtype: DType.float, dims: [3], data: new Float32Array(2) }]], [y], [])).toThrow('tensor data has 8 bytes, its shape needs 12');
+    expect(() => session.run([[x, { dtype: DType.float, dims: [2], data: new Int32Array(2) }]], [y], [])).toThrow('tensor data is not the typed array of dtype 1');
+    const any = b.placeholder(null);
+    const product = b.binary('MatMul', any, any); // shapes known only at run time
+    await expect(session.run([[any, floats([1, 2, 3, 4, 5, 6], [2, 3])]], [product], [])).rejects.toThrow(/Matrix size-incompatible/);
+    const running = session.run([[x, floats([1, 2], [2])]], [y], []);
+    expect(() => session.close()).toThrow('session is running: await its runs before closing it');
+    await running;
+    session.close();
+    await expect(Promise.resolve().then(() => session.run([], [y], []))).rejects.toThrow('session is closed');
+  });
+});
