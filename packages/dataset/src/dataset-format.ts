@@ -64,10 +64,15 @@ export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
 }
 
 /** Rows `indices` of `dataset`, as a new dataset. */
+/** The rows `indices` of a row-major array of `width` values per row, in that order. */
+export function gatherRows(values: Float32Array, indices: readonly number[], width: number): Float32Array {
+  const out = new Float32Array(indices.length * width);
+  indices.forEach((row, i) => out.set(values.subarray(row * width, (row + 1) * width), i * width));
+  return out;
+}
+
 export function selectRows(dataset: Dataset, indices: readonly number[], name: string): Dataset {
-  const size = featureSize(dataset.featureShape);
-  const features = new Float32Array(indices.length * size);
-  indices.forEach((row, i) => features.set(dataset.features.subarray(row * size, (row + 1) * size), i * size));
+  const features = gatherRows(dataset.features, indices, featureSize(dataset.featureShape));
   const { groups } = dataset;
   return {
     ...dataset, name, features, labels: indices.map((i) => dataset.labels[i] as string),

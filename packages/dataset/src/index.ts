@@ -1,4 +1,4 @@
-export { decodeDataset, encodeDataset, featureSize, rowCount, selectRows } from './dataset-format';
+export { decodeDataset, encodeDataset, featureSize, gatherRows, rowCount, selectRows } from './dataset-format';
 export type { Dataset } from './dataset-format';
 export { loadDataset, loadIngested, storeDataset } from './dataset-store';
 export type { IngestProfile } from './dataset-store';

@@ -61,7 +61,7 @@ export class GraphTrainer {
     const state = await this.adam.getWeights();
     const [iterations, ...moments] = state;
     this.iterations = iterations ? ((await iterations.tensor.data())[0] ?? 0) : 0;
-    const learners = this.graph.variables.filter((v) => v.slots);
+    const learners = this.graph.learners;
     const m = moments.slice(0, moments.length / 2);
     const v = moments.slice(moments.length / 2);
     if (m.length > 0 && m.length !== learners.length) throw new Error(`optimizer holds moments for ${m.length} variables, the model trains ${learners.length}`);
@@ -123,7 +123,7 @@ export class GraphTrainer {
 
   /** Copies the graph's weights into the model, and Adam's state into the model's optimizer. */
   async store(): Promise<void> {
-    const learners = this.graph.variables.filter((v) => v.slots);
+    const learners = this.graph.learners;
     const reads = [...this.graph.variables.map((v) => v.read), ...learners.flatMap((v) => [v.slots?.m.read as Out, v.slots?.v.read as Out])];
     const values = await this.session.run([], reads, []);
     this.graph.variables.forEach((v, i) => {

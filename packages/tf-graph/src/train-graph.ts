@@ -20,6 +20,8 @@ export interface ModelVariable extends GraphVariable {
 /** Handles into a graph with a training step (forward, loss, gradients, Adam) and an inference pass. */
 export interface TrainGraph {
   variables: ModelVariable[];
+  /** The variables that learn (those with Adam slots), in layer order: model.trainableWeights', which Adam's state follows. */
+  learners: ModelVariable[];
   train: { x: Out; y: Out; learningRate: Out; beta1Power: Out; beta2Power: Out; loss: Out; accuracy: Out; step: number };
   evaluate: { x: Out; y: Out; lossSum: Out; correct: Out };
 }
@@ -89,9 +91,16 @@ export function buildTrainGraph(graph: NativeGraph, options: TrainGraphOptions):
   const e = pass(false);
   return {
     variables: [...variables.values()],
+    learners,
     train: { x: t.x, y: t.y, learningRate, beta1Power, beta2Power, loss, accuracy: b.reduce('Mean', t.correct, [0]), step },
     evaluate: { x: e.x, y: e.y, lossSum: b.reduce('Sum', e.perRow, [0]), correct: b.reduce('Sum', e.correct, [0]) },
   };
+}
+
+/** A layer's weight by its role (kernel, bias, gamma, moving_mean, ...): the last part of its original name. */
+function variableOf(variables: Map<tf.LayerVariable, ModelVariable>, layer: tf.layers.Layer, role: string): ModelVariable | undefined {
+  const weight = layer.weights.find((w) => w.originalName.split('/').pop() === role);
+  return weight ? variables.get(weight) : undefined;
 }
 
 function newVariable(b: GraphBuilder, shape: number[]): GraphVariable {
@@ -114,11 +123,7 @@ function forward(
     if (known) return known;
     if (t.inputs.length === 0) throw new GraphUnsupportedError(`tensor ${t.name} is neither the model's input nor a layer's output`);
     const layer = t.sourceLayer;
-    const byRole = (role: string) => layer.weights.find((w) => w.originalName.split('/').pop() === role);
-    const variable = (role: string) => {
-      const w = byRole(role);
-      return w ? o.variables.get(w) : undefined;
-    };
+    const variable = (role: string) => variableOf(o.variables, layer, role);
     const out = layerOps(layer, t.inputs.map((i) => visit(i).out), {
       b,
       training: o.training,
@@ -139,7 +144,7 @@ function regularization(b: GraphBuilder, model: tf.LayersModel, variables: Map<t
     const config = (layer.getConfig() as { kernelRegularizer?: { className: string; config: { l1?: number; l2?: number } } | null }).kernelRegularizer;
     if (!config) continue;
     if (config.className !== 'L1L2') throw new GraphUnsupportedError(`layer ${layer.name}: kernel regularizer ${config.className}`);
-    const kernel = variables.get(layer.weights.find((w) => w.originalName.endsWith('/kernel')) as tf.LayerVariable);
+    const kernel = variableOf(variables, layer, 'kernel');
     if (!kernel) continue;
     const { l1 = 0, l2 = 0 } = config.config;
     if (l2 > 0) total = b.binary('AddV2', total, b.binary('Mul', b.scalar(l2), b.total(b.unary('Square', kernel.read))));

@@ -16,6 +16,8 @@ export interface EngineChoice {
  */
 export function chooseEngine(o: { requested: TrainingEngine; backend: BackendInfo; model: tf.LayersModel }): EngineChoice {
   if (o.requested === 'eager') return { engine: 'eager', reason: 'requested' };
+  // Checked before the addon loads: it would bring the CPU TensorFlow library into a GPU or wasm worker's process.
+  if (o.requested === 'auto' && o.backend.kind !== 'tensorflow') return { engine: 'eager', reason: `backend ${o.backend.kind}: the graph engine runs on the native CPU backend` };
   const addon = loadAddon();
   const unsupported = graphUnsupported(o.model);
   if (o.requested === 'graph') {
@@ -23,7 +25,6 @@ export function chooseEngine(o: { requested: TrainingEngine; backend: BackendInf
     if (unsupported) throw ApplicationFailure.nonRetryable(`engine graph cannot train this model: ${unsupported}`, ErrorType.ModelIncompatible);
     return { engine: 'graph', reason: 'requested' };
   }
-  if (o.backend.kind !== 'tensorflow') return { engine: 'eager', reason: `backend ${o.backend.kind}: the graph engine runs on the native CPU backend` };
   if (addon instanceof Error) return { engine: 'eager', reason: addon.message };
   if (unsupported) return { engine: 'eager', reason: unsupported };
   return { engine: 'graph', reason: 'auto: native TensorFlow, every layer translated' };

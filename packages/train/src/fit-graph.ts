@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { createRng, shuffled } from '@anneal/contracts';
+import { gatherRows } from '@anneal/dataset';
 import { floats, GraphTrainer } from '@anneal/tf-graph';
 import type { EarlyStopping } from './early-stopping';
 import type { FitOptions, GraphEngineOptions } from './fit-classifier';
@@ -54,13 +55,7 @@ function* shuffledBatches(data: HostBatch, o: { batchSize: number; seed: number 
   const order = shuffled(Array.from({ length: data.rows }, (_, i) => i), createRng(o.seed));
   for (let start = 0; start < order.length; start += o.batchSize) {
     const rows = order.slice(start, start + o.batchSize);
-    const x = new Float32Array(rows.length * xRow);
-    const y = new Float32Array(rows.length * yRow);
-    rows.forEach((r, i) => {
-      x.set(data.x.subarray(r * xRow, (r + 1) * xRow), i * xRow);
-      y.set(data.y.subarray(r * yRow, (r + 1) * yRow), i * yRow);
-    });
-    yield { x, y, rows: rows.length };
+    yield { x: gatherRows(data.x, rows, xRow), y: gatherRows(data.y, rows, yRow), rows: rows.length };
   }
 }
 
@@ -68,7 +63,7 @@ function* shuffledBatches(data: HostBatch, o: { batchSize: number; seed: number 
 function* fromTensors(batches: Iterator<{ xs: tf.Tensor; ys: tf.Tensor }>): Generator<HostBatch> {
   for (let next = batches.next(); !next.done; next = batches.next()) {
     const { xs, ys } = next.value;
-    const batch = { x: floats(xs.dataSync()), y: floats(ys.dataSync()), rows: xs.shape[0] ?? 0 };
+    const batch = host(xs, ys);
     xs.dispose();
     ys.dispose();
     yield batch;

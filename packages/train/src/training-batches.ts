@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, shuffled, type Augmentation } from '@anneal/contracts';
-import { featureSize, type Dataset } from '@anneal/dataset';
+import { featureSize, gatherRows, type Dataset } from '@anneal/dataset';
 import { augmentImages, batchSeed, imageShapeOf } from './augment-images';
 import { labelIndices } from './to-tensors';
 
@@ -17,9 +17,7 @@ export function augmentedBatches(options: { dataset: Dataset; classes: readonly 
     const order = shuffled(Array.from({ length: labels.length }, (_, i) => i), createRng(batchSeed(augmentation.seed, epoch, -1)));
     for (let start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
       const rows = order.slice(start, start + batchSize);
-      const raw = new Float32Array(rows.length * size);
-      rows.forEach((r, i) => raw.set(dataset.features.subarray(r * size, (r + 1) * size), i * size));
-      const pixels = augmentImages(raw, shape, { augmentation, seed: batchSeed(augmentation.seed, epoch, batch) });
+      const pixels = augmentImages(gatherRows(dataset.features, rows, size), shape, { augmentation, seed: batchSeed(augmentation.seed, epoch, batch) });
       const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(rows.map((r) => labels[r] as number), 'int32'), classes.length).toFloat());
       yield { xs: tf.tensor(pixels, [rows.length, ...dataset.featureShape]), ys };
     }
