@@ -1,23 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureMlflow } from '../../packages/cli/src/local-services';
 import { bundlerOptions, workflowsPath } from '../../packages/cli/src/workflow-source';
+import { freePort } from './free-port';
 import { writeStackEnv } from './stack-env';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One real Temporal dev server and one real MLflow server for the whole run, on free ports so a running demo does not clash. */
 export default async function globalSetup(): Promise<void> {

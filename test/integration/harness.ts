@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { ArtifactStore, MlflowClient } from '@anneal/tracking';
+import { ArtifactStore, MlflowClient, type Failpoint } from '@anneal/tracking';
 import { createWorkers, type Queue } from '../../packages/cli/src/worker';
 import { readStackEnv, type TestStack } from './stack-env';
 
@@ -14,7 +14,7 @@ export interface Harness {
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
   /** Runs `fn` while a worker serves the task queues (both by default) with the real plugins. */
-  withWorker<T>(fn: () => Promise<T>, queues?: Queue[]): Promise<T>;
+  withWorker<T>(fn: () => Promise<T>, queues?: Queue[], options?: { failpoints?: Failpoint[] }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -29,9 +29,9 @@ export async function connectHarness(): Promise<Harness> {
   const artifacts = new ArtifactStore({ client: mlflow, cacheDir: join(stack.home, 'cache') });
   return {
     stack, client, mlflow, artifacts,
-    async withWorker<T>(fn: () => Promise<T>, queues: Queue[] = ['cpu', 'gpu']): Promise<T> {
+    async withWorker<T>(fn: () => Promise<T>, queues: Queue[] = ['cpu', 'gpu'], options: { failpoints?: Failpoint[] } = {}): Promise<T> {
       const workers: Worker[] = await createWorkers({
-        connection: nativeConnection, namespace: 'default', mlflow, artifacts, queues,
+        connection: nativeConnection, namespace: 'default', mlflow, artifacts, queues, failpoints: options.failpoints,
         config: { ANNEAL_BACKEND: 'auto', ANNEAL_GPU_SLOTS: 1, dataRoots: [FIXTURES, join(REPO_ROOT, 'examples')] },
         workflowBundle: { codePath: stack.workflowBundlePath },
       });

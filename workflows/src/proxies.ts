@@ -1,32 +1,48 @@
-import { ActivityCancellationType, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
-import { GPU_TASK_QUEUE, nonRetryableErrorTypes } from '@anneal/contracts';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import { Durability, GPU_TASK_QUEUE, nonRetryableErrorTypes } from '@anneal/contracts';
 import type { DatasetActivities } from '@anneal/dataset';
 import type { EvaluateActivities } from '@anneal/evaluate';
 import type { ModelActivities } from '@anneal/models';
 import type { TrackingActivities } from '@anneal/tracking';
 import type { TrainActivities } from '@anneal/train';
 
-const retry: RetryPolicy = { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes };
-
-export const tracking = proxyActivities<TrackingActivities>({ startToCloseTimeout: '2m', retry });
-
-export const data = proxyActivities<DatasetActivities>({ startToCloseTimeout: '30m', heartbeatTimeout: '5m', retry });
-
-export const models = proxyActivities<ModelActivities>({ startToCloseTimeout: '10m', retry });
-
-export const evaluation = proxyActivities<EvaluateActivities>({ startToCloseTimeout: '30m', retry });
+const TRAINING_ATTEMPT = 6 * 3600;
 
 /**
- * Training runs on GPU workers. It heartbeats every batch, so a lost worker is noticed within the heartbeat timeout
- * and the retry resumes from the checkpoint named in the last heartbeat.
+ * The activities of one pipeline, with timeouts and retries from its `durability` block. Retries are bounded by
+ * time, not by a count: an infrastructure fault (MLflow or a data server down, a lost worker, a Temporal restart) is
+ * retried with capped exponential backoff for as long as the budget allows, so a 30-second outage costs 30 seconds,
+ * not the pipeline. Bad input fails at once: the activity boundary marks it non-retryable, and the policy lists the
+ * same types as a second guard.
  */
-export function trainingActivities(heartbeatTimeoutSeconds = 60) {
-  return proxyActivities<TrainActivities>({
-    taskQueue: GPU_TASK_QUEUE,
-    startToCloseTimeout: '6h',
-    heartbeatTimeout: `${heartbeatTimeoutSeconds}s`,
-    // A cancelled trial waits until training has stopped and marked its MLflow run KILLED.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { ...retry, maximumAttempts: 3 },
+export function activitiesFor(durability: Durability = Durability.parse({})) {
+  const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: durability.maxRetryIntervalSeconds * 1000, nonRetryableErrorTypes };
+  const budget = durability.retryBudgetSeconds * 1000;
+  // Heartbeated (the worker's activity boundary keeps every activity alive while it runs): a dead worker or a
+  // completion lost in a server restart is noticed within the heartbeat timeout, not at start-to-close.
+  const watched = (startToCloseTimeout: ActivityOptions['startToCloseTimeout']): ActivityOptions => ({
+    startToCloseTimeout, heartbeatTimeout: durability.heartbeatTimeoutSeconds * 1000, scheduleToCloseTimeout: budget, retry,
   });
+  return {
+    // A handful of MLflow calls: a short start-to-close is the watch.
+    tracking: proxyActivities<TrackingActivities>({ startToCloseTimeout: '1m', scheduleToCloseTimeout: budget, retry }),
+    data: proxyActivities<DatasetActivities>(watched('30m')),
+    models: proxyActivities<ModelActivities>(watched('10m')),
+    evaluation: proxyActivities<EvaluateActivities>(watched('30m')),
+    /**
+     * Training runs on GPU workers. It heartbeats every batch, so a lost worker is noticed within the heartbeat
+     * timeout and the retry resumes from the checkpoint named in the last heartbeat.
+     */
+    training: (heartbeatTimeoutSeconds = 60) => proxyActivities<TrainActivities>({
+      taskQueue: GPU_TASK_QUEUE,
+      startToCloseTimeout: TRAINING_ATTEMPT * 1000,
+      heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
+      scheduleToCloseTimeout: (durability.retryBudgetSeconds + TRAINING_ATTEMPT) * 1000,
+      // A cancelled trial waits until training has stopped and marked its MLflow run KILLED.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry,
+    }),
+  };
 }
+
+export type Activities = ReturnType<typeof activitiesFor>;

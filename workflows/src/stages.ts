@@ -1,17 +1,25 @@
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { DatasetRef, DatasetSpec, PipelineRun, SplitOutput, SplitSpec, TrackingContext } from '@anneal/contracts';
-import { data, tracking } from './proxies';
+import type { Activities } from './proxies';
+
+/** What every stage of a pipeline runs with: its activities and the MLflow run its runs hang under. */
+export interface Stage {
+  acts: Activities;
+  ctx: TrackingContext;
+}
 
 /** Opens the pipeline's parent run, runs `body` under it and closes it as FINISHED, FAILED or KILLED. */
 export async function withPipelineRun<T>(
   options: {
+    acts: Activities;
     experimentName: string; runName: string; params: Record<string, string>;
     summarize: (result: T) => Record<string, number>;
     /** Tags for the finished run (e.g. why nothing was trained). */
     tagsOf?: (result: T) => Record<string, string>;
   },
-  body: (run: PipelineRun) => Promise<T>,
+  body: (run: PipelineRun, stage: Stage) => Promise<T>,
 ): Promise<T> {
+  const { tracking } = options.acts;
   const info = workflowInfo();
   const run = await tracking.openPipelineRun({
     experimentName: options.experimentName,
@@ -20,7 +28,7 @@ export async function withPipelineRun<T>(
     tags: { 'anneal.workflowType': info.workflowType, 'temporal.taskQueue': info.taskQueue },
   });
   try {
-    const result = await body(run);
+    const result = await body(run, { acts: options.acts, ctx: { experimentId: run.experimentId, parentRunId: run.runId } });
     await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: options.summarize(result), tags: options.tagsOf?.(result) ?? {} });
     return result;
   } catch (err) {
@@ -30,21 +38,17 @@ export async function withPipelineRun<T>(
 }
 
 /** ingest -> validate -> stratified split: nothing trains on data that failed validation. */
-export async function prepareData(ctx: TrackingContext, spec: { dataset: DatasetSpec; split: SplitSpec }): Promise<SplitOutput> {
-  return validateAndSplit(ctx, spec, await ingest(ctx, spec));
+export async function prepareData(stage: Stage, spec: { dataset: DatasetSpec; split: SplitSpec }): Promise<SplitOutput> {
+  return validateAndSplit(stage, spec, await ingest(stage, spec));
 }
 
-export async function ingest(ctx: TrackingContext, spec: { dataset: DatasetSpec }): Promise<DatasetRef> {
-  return (await data.ingestDataset({ tracking: ctx, dataset: spec.dataset })).dataset;
+export async function ingest(stage: Stage, spec: { dataset: DatasetSpec }): Promise<DatasetRef> {
+  return (await stage.acts.data.ingestDataset({ tracking: stage.ctx, dataset: spec.dataset })).dataset;
 }
 
-export async function validateAndSplit(ctx: TrackingContext, spec: { dataset: DatasetSpec; split: SplitSpec }, dataset: DatasetRef): Promise<SplitOutput> {
-  await data.validateDataset({ tracking: ctx, dataset, spec: spec.dataset });
-  return data.splitDataset({ tracking: ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
-}
-
-export function trackingOf(run: PipelineRun): TrackingContext {
-  return { experimentId: run.experimentId, parentRunId: run.runId };
+export async function validateAndSplit(stage: Stage, spec: { dataset: DatasetSpec; split: SplitSpec }, dataset: DatasetRef): Promise<SplitOutput> {
+  await stage.acts.data.validateDataset({ tracking: stage.ctx, dataset, spec: spec.dataset });
+  return stage.acts.data.splitDataset({ tracking: stage.ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
 }
 
 /** A flat, string-valued view of a spec for MLflow params (`tuning.trials` = "4"). */

@@ -1,8 +1,9 @@
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
-import type {
-  BackendName, DatasetRef, TrainingEngine, EvaluationMetrics, FineTuneOutput, Hyperparameters, ModelRef, TrackingContext,
+import {
+  MLFLOW_TAGS, type BackendName, type DatasetRef, type Durability, type TrainingEngine, type EvaluationMetrics, type FineTuneOutput, type Hyperparameters, type ModelRef, type TrackingContext,
 } from '@anneal/contracts';
-import { evaluation, tracking, trainingActivities } from './proxies';
+import { activitiesFor } from './proxies';
+import { rootCauseMessage } from './settle';
 
 export interface TrialInput {
   tracking: TrackingContext;
@@ -17,6 +18,8 @@ export interface TrialInput {
   checkpointEvery?: number;
   heartbeatTimeoutSeconds?: number;
   logEveryBatches?: number;
+  /** The pipeline's; absent in histories recorded before it existed (then the defaults). */
+  durability?: Durability;
 }
 
 export interface TrialResult {
@@ -29,6 +32,7 @@ export interface TrialResult {
 
 /** One trial: fine-tune, then evaluate on the validation split, under a trial run of its own. */
 export async function trial(input: TrialInput): Promise<TrialResult> {
+  const { tracking, evaluation, training } = activitiesFor(input.durability);
   const hp = input.hyperparameters;
   const run = await tracking.openChildRun({
     tracking: input.tracking,
@@ -37,7 +41,7 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
   });
   const inner = { experimentId: input.tracking.experimentId, parentRunId: run.runId };
   try {
-    const fineTune = await trainingActivities(input.heartbeatTimeoutSeconds).fineTune({
+    const fineTune = await training(input.heartbeatTimeoutSeconds).fineTune({
       tracking: inner, runName: `fine-tune ${input.label}`, model: input.model, train: input.train, validation: input.validation,
       hyperparameters: hp, backend: input.backend, engine: input.engine ?? 'auto', outputName: input.outputName, checkpointEvery: input.checkpointEvery,
       logEveryBatches: input.logEveryBatches,
@@ -49,7 +53,9 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
     await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: { val_accuracy: m.accuracy, val_macro_f1: m.macroF1, val_roc_auc_macro: m.rocAucMacro, epochs_run: fineTune.epochsRun } });
     return { label: input.label, hyperparameters: hp, fineTune, validation: m, trialRunId: run.runId };
   } catch (err) {
-    await CancellationScope.nonCancellable(() => tracking.closeRun({ runId: run.runId, status: isCancellation(err) ? 'KILLED' : 'FAILED' }));
+    const cancelled = isCancellation(err);
+    const tags: Record<string, string> = cancelled ? {} : { [MLFLOW_TAGS.error]: rootCauseMessage(err).slice(0, 4000) };
+    await CancellationScope.nonCancellable(() => tracking.closeRun({ runId: run.runId, status: cancelled ? 'KILLED' : 'FAILED', tags }));
     throw err;
   }
 }

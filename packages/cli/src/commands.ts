@@ -33,9 +33,31 @@ export function down(config: Config): void {
 
 export async function runWorkers(config: Config, queues: Queue[]): Promise<{ workers: Worker[]; run: Promise<void> }> {
   const connection = await connectWorker(config);
-  const workers = await createWorkers({ connection, namespace: config.TEMPORAL_NAMESPACE, ...mlflowOf(config), config, queues });
+  const workers = await createWorkers({
+    connection, namespace: config.TEMPORAL_NAMESPACE, ...mlflowOf(config), config, queues, failpoints: config.ANNEAL_FAILPOINTS,
+    ...(config.ANNEAL_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.ANNEAL_WORKFLOW_BUNDLE } } : {}),
+  });
   const run = Promise.all(workers.map((w) => w.run())).then(() => connection.close());
   return { workers, run };
+}
+
+/**
+ * `anneal worker`: serves until SIGTERM or SIGINT, then shuts down gracefully (polling stops, running activities get
+ * the grace time, training checkpoints and hands over); a second signal exits at once.
+ */
+export async function serveWorkers(config: Config, queues: Queue[]): Promise<void> {
+  Runtime.install({ shutdownSignals: [] });
+  const { workers, run } = await runWorkers(config, queues);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130);
+    say(`${signal}: shutting down (running activities get ${config.ANNEAL_SHUTDOWN_GRACE_SECONDS} s, then stop; signal again to exit at once)`);
+    workers.forEach((w) => w.shutdown());
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
+  say(`worker ${workers.map((w) => w.options.identity).join(', ')} polling ${queues.join(' + ')} queue(s) at ${config.TEMPORAL_ADDRESS}`);
+  await run;
+  say('worker stopped');
 }
 
 export async function start(config: Config, options: { specPath: string; type?: PipelineType; wait: boolean }): Promise<void> {

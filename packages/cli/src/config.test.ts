@@ -19,3 +19,10 @@ it('fails loudly, naming each bad variable', () => {
     /invalid configuration:\n {2}MLFLOW_TRACKING_URI: Invalid URL \(found: "not a url"\)\n {2}ANNEAL_BACKEND: .*\(found: "tpu"\)\n {2}ANNEAL_GPU_SLOTS: Too small/,
   );
 });
+
+it('parses failpoints as JSON once, and names what is wrong in them', () => {
+  const c = loadConfig({ ANNEAL_FAILPOINTS: '[{"activity":"fineTune","workflowId":"trial-1$","fail":"nonRetryable"}]' });
+  expect(c.ANNEAL_FAILPOINTS).toEqual([{ activity: 'fineTune', workflowId: 'trial-1$', attempt: 1, delayMs: 0, fail: 'nonRetryable' }]);
+  expect(() => loadConfig({ ANNEAL_FAILPOINTS: '[{"activity":"fineTune",' })).toThrow(/ANNEAL_FAILPOINTS: expected JSON/);
+  expect(() => loadConfig({ ANNEAL_FAILPOINTS: '[{"activity":"fineTune","fail":"sometimes"}]' })).toThrow(/ANNEAL_FAILPOINTS\.0\.fail: Invalid option/);
+});

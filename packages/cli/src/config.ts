@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { BackendName, formatIssues } from '@anneal/contracts';
+import { Failpoints } from '@anneal/tracking';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -24,8 +25,25 @@ export const Config = z.object({
   ANNEAL_DATA_ROOTS: z.string().default('.'),
   /** Concurrent training activities on this worker: one per GPU. */
   ANNEAL_GPU_SLOTS: z.coerce.number().int().positive().default(1),
+  /** A workflow bundle built ahead of time (`bundleWorkflowCode`); the worker bundles from source when absent. */
+  ANNEAL_WORKFLOW_BUNDLE: z.string().optional(),
+  /** On SIGTERM/SIGINT: how long running activities may finish before they are told to stop (training then checkpoints). */
+  ANNEAL_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().max(3600).default(5),
+  /** ... and when the worker exits regardless. */
+  ANNEAL_SHUTDOWN_FORCE_SECONDS: z.coerce.number().positive().max(3600).default(55),
+  /** Faults to inject into activities (a JSON array, see `Failpoint`): for fault-injection tests and drills only. */
+  ANNEAL_FAILPOINTS: z.string().transform(parseJson).pipe(Failpoints).optional(),
 });
 export type Config = z.infer<typeof Config> & { home: string; cacheDir: string; dataRoots: string[] };
+
+function parseJson(text: string, ctx: z.RefinementCtx): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `expected JSON: ${(err as Error).message}` });
+    return z.NEVER;
+  }
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(Object.keys(Config.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));

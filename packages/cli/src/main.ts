@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
-import { down, demo, doctor, runWorkers, start, up } from './commands';
+import { down, demo, doctor, serveWorkers, start, up } from './commands';
 import { loadConfig } from './config';
 import { datasetCommand, UsageError } from './dataset-command';
 import type { Queue } from './worker';
@@ -37,9 +37,7 @@ export async function main(argv: string[]): Promise<number> {
       const queue = values.queue ?? 'all';
       const queues = Object.hasOwn(named, queue) ? named[queue] : undefined;
       if (!queues) throw new Error(`--queue: expected cpu (${CPU_TASK_QUEUE}), gpu (${GPU_TASK_QUEUE}) or all, found ${values.queue}`);
-      const { run } = await runWorkers(config, queues);
-      process.stdout.write(`worker polling ${queues.join(' + ')} queue(s) at ${config.TEMPORAL_ADDRESS}\n`);
-      await run;
+      await serveWorkers(config, queues);
       return 0;
     }
     case 'start': {

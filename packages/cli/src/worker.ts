@@ -4,8 +4,8 @@ import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
 import { datasetPlugin } from '@anneal/dataset';
 import { evaluatePlugin } from '@anneal/evaluate';
 import { modelsPlugin } from '@anneal/models';
-import { trackingPlugin, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import { trainPlugin } from '@anneal/train';
+import { activityBoundaryPlugin, trackingPlugin, workerIdentity, type ArtifactStore, type Failpoint, type MlflowClient } from '@anneal/tracking';
+import { HEARTBEAT_THROTTLE_MS, trainPlugin } from '@anneal/train';
 import type { Config } from './config';
 import { bundlerOptions, workflowsPath } from './workflow-source';
 
@@ -16,40 +16,50 @@ export interface WorkerSetup {
   namespace: string;
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
-  config: Pick<Config, 'ANNEAL_BACKEND' | 'ANNEAL_GPU_SLOTS' | 'dataRoots'> & Partial<Pick<Config, 'cacheDir'>>;
+  config: Pick<Config, 'ANNEAL_BACKEND' | 'ANNEAL_GPU_SLOTS' | 'dataRoots'> & Partial<Pick<Config, 'cacheDir' | 'ANNEAL_SHUTDOWN_GRACE_SECONDS' | 'ANNEAL_SHUTDOWN_FORCE_SECONDS'>>;
   queues: Queue[];
   /** A prebuilt bundle (tests bundle once per run); otherwise workflows are bundled from source at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** Faults to inject (fault-injection tests and drills). */
+  failpoints?: Failpoint[];
 }
 
 /**
  * Workers composed from the activity plugins: the CPU queue runs workflows and CPU activities,
- * the GPU queue runs training with one slot per GPU.
+ * the GPU queue runs training with one slot per GPU. Every worker carries the activity boundary (error
+ * classification, keep-alive heartbeats) and shuts down gracefully: on a signal it stops polling, gives running
+ * activities the grace time to finish, then tells them to stop (training checkpoints and hands over).
  */
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const { mlflow, artifacts, config } = setup;
   const backend = config.ANNEAL_BACKEND;
+  const common = {
+    connection: setup.connection,
+    namespace: setup.namespace,
+    identity: workerIdentity().identity,
+    shutdownGraceTime: (config.ANNEAL_SHUTDOWN_GRACE_SECONDS ?? 5) * 1000,
+    shutdownForceTime: (config.ANNEAL_SHUTDOWN_FORCE_SECONDS ?? 55) * 1000,
+  };
+  const boundary = activityBoundaryPlugin({ failpoints: setup.failpoints ?? [] });
   const workers: Worker[] = [];
   if (setup.queues.includes('cpu')) {
     workers.push(await Worker.create({
-      connection: setup.connection,
-      namespace: setup.namespace,
+      ...common,
       taskQueue: CPU_TASK_QUEUE,
-      plugins: [trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...(config.cacheDir ? { downloadDir: join(config.cacheDir, 'downloads') } : {}) }), modelsPlugin({ mlflow, artifacts, backend }), evaluatePlugin({ mlflow, artifacts, backend })],
+      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...(config.cacheDir ? { downloadDir: join(config.cacheDir, 'downloads') } : {}) }), modelsPlugin({ mlflow, artifacts, backend }), evaluatePlugin({ mlflow, artifacts, backend })],
       ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: bundlerOptions() }),
       maxConcurrentActivityTaskExecutions: 2,
     }));
   }
   if (setup.queues.includes('gpu')) {
     workers.push(await Worker.create({
-      connection: setup.connection,
-      namespace: setup.namespace,
+      ...common,
       taskQueue: GPU_TASK_QUEUE,
-      plugins: [trainPlugin({ mlflow, artifacts, backend })],
+      plugins: [boundary, trainPlugin({ mlflow, artifacts, backend })],
       maxConcurrentActivityTaskExecutions: config.ANNEAL_GPU_SLOTS,
       // Heartbeats carry cancellation back: send them often enough that a cancelled run stops within seconds.
-      maxHeartbeatThrottleInterval: '2s',
-      defaultHeartbeatThrottleInterval: '2s',
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+      defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     }));
   }
   return workers;

@@ -1,5 +1,5 @@
 export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
-export { Augmentation, BackendName, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+export { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 export {
   Architecture, CnnArchitecture, MlpArchitecture, FineTuneSpec, ModelCandidate, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec,
 } from './spec';
@@ -10,7 +10,7 @@ export {
 export type { CheckName, DatasetSpecInput } from './dataset-spec';
 export type { FineTuneSpecInput, PretrainSpecInput } from './spec';
 export * from './activities';
-export { ErrorType, nonRetryableErrorTypes, TransientErrorType } from './errors';
+export { ErrorType, InputError, nonRetryableErrorTypes, TransientErrorType } from './errors';
 export { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';
 export { formatIssues, parseWithProblems } from './format-issues';
 export type { ParseResult } from './format-issues';

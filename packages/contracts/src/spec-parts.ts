@@ -84,3 +84,21 @@ export const Augmentation = z.object({
   imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).optional(),
 });
 export type Augmentation = z.infer<typeof Augmentation>;
+
+/**
+ * How a pipeline rides out infrastructure faults. Every activity is retried with capped exponential backoff until
+ * `retryBudgetSeconds` have passed since it was first scheduled (a day by default: an MLflow or data server down
+ * over a night does not lose the pipeline); bad input is never retried.
+ */
+export const Durability = z.object({
+  retryBudgetSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
+  /** The longest wait between two attempts. */
+  maxRetryIntervalSeconds: z.number().int().min(1).max(3600).default(60),
+  /**
+   * Heartbeat timeout of the data, model, evaluation and registry activities: how soon a dead worker, or a completion
+   * lost while the Temporal server restarted, is noticed and the activity retried. (Training has its own, in
+   * `training` / `tuning`.)
+   */
+  heartbeatTimeoutSeconds: z.number().int().min(2).max(600).default(30),
+});
+export type Durability = z.infer<typeof Durability>;

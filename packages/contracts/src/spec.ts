@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
-import { Augmentation, BackendName, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
 
@@ -93,6 +93,7 @@ const pipelineBase = {
   dataset: DatasetSpec,
   // prefault: an absent split or tuning block is parsed from {}, so its own field defaults apply.
   split: SplitSpec.prefault({}),
+  durability: Durability.prefault({}),
 };
 
 /** Input of the `fineTune` workflow. */

@@ -13,4 +13,9 @@ export const MLFLOW_TAGS = {
   datasetContentDigest: 'anneal.dataset.contentDigest',
   /** On registered versions: the dataset (URI + digest, as JSON) the model was fine-tuned from. */
   datasetRef: 'anneal.dataset.ref',
+  /** On activity runs: the Temporal identity (`pid@host`) and the host of the worker that ran the latest attempt. */
+  workerIdentity: 'anneal.worker.identity',
+  workerHost: 'anneal.worker.host',
+  /** On a failed trial's run: why it failed. */
+  error: 'anneal.error',
 } as const;

@@ -1,3 +1,4 @@
+import { ErrorType, InputError } from '@anneal/contracts';
 import type { ArtifactFile } from '@anneal/tracking';
 
 /** A labelled dataset in memory: row-major float32 features and one label string per row. */
@@ -47,14 +48,14 @@ export function encodeDataset(dataset: Dataset): ArtifactFile[] {
 
 export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
   const meta = JSON.parse(text(files, 'meta.json')) as Meta;
-  if (meta.format !== 'anneal.dataset/v1') throw new Error(`unknown dataset format ${String(meta.format)}`);
+  if (meta.format !== 'anneal.dataset/v1') throw new InputError(ErrorType.ArtifactIntegrity, `unknown dataset format ${String(meta.format)}`);
   const raw = need(files, 'features.f32');
   // Copy into an aligned buffer: the downloaded bytes may start at any offset.
   const features = new Float32Array(raw.byteLength / 4);
   new Uint8Array(features.buffer).set(raw);
   const labels = JSON.parse(text(files, 'labels.json')) as string[];
   if (labels.length !== meta.rows || features.length !== meta.rows * featureSize(meta.featureShape)) {
-    throw new Error(`dataset ${meta.name}: stored sizes disagree with its meta.json`);
+    throw new InputError(ErrorType.ArtifactIntegrity, `dataset ${meta.name}: stored sizes disagree with its meta.json`);
   }
   const groups = files.has('groups.json') ? (JSON.parse(text(files, 'groups.json')) as string[]) : undefined;
   return {
@@ -82,7 +83,7 @@ export function selectRows(dataset: Dataset, indices: readonly number[], name: s
 
 function need(files: Map<string, Uint8Array>, name: string): Uint8Array {
   const bytes = files.get(name);
-  if (!bytes) throw new Error(`dataset artifact has no ${name}`);
+  if (!bytes) throw new InputError(ErrorType.ArtifactIntegrity, `dataset artifact has no ${name}`);
   return bytes;
 }
 

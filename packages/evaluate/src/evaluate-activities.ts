@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  ChampionDataInput, EvaluateInput, MLFLOW_TAGS, RegisterModelInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
+  ChampionDataInput, ErrorType, EvaluateInput, InputError, MLFLOW_TAGS, RegisterModelInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
 } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
 import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
@@ -30,7 +30,7 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
         const index = new Map(classes.map((c, i) => [c, i]));
         const labels = dataset.labels.map((l) => {
           const i = index.get(l);
-          if (i === undefined) throw new Error(`dataset ${dataset.name}: label "${l}" is not one of the model's classes (${classes.join(', ')})`);
+          if (i === undefined) throw new InputError(ErrorType.DatasetValidation, `dataset ${dataset.name}: label "${l}" is not one of the model's classes (${classes.join(', ')})`);
           return i;
         });
         try {

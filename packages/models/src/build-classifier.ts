@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '@anneal/contracts';
+import { ErrorType, InputError, type Architecture } from '@anneal/contracts';
 
 /**
  * Layers named with this prefix are the reusable feature extractor, frozen by feature extraction. Layers between
@@ -40,7 +40,7 @@ function addMlpBase(model: tf.Sequential, a: Mlp, ctx: Ctx): void {
 
 function addCnnBase(model: tf.Sequential, a: Cnn, ctx: Ctx): void {
   const size = ctx.inputShape.reduce((x, y) => x * y, 1);
-  if (size !== a.imageShape.reduce((x, y) => x * y, 1)) throw new Error(`cnn imageShape [${a.imageShape.join(', ')}] does not hold the ${size} features of the input`);
+  if (size !== a.imageShape.reduce((x, y) => x * y, 1)) throw new InputError(ErrorType.InvalidSpec, `architecture.imageShape [${a.imageShape.join(', ')}] does not hold the ${size} features of the input`);
   model.add(tf.layers.reshape({ name: `${BASE_PREFIX}image`, targetShape: a.imageShape, inputShape: ctx.inputShape }));
   a.filters.forEach((filters, i) => {
     model.add(tf.layers.conv2d({ name: `${BASE_PREFIX}conv_${i + 1}`, filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: ctx.init(i) }));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelRef } from '@anneal/contracts';
+import { ErrorType, InputError, type ModelRef } from '@anneal/contracts';
 import type { ArtifactFile, ArtifactStore } from '@anneal/tracking';
 
 /** TF.js layers format: `model.json` (topology + weight manifest) and one `weights.bin`. */
@@ -28,7 +28,7 @@ export async function serializeModel(model: tf.LayersModel): Promise<ArtifactFil
 export async function deserializeModel(files: Map<string, Uint8Array>): Promise<tf.LayersModel> {
   const json = files.get('model.json');
   const weights = files.get('weights.bin');
-  if (!json || !weights) throw new Error('model artifact needs model.json and weights.bin');
+  if (!json || !weights) throw new InputError(ErrorType.ArtifactIntegrity, 'model artifact needs model.json and weights.bin');
   const parsed = JSON.parse(Buffer.from(json).toString('utf8')) as {
     modelTopology: object;
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { MLFLOW_TAGS, type TrackingContext } from '@anneal/contracts';
 import type { MlflowClient } from './mlflow-client';
 import type { Run } from './schemas';
+import { workerIdentity } from './worker-identity';
 
 export interface ActivityRun {
   runId: string;
@@ -44,12 +45,14 @@ export async function openActivityRun(
     [MLFLOW_TAGS.activityType]: id.activityType,
     [MLFLOW_TAGS.attempt]: String(id.attempt),
     [MLFLOW_TAGS.idempotencyKey]: key,
+    ...workerTags(),
   };
   let run: Run;
   if (existing) {
     run = existing;
     await client.updateRun({ runId: run.info.run_id, status: 'RUNNING' });
-    await client.logBatch(run.info.run_id, { tags: [{ key: MLFLOW_TAGS.attempt, value: String(id.attempt) }] });
+    const retag = { [MLFLOW_TAGS.attempt]: String(id.attempt), ...workerTags() };
+    await client.logBatch(run.info.run_id, { tags: Object.entries(retag).map(([key, value]) => ({ key, value })) });
   } else {
     run = await client.createRun({ experimentId: options.tracking.experimentId, runName: options.runName, tags });
   }
@@ -62,13 +65,19 @@ export async function openActivityRun(
   return { runId: run.info.run_id, artifactUri: run.info.artifact_uri, experimentId: run.info.experiment_id, existingParams };
 }
 
+function workerTags(): Record<string, string> {
+  const worker = workerIdentity();
+  return { [MLFLOW_TAGS.workerIdentity]: worker.identity, [MLFLOW_TAGS.workerHost]: worker.host };
+}
+
 async function findRunByKey(client: MlflowClient, experimentId: string, key: string): Promise<Run | undefined> {
   const runs = await client.searchRuns({ experimentIds: [experimentId], filter: `tags.\`${MLFLOW_TAGS.idempotencyKey}\` = '${key}'`, maxResults: 1 });
   return runs[0];
 }
 
 /**
- * Runs `work` inside the activity's MLflow run: FINISHED on success, KILLED on cancellation, FAILED otherwise.
+ * Runs `work` inside the activity's MLflow run: FINISHED on success, KILLED on cancellation, FAILED otherwise
+ * (a retried attempt reopens it).
  * The error is rethrown unchanged so Temporal's retry policy sees it.
  */
 export async function withActivityRun<T>(
@@ -82,7 +91,10 @@ export async function withActivityRun<T>(
     await client.updateRun({ runId: run.runId, status: 'FINISHED' });
     return result;
   } catch (err) {
-    const cancelled = Context.current().cancellationSignal.aborted;
+    const ctx = Context.current();
+    // A worker shutting down hands the attempt to another worker, which reopens this run: it stays RUNNING.
+    if (ctx.cancellationDetails?.workerShutdown) throw err;
+    const cancelled = ctx.cancellationSignal.aborted;
     await client.updateRun({ runId: run.runId, status: cancelled ? 'KILLED' : 'FAILED' }).catch((closeErr: unknown) => {
       // Keep the original error; the close failure is only reported.
       Context.current().log.warn('could not close MLflow run', { runId: run.runId, error: String(closeErr) });

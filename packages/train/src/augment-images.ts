@@ -1,4 +1,4 @@
-import { createRng, type Augmentation } from '@anneal/contracts';
+import { createRng, ErrorType, InputError, type Augmentation } from '@anneal/contracts';
 
 export type ImageShape = readonly [height: number, width: number, channels: number];
 
@@ -6,11 +6,11 @@ export type ImageShape = readonly [height: number, width: number, channels: numb
 export function imageShapeOf(augmentation: Augmentation, rowSize: number): ImageShape {
   if (augmentation.imageShape) {
     const [h, w, c] = augmentation.imageShape;
-    if (h * w * c !== rowSize) throw new Error(`augmentation.imageShape ${h}x${w}x${c} holds ${h * w * c} values; the rows have ${rowSize}`);
+    if (h * w * c !== rowSize) throw new InputError(ErrorType.InvalidSpec, `augmentation.imageShape ${h}x${w}x${c} holds ${h * w * c} values; the rows have ${rowSize}`);
     return augmentation.imageShape;
   }
   const side = Math.round(Math.sqrt(rowSize));
-  if (side * side !== rowSize) throw new Error(`augmentation needs augmentation.imageShape: rows of ${rowSize} values are not a square image`);
+  if (side * side !== rowSize) throw new InputError(ErrorType.InvalidSpec, `augmentation needs augmentation.imageShape: rows of ${rowSize} values are not a square image`);
   return [side, side, 1];
 }
 

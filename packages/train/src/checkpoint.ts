@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { ArtifactRef } from '@anneal/contracts';
+import { ErrorType, InputError, type ArtifactRef } from '@anneal/contracts';
 import type { ArtifactFile, ArtifactStore } from '@anneal/tracking';
 import { layerOrderWeights } from './layer-weights';
 
@@ -36,7 +36,7 @@ async function encode(name: string, tensors: tf.Tensor[]): Promise<ArtifactFile[
 function decode(files: Map<string, Uint8Array>, name: string): tf.Tensor[] {
   const bin = files.get(`${name}.bin`);
   const specs = files.get(`${name}.json`);
-  if (!bin || !specs) throw new Error(`checkpoint has no ${name}`);
+  if (!bin || !specs) throw new InputError(ErrorType.ArtifactIntegrity, `checkpoint has no ${name}`);
   const map = tf.io.decodeWeights(new Uint8Array(bin).buffer, JSON.parse(Buffer.from(specs).toString()) as tf.io.WeightsManifestEntry[]);
   return Object.keys(map).sort((a, b) => Number(a) - Number(b)).map((k) => map[k] as tf.Tensor);
 }

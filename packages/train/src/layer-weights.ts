@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ErrorType, InputError } from '@anneal/contracts';
 
 /**
  * A model's weights in layer order. `model.getWeights()` lists trainable weights first, so its order changes
@@ -15,6 +16,6 @@ export function copyWeights(model: tf.LayersModel): tf.Tensor[] {
 
 export function restoreWeights(model: tf.LayersModel, weights: readonly tf.Tensor[]): void {
   const variables = layerOrderWeights(model);
-  if (variables.length !== weights.length) throw new Error(`expected ${variables.length} weight tensors, got ${weights.length}`);
+  if (variables.length !== weights.length) throw new InputError(ErrorType.ModelIncompatible, `expected ${variables.length} weight tensors, got ${weights.length}`);
   variables.forEach((v, i) => v.write(weights[i] as tf.Tensor));
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { CancelledFailure, Context } from '@temporalio/activity';
-import { FineTuneInput, type BackendName, type FineTuneOutput, type In } from '@anneal/contracts';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { FineTuneInput, TransientErrorType, type BackendName, type FineTuneOutput, type In } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
@@ -13,6 +13,10 @@ import { LearningRateSchedule } from './lr-schedule';
 import { toTensors } from './to-tensors';
 import { augmentedBatches } from './training-batches';
 import { phaseAt, planPhases, type TrainingPhase } from './training-phases';
+
+/** How often training heartbeats reach the server at most (the GPU worker's throttle interval). */
+export const HEARTBEAT_THROTTLE_MS = 2000;
+const METRIC_FLUSH_MS = 2000;
 
 export interface TrainDeps {
   mlflow: MlflowClient;
@@ -57,8 +61,13 @@ export function createTrainActivities(deps: TrainDeps) {
         const engineParams = [{ key: 'engine', value: engine.engine }, { key: 'engine_reason', value: engine.reason.slice(0, 500) }].filter((p) => !run.existingParams.has(p.key));
         if (engineParams.length > 0) await mlflow.logBatch(run.runId, { params: engineParams });
         const startEpoch = checkpoint ? checkpoint.epoch + 1 : 0;
-        const metrics = new MetricLogger(mlflow, run.runId);
+        const metrics = new MetricLogger(mlflow, run.runId, { flushEveryMs: METRIC_FLUSH_MS });
+        // A retry re-runs the epochs after its checkpoint: the steps an earlier attempt logged are not logged again.
+        if (ctx.info.attempt > 1) await metrics.skipLogged();
         const heartbeat = heartbeater(ctx, { backend: backend.backend, engine: engine.engine });
+        // A worker shutting down lets the epoch under way finish, checkpoints it, and hands the rest to another worker.
+        const shuttingDown = () => ctx.cancellationDetails?.workerShutdown === true;
+        let shutdownCheckpoint = false;
         let lastCheckpoint: CheckpointRef | undefined = resumeFrom;
         const trainT = toTensors(train, classes);
         const valT = toTensors(validation, classes);
@@ -102,7 +111,7 @@ export function createTrainActivities(deps: TrainDeps) {
               onBatch: ({ epoch, step, loss }) => {
                 if (input.logEveryBatches > 0 && step % input.logEveryBatches === 0) metrics.log({ batch_loss: loss }, step);
                 heartbeat({ epoch, step, loss, phase: k + 1, checkpoint: lastCheckpoint });
-                return ctx.cancellationSignal.aborted;
+                return ctx.cancellationSignal.aborted && (!shuttingDown() || shutdownCheckpoint);
               },
               onEpoch: async (e, bestSoFar, { stopping }) => {
                 // Epoch metrics are sent with the checkpoint that covers them, so a resumed attempt that re-runs
@@ -110,8 +119,10 @@ export function createTrainActivities(deps: TrainDeps) {
                 metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 }, e.epoch);
                 schedule.observe(e.valLoss);
                 const last = e.epoch === phase.to - 1 || stopping;
-                if (!ctx.cancellationSignal.aborted && ((e.epoch + 1) % input.checkpointEvery === 0 || last)) {
+                const due = (e.epoch + 1) % input.checkpointEvery === 0 || last;
+                if (ctx.cancellationSignal.aborted ? shuttingDown() : due) {
                   lastCheckpoint = await saveCheckpoint(artifacts, { uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`, epoch: e.epoch, model, optimizer: opt, best: bestSoFar });
+                  shutdownCheckpoint = shuttingDown();
                   metrics.flushSoon();
                 }
                 heartbeat({ epoch: e.epoch, loss: e.loss, val_loss: e.valLoss, val_accuracy: e.valAccuracy, phase: k + 1, checkpoint: lastCheckpoint });
@@ -123,6 +134,12 @@ export function createTrainActivities(deps: TrainDeps) {
           if (!result) throw new Error('no training phase ran');
           if (result.cancelled) {
             await metrics.close();
+            if (shuttingDown()) {
+              // The failure does not carry heartbeat details: wait until the throttled heartbeat naming the
+              // checkpoint has gone out, so the retry on another worker resumes from it.
+              await new Promise((r) => setTimeout(r, HEARTBEAT_THROTTLE_MS + 500));
+              throw ApplicationFailure.retryable(`worker shut down during training; the retry resumes after epoch ${lastCheckpoint?.epoch ?? 'none'}`, TransientErrorType.WorkerShutdown);
+            }
             throw new CancelledFailure('training cancelled by the workflow');
           }
           metrics.log({ best_val_loss: result.bestValLoss, best_val_accuracy: result.bestValAccuracy, best_epoch: result.bestEpoch, epochs_run: result.epochsRun, max_heartbeat_gap_ms: heartbeat.maxGapMs() }, 0);
@@ -135,6 +152,7 @@ export function createTrainActivities(deps: TrainDeps) {
             bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss, bestValAccuracy: result.bestValAccuracy,
           };
         } finally {
+          metrics.discard();
           tf.dispose([trainT.x, trainT.y, valT.x, valT.y]);
           best?.weights.forEach((w) => w.dispose());
           optimizer?.dispose();

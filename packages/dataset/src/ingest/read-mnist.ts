@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import type { MnistSource } from '@anneal/contracts';
+import { ErrorType, InputError, type MnistSource } from '@anneal/contracts';
 import { DatasetCollector } from './collector';
 import type { IngestResult } from './ingest-result';
 
@@ -15,7 +15,7 @@ export async function readMnist(source: z.output<typeof MnistSource>, options: {
     const { data } = JSON.parse(await readFile(file, 'utf8')) as { data: number[] };
     const available = Math.floor(data.length / PIXELS);
     if (source.offset + source.perClass > available) {
-      throw new Error(`mnist digit ${digit} has ${available} samples; offset ${source.offset} + perClass ${source.perClass} asks for more`);
+      throw new InputError(ErrorType.DatasetSource, `mnist digit ${digit} has ${available} samples; offset ${source.offset} + perClass ${source.perClass} asks for more`);
     }
     for (let i = 0; i < source.perClass; i++) {
       const start = (source.offset + i) * PIXELS;
