@@ -40,21 +40,36 @@ async function heartbeatOf(workflowId: string): Promise<{ epoch?: number; checkp
   return payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
 }
 
+/** The last epoch whose val_loss the training run of experiment `name` holds in MLflow (-1: none yet). */
+async function lastLoggedEpoch(name: string): Promise<number> {
+  const experimentId = await h.mlflow.getOrCreateExperiment(name);
+  const run = (await h.mlflow.searchRuns({ experimentIds: [experimentId] })).find((r) => r.info.run_name?.startsWith('fine-tune '));
+  if (!run) return -1;
+  const history = await h.mlflow.getMetricHistory(run.info.run_id, 'val_loss');
+  return history.at(-1)?.step ?? -1;
+}
+
 it('survives SIGKILL of the training worker: a second worker resumes from the last checkpoint', async () => {
   const name = `crash-${suffix}`;
   const workflowId = `pretrain-${name}`;
   let killedAfterCheckpoint = -1;
+  let loggedBeforeKill = -1;
   const result = await h.withWorker(async () => {
     const workerA = gpuWorkerProcess();
     const handle = await h.client.workflow.start('pretrain', { taskQueue: 'anneal', workflowId, args: [spec(name)] });
-    for (let i = 0; i < 600 && killedAfterCheckpoint < 0; i++) {
-      const details = await heartbeatOf(`${workflowId}/train`);
-      if ((details?.checkpoint?.epoch ?? -1) >= 5) {
+    // Killed once MLflow holds metrics of epochs after the checkpoint the server knows of: the retry re-runs those
+    // epochs, and must not log them a second time (the case that made this test flaky when it was left to timing).
+    for (let i = 0; i < 1200 && killedAfterCheckpoint < 0; i++) {
+      const checkpoint = (await heartbeatOf(`${workflowId}/train`))?.checkpoint?.epoch ?? -1;
+      const logged = checkpoint >= 5 ? await lastLoggedEpoch(name) : -1;
+      if (logged > checkpoint) {
         workerA.kill('SIGKILL');
-        killedAfterCheckpoint = details!.checkpoint!.epoch;
+        killedAfterCheckpoint = checkpoint;
+        loggedBeforeKill = logged;
       } else await new Promise((r) => setTimeout(r, 100));
     }
     expect(killedAfterCheckpoint).toBeGreaterThanOrEqual(5);
+    expect(loggedBeforeKill).toBeGreaterThan(killedAfterCheckpoint);
     // The second worker, in this process, picks the attempt up once the heartbeat timeout (5 s) has passed.
     return h.withWorker(() => handle.result() as Promise<PretrainResult>, ['gpu']);
   }, ['cpu']);
@@ -78,5 +93,5 @@ it('survives SIGKILL of the training worker: a second worker resumes from the la
   // Same accuracy as an uninterrupted run, within the noise of shuffling.
   const plain = await h.withWorker(() => h.client.workflow.execute('pretrain', { taskQueue: 'anneal', workflowId: `pretrain-plain-${suffix}`, args: [spec(`plain-${suffix}`)] }) as Promise<PretrainResult>);
   expect(Math.abs(result.test.accuracy - plain.test.accuracy)).toBeLessThan(0.05);
-  process.stderr.write(`crash-resume: killed after checkpoint ${killedAfterCheckpoint}, resumed from ${resumedFrom}, heartbeat gap ${gap[0]!.value} ms, test accuracy ${result.test.accuracy.toFixed(3)} vs uninterrupted ${plain.test.accuracy.toFixed(3)}\n`);
+  process.stderr.write(`crash-resume: killed after checkpoint ${killedAfterCheckpoint} with epochs to ${loggedBeforeKill} in MLflow, resumed from ${resumedFrom}, heartbeat gap ${gap[0]!.value} ms, test accuracy ${result.test.accuracy.toFixed(3)} vs uninterrupted ${plain.test.accuracy.toFixed(3)}\n`);
 });
