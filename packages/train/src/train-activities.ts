@@ -114,8 +114,8 @@ export function createTrainActivities(deps: TrainDeps) {
                 return ctx.cancellationSignal.aborted && (!shuttingDown() || shutdownCheckpoint);
               },
               onEpoch: async (e, bestSoFar, { stopping }) => {
-                // Epoch metrics are sent with the checkpoint that covers them, so a resumed attempt that re-runs
-                // the epochs after the last checkpoint logs each step once.
+                // Sent in the background; a resumed attempt that re-runs epochs after its checkpoint skips the steps
+                // already logged (skipLogged), so each step is there once.
                 metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 }, e.epoch);
                 schedule.observe(e.valLoss);
                 const last = e.epoch === phase.to - 1 || stopping;
