@@ -3,6 +3,7 @@ import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
 import { down, demo, doctor, serveWorkers, start, up } from './commands';
 import { loadConfig } from './config';
 import { datasetCommand, UsageError } from './dataset-command';
+import { modelCommand } from './model-command';
 import type { Queue } from './worker';
 
 const USAGE = `usage: anneal <command>
@@ -15,11 +16,14 @@ const USAGE = `usage: anneal <command>
   demo                    the whole demo: services, worker, pretrain, fine-tune, results
   doctor                  check services and the TF.js backend
   dataset validate <source> [--schema file] [--json]
-                          validate a dataset without a workflow (\`anneal dataset\` for options)`;
+                          validate a dataset without a workflow (\`anneal dataset\` for options)
+  model inspect <source> [--cut layer] [--json]
+                          a model's layers, parameters, suggested cut and graph-engine support`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'dataset') return datasetMain(rest);
+  if (command === 'dataset') return usageErrorsAsExit2(() => datasetCommand(loadConfig(), rest));
+  if (command === 'model') return usageErrorsAsExit2(() => modelCommand(loadConfig(), rest));
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -53,10 +57,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Bad options and unreadable sources are one line on stderr and exit 2; a failed check is exit 1. */
-async function datasetMain(argv: string[]): Promise<number> {
+/** Bad options and unreadable sources are one line on stderr and exit 2 (a failed dataset check is exit 1). */
+async function usageErrorsAsExit2(command: () => Promise<number>): Promise<number> {
   try {
-    return await datasetCommand(loadConfig(), argv);
+    return await command();
   } catch (err) {
     const typed = err as { type?: string; code?: string };
     const known = err instanceof UsageError || typed.type !== undefined || typed.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || typed.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';

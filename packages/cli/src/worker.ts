@@ -40,13 +40,14 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     shutdownGraceTime: (config.ANNEAL_SHUTDOWN_GRACE_SECONDS ?? 5) * 1000,
     shutdownForceTime: (config.ANNEAL_SHUTDOWN_FORCE_SECONDS ?? 55) * 1000,
   };
+  const downloads = config.cacheDir ? { downloadDir: join(config.cacheDir, 'downloads') } : {};
   const boundary = activityBoundaryPlugin({ failpoints: setup.failpoints ?? [] });
   const workers: Worker[] = [];
   if (setup.queues.includes('cpu')) {
     workers.push(await Worker.create({
       ...common,
       taskQueue: CPU_TASK_QUEUE,
-      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...(config.cacheDir ? { downloadDir: join(config.cacheDir, 'downloads') } : {}) }), modelsPlugin({ mlflow, artifacts, backend }), evaluatePlugin({ mlflow, artifacts, backend })],
+      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...downloads }), modelsPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, ...downloads }), evaluatePlugin({ mlflow, artifacts, backend })],
       ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: bundlerOptions() }),
       maxConcurrentActivityTaskExecutions: 2,
     }));

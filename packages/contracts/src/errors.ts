@@ -6,6 +6,8 @@ export const ErrorType = {
   DatasetSource: 'DatasetSourceError',
   DatasetValidation: 'DatasetValidationError',
   ModelNotFound: 'ModelNotFoundError',
+  /** A model source that cannot be read as a model: no model.json, a missing shard, a 404, a GraphModel, outside the roots. */
+  ModelSource: 'ModelSourceError',
   ModelIncompatible: 'ModelIncompatibleError',
   BackendUnavailable: 'BackendUnavailableError',
   ArtifactIntegrity: 'ArtifactIntegrityError',

@@ -26,6 +26,12 @@ export const ModelRef = ArtifactRef.extend({
   inputShape: z.array(z.number().int().positive()).min(1),
   /** Index of the last layer that belongs to the pre-trained base (the head comes after it). */
   baseLayers: z.number().int().nonnegative(),
+  /**
+   * The base/head cut of a model imported from elsewhere: the layer whose output feeds a new head; feature
+   * extraction freezes it and every layer before it. Absent for Anneal's own models (their `base_*` layers and
+   * `head` say it).
+   */
+  cut: z.string().optional(),
   /** Output classes in the order of the head's units, once the model has a task head. */
   classes: z.array(z.string()).optional(),
 });

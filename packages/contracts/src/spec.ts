@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
+import { FileModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
 import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
@@ -22,8 +23,12 @@ export const CnnArchitecture = z.object({
 export const Architecture = z.discriminatedUnion('kind', [MlpArchitecture, CnnArchitecture]);
 export type Architecture = z.infer<typeof Architecture>;
 
+/** A model to fine-tune: a pre-trained one from a source, or a net of the given architecture from scratch. */
 export const ModelCandidate = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('registry'), name: Name, alias: z.string().min(1).default('base') }),
+  RegistryModelSource,
+  FileModelSource,
+  UrlModelSource,
+  MlflowModelSource,
   z.object({ kind: z.literal('scratch'), architecture: Architecture }),
 ]);
 export type ModelCandidate = z.infer<typeof ModelCandidate>;

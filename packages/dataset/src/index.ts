@@ -3,6 +3,8 @@ export type { Dataset } from './dataset-format';
 export { loadDataset, loadIngested, storeDataset } from './dataset-store';
 export type { IngestProfile } from './dataset-store';
 export { resolveDataPath } from './ingest/data-roots';
+export { download } from './ingest/download';
+export type { DownloadOptions } from './ingest/download';
 export { readSource } from './ingest/read-source';
 export type { ReadSourceOptions } from './ingest/read-source';
 export type { IngestResult } from './ingest/ingest-result';

@@ -1,68 +1,74 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, PrepareCandidateInput, type Architecture, type BackendName, type In, type ModelRef, type PreparedCandidate } from '@anneal/contracts';
-import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import { buildClassifier } from './build-classifier';
-import { storeModel } from './model-io';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorType, InputError, PrepareCandidateInput, type BackendName, type In, type ModelCandidate, type ModelRef, type PreparedCandidate } from '@anneal/contracts';
+import { activityPlugin, withActivityRun, type ActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
+import { chooseCut } from './base-cut';
+import { loadModel, storeModel } from './model-io';
+import { modelSources, type ModelSource, type SourceContext, type SourcedModel } from './sources';
 import { resolveBackend } from './tf-backend';
 
 export interface ModelDeps {
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
   backend: BackendName;
+  /** Folders a `file` model source may read (ANNEAL_DATA_ROOTS). */
+  dataRoots?: readonly string[];
+  /** Where model downloads land. */
+  downloadDir?: string;
 }
-
-/** Tag on a registered version that holds its artifact reference (digest and shapes), so any worker can load it. */
-export const MODEL_REF_TAG = 'anneal.modelRef';
 
 export function createModelActivities(deps: ModelDeps) {
   const { mlflow, artifacts } = deps;
   return {
-    /** Turns a candidate of the spec into a stored model: a registry version as it is, or a freshly initialised net. */
+    /**
+     * Turns a candidate of the spec into a stored model: a version Anneal registered as it is; a model from a file,
+     * a URL or MLflow, imported once into the artifact store with its base/head cut; or a freshly initialised net.
+     */
     async prepareCandidate(raw: In<typeof PrepareCandidateInput>): Promise<PreparedCandidate> {
       const input = PrepareCandidateInput.parse(raw);
       const { candidate } = input;
-      const label = candidate.kind === 'registry' ? `${candidate.name}@${candidate.alias}` : `scratch-${describeArchitecture(candidate.architecture)}`;
-      return withActivityRun(mlflow, { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label } }, async (run) => {
-        if (candidate.kind === 'registry') {
-          const model = await resolveRegisteredModel(mlflow, candidate);
-          if (model.inputShape.join('x') !== input.inputShape.join('x')) {
-            throw ApplicationFailure.nonRetryable(
-              `model ${label} takes input of shape [${model.inputShape.join(', ')}], the dataset has [${input.inputShape.join(', ')}]`,
-              ErrorType.ModelIncompatible,
-            );
-          }
-          await mlflow.logBatch(run.runId, { params: [{ key: 'model.version', value: model.version ?? '' }, { key: 'model.digest', value: model.digest }].filter((p) => !run.existingParams.has(p.key)) });
-          return { model, label, pretrained: true, runId: run.runId };
-        }
+      const source = modelSources[candidate.kind] as ModelSource<ModelCandidate>;
+      const label = source.label(candidate);
+      return withActivityRun(mlflow, { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label, 'candidate.kind': candidate.kind } }, async (run) => {
         await resolveBackend(deps.backend);
-        const net = buildClassifier({ inputShape: input.inputShape, architecture: candidate.architecture, numClasses: input.numClasses, seed: 7 });
-        try {
-          const model = await storeModel(artifacts, { uri: `${run.artifactUri}/model`, model: net, name: label, baseLayers: net.layers.length - 1 });
-          return { model, label, pretrained: false, runId: run.runId };
-        } finally {
-          net.dispose();
+        const ctx: SourceContext = {
+          mlflow, artifacts, dataRoots: deps.dataRoots ?? [], downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'), task: { inputShape: input.inputShape, numClasses: input.numClasses },
+        };
+        const sourced = await source.load(candidate, ctx);
+        const cutAt = 'cutAt' in candidate ? candidate.cutAt : undefined;
+        const model = 'stored' in sourced ? await recut(artifacts, sourced.stored, cutAt) : await importModel({ run, artifacts, label, sourced, cutAt });
+        if (model.inputShape.join('x') !== input.inputShape.join('x')) {
+          throw new InputError(ErrorType.ModelIncompatible, `model ${label} takes input of shape [${model.inputShape.join(', ')}], the dataset has [${input.inputShape.join(', ')}]`);
         }
+        const params = { 'model.version': model.version ?? '', 'model.digest': model.digest, 'model.cut': model.cut ?? '' };
+        await mlflow.logBatch(run.runId, { params: Object.entries(params).filter(([k]) => !run.existingParams.has(k)).map(([key, value]) => ({ key, value })) });
+        return { model, label, pretrained: source.pretrained, runId: run.runId };
       });
     },
   };
 }
 
-/** The model version an alias points at, as a ModelRef. */
-export async function resolveRegisteredModel(mlflow: MlflowClient, options: { name: string; alias: string }): Promise<ModelRef> {
-  const version = await mlflow.getModelVersionByAlias(options.name, options.alias);
-  if (!version) {
-    throw ApplicationFailure.nonRetryable(
-      `registered model ${options.name} has no version with alias "${options.alias}" (run the pretrain workflow first: npx anneal start examples/pretrain-digits-0-4.json)`,
-      ErrorType.ModelNotFound,
-    );
+/** Stores a model read from a source (or built from scratch) in the activity's run, with its cut. */
+async function importModel(o: { run: ActivityRun; artifacts: ArtifactStore; label: string; sourced: Exclude<SourcedModel, { stored: ModelRef }>; cutAt: string | undefined }): Promise<ModelRef> {
+  const { model } = o.sourced;
+  try {
+    const cut = chooseCut(model, o.cutAt);
+    const ref = await storeModel(o.artifacts, { uri: `${o.run.artifactUri}/model`, model, name: o.label, baseLayers: model.layers.length - 1 });
+    return { ...ref, ...(cut ? { cut } : {}) };
+  } finally {
+    model.dispose();
   }
-  const tag = version.tags.find((t) => t.key === MODEL_REF_TAG);
-  if (!tag) throw ApplicationFailure.nonRetryable(`model ${options.name} v${version.version} was not registered by Anneal (no ${MODEL_REF_TAG} tag)`, ErrorType.ModelIncompatible);
-  return { ...(JSON.parse(tag.value) as ModelRef), version: version.version };
 }
 
-function describeArchitecture(a: Architecture): string {
-  return a.kind === 'mlp' ? `mlp-${a.hiddenUnits.join('x')}` : `cnn-${a.filters.join('x')}-${a.denseUnits}`;
+/** A stored model with the spec's `cutAt`, checked against its layers (without one, as it is). */
+async function recut(artifacts: ArtifactStore, ref: ModelRef, cutAt: string | undefined): Promise<ModelRef> {
+  if (cutAt === undefined) return ref;
+  const model = await loadModel(artifacts, ref);
+  try {
+    return { ...ref, cut: chooseCut(model, cutAt) };
+  } finally {
+    model.dispose();
+  }
 }
 
 export type ModelActivities = ReturnType<typeof createModelActivities>;

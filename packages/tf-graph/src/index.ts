@@ -1,4 +1,5 @@
 export { GraphTrainer, type GraphTrainerOptions } from './graph-trainer';
 export { GraphUnsupportedError } from './layer-ops';
 export { graphUnsupported } from './train-graph';
+export { unsupportedReason } from './layer-ops';
 export { ADDON_PATH, floats, loadAddon } from './native';

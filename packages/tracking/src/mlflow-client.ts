@@ -159,6 +159,12 @@ export class MlflowClient {
     await this.call('POST', 'registered-models/alias', { body: options });
   }
 
+  /** One version of a registered model, or undefined when there is no such model or version. */
+  async getModelVersion(name: string, version: string): Promise<ModelVersion | undefined> {
+    const res = await this.call('GET', 'model-versions/get', { query: { name, version }, schema: ModelVersionResponse, allow404: true });
+    return res?.model_version;
+  }
+
   /** The version an alias points at, or undefined when the model or the alias does not exist. */
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
     try {

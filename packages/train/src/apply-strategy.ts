@@ -3,25 +3,26 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type Regularization, type Strategy, type Unfreeze } from '@anneal/contracts';
 import { BASE_PREFIX, HEAD_NAME } from '@anneal/models';
 
+/** Which layers learn: the strategy, and for an imported model its base/head cut (`ModelRef.cut`). */
+export interface TrainableOptions {
+  strategy: Exclude<Strategy, 'two-phase'>;
+  unfreeze?: Unfreeze;
+  cut?: string;
+}
+
 /**
- * Puts a new, task-sized head on a model's base. `feature-extraction` freezes the feature layers (`base_*`): only
- * the layers above them and the new head learn. `full` lets every layer learn. `partial` lets the layers that
- * `unfreeze` names (and all above them) learn.
+ * Puts a new, task-sized head on a model's base: on the output of the cut layer (pooled when it is spatial) for an
+ * imported model, in place of the `head` layer for Anneal's own. `feature-extraction` freezes the base (the layers
+ * up to the cut, or Anneal's `base_*` layers): only what is above it and the new head learn. `full` lets every layer
+ * learn. `partial` lets the layers that `unfreeze` names (and all above them) learn.
  */
 export function withNewHead(
   base: tf.LayersModel,
-  options: { numClasses: number; strategy: Strategy; unfreeze?: Unfreeze; regularization?: Regularization; seed?: number },
+  options: { numClasses: number; strategy: Strategy; unfreeze?: Unfreeze; cut?: string; regularization?: Regularization; seed?: number },
 ): tf.LayersModel {
-  const names = base.layers.map((l) => l.name);
-  if (!names.includes(HEAD_NAME)) {
-    throw ApplicationFailure.nonRetryable(
-      `model has no layer named "${HEAD_NAME}" to replace; its layers are: ${names.join(', ')}`,
-      ErrorType.ModelIncompatible,
-    );
-  }
-  const baseOutput = base.getLayer(HEAD_NAME).input as tf.SymbolicTensor;
+  const baseOutput = options.cut ? pooled(base, options.cut) : oldHeadInput(base);
   // two-phase starts as feature extraction; setTrainable opens the base when its second phase begins.
-  setTrainable(base, { strategy: options.strategy === 'two-phase' ? 'feature-extraction' : options.strategy, unfreeze: options.unfreeze });
+  setTrainable(base, { strategy: options.strategy === 'two-phase' ? 'feature-extraction' : options.strategy, unfreeze: options.unfreeze, cut: options.cut });
   const reg = options.regularization;
   const head = tf.layers.dense({
     name: HEAD_NAME,
@@ -37,19 +38,43 @@ export function withNewHead(
   return tf.model({ inputs: base.inputs, outputs: output, name: 'fine_tuned' });
 }
 
+/** The input of Anneal's `head` layer: where a new head goes on a model Anneal built. */
+function oldHeadInput(base: tf.LayersModel): tf.SymbolicTensor {
+  const names = base.layers.map((l) => l.name);
+  if (!names.includes(HEAD_NAME)) {
+    throw ApplicationFailure.nonRetryable(
+      `model has no layer named "${HEAD_NAME}" to replace and no cut; its layers are: ${names.join(', ')}`,
+      ErrorType.ModelIncompatible,
+    );
+  }
+  return base.getLayer(HEAD_NAME).input as tf.SymbolicTensor;
+}
+
+/** The cut layer's output, global-average-pooled when spatial (images) and flattened when it has other extra axes. */
+function pooled(base: tf.LayersModel, cut: string): tf.SymbolicTensor {
+  const out = base.getLayer(cut).output as tf.SymbolicTensor;
+  if (out.shape.length === 2) return out;
+  const layer = out.shape.length === 4
+    ? tf.layers.globalAveragePooling2d({ name: unusedName(base, `${HEAD_NAME}_pool`) })
+    : tf.layers.flatten({ name: unusedName(base, `${HEAD_NAME}_flatten`) });
+  return layer.apply(out) as tf.SymbolicTensor;
+}
+
 /** Which of the base's layers learn under `strategy`; the model must be compiled again for a change to apply. */
-export function setTrainable(base: tf.LayersModel, options: { strategy: Exclude<Strategy, 'two-phase'>; unfreeze?: Unfreeze }): void {
-  const firstTrainable = options.strategy === 'partial' ? firstUnfrozen(base, options.unfreeze) : undefined;
+export function setTrainable(base: tf.LayersModel, options: TrainableOptions): void {
+  const cutIndex = options.cut === undefined ? -1 : base.layers.findIndex((l) => l.name === options.cut);
+  const firstTrainable = options.strategy === 'partial' ? firstUnfrozen(base, options) : undefined;
   base.layers.forEach((layer, i) => {
-    layer.trainable =
-      options.strategy === 'full' ||
-      (options.strategy === 'partial' ? i >= (firstTrainable as number) : !layer.name.startsWith(BASE_PREFIX));
+    const inBase = options.cut === undefined ? layer.name.startsWith(BASE_PREFIX) : i <= cutIndex;
+    layer.trainable = options.strategy === 'full' || (options.strategy === 'partial' ? i >= (firstTrainable as number) : !inBase);
   });
 }
 
 /** Index of the first layer `partial` lets learn; a name or count the model does not have lists its layers. */
-function firstUnfrozen(base: tf.LayersModel, unfreeze: Unfreeze | undefined): number {
-  const below = base.layers.slice(0, base.layers.findIndex((l) => l.name === HEAD_NAME));
+function firstUnfrozen(base: tf.LayersModel, options: TrainableOptions): number {
+  const { unfreeze } = options;
+  const end = options.cut === undefined ? base.layers.findIndex((l) => l.name === HEAD_NAME) : base.layers.findIndex((l) => l.name === options.cut) + 1;
+  const below = base.layers.slice(0, end);
   const weighted = below.map((l, i) => ({ l, i })).filter(({ l }) => l.weights.length > 0);
   const listing = `its layers below the head are: ${below.map((l) => l.name).join(', ')}`;
   const fail = (message: string) => ApplicationFailure.nonRetryable(`${message}; ${listing}`, ErrorType.ModelIncompatible);

@@ -162,7 +162,7 @@ describe('strategies', () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ name: 'only', inputShape: [2], units: 2 })] });
     const err = (() => { try { withNewHead(model, { numClasses: 2, strategy: 'full' }); } catch (e) { return e; } })();
     expect(err).toBeInstanceOf(ApplicationFailure);
-    expect((err as Error).message).toBe('model has no layer named "head" to replace; its layers are: only');
+    expect((err as Error).message).toBe('model has no layer named "head" to replace and no cut; its layers are: only');
     model.dispose();
   });
 

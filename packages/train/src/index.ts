@@ -7,3 +7,5 @@ export type { TrainActivities, TrainDeps } from './train-activities';
 export { CheckpointRef, TrainingHeartbeat, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export type { BestSoFar, Checkpoint } from './checkpoint';
 export { LearningRateSchedule } from './lr-schedule';
+export { FeatureCache, FEATURES_EXPERIMENT, headOnFrozenFeatures, splitFrozenBase } from './frozen-features';
+export type { FrozenSplit, HeadOnFeatures } from './frozen-features';

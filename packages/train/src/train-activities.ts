@@ -8,6 +8,7 @@ import { classificationLoss, countTrainable, disposeWithBase, setTrainable, with
 import { chooseEngine } from './choose-engine';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type CheckpointRef } from './checkpoint';
 import { fitClassifier, type FitResult } from './fit-classifier';
+import { FeatureCache, headOnFrozenFeatures } from './frozen-features';
 import { restoreWeights } from './layer-weights';
 import { LearningRateSchedule } from './lr-schedule';
 import { toTensors } from './to-tensors';
@@ -27,6 +28,7 @@ export interface TrainDeps {
 
 export function createTrainActivities(deps: TrainDeps) {
   const { mlflow, artifacts } = deps;
+  const featureCache = new FeatureCache({ mlflow, artifacts });
   return {
     /** Fine-tunes a model on the train split, early-stopping on the validation split; heartbeats every batch. */
     async fineTune(raw: In<typeof FineTuneInput>): Promise<FineTuneOutput> {
@@ -54,7 +56,7 @@ export function createTrainActivities(deps: TrainDeps) {
           resumeFrom ? loadCheckpoint(artifacts, resumeFrom) : undefined,
         ]);
         const phases = planPhases(hp);
-        const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, regularization: hp.regularization, seed: 11 });
+        const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, cut: input.model.cut, regularization: hp.regularization, seed: 11 });
         const schedule = new LearningRateSchedule({ schedule: hp.lrSchedule, base: hp.learningRate, epochs: hp.epochs });
         const engine = chooseEngine({ requested: input.engine, backend, model });
         // Known once the model is built; a retried attempt finds them logged (MLflow params are immutable).
@@ -74,16 +76,28 @@ export function createTrainActivities(deps: TrainDeps) {
         const batches = hp.augmentation ? augmentedBatches({ dataset: train, classes, batchSize: hp.batchSize, augmentation: hp.augmentation }) : undefined;
         let optimizer: tf.Optimizer | undefined;
         let best = checkpoint?.best;
+        let frozen: Awaited<ReturnType<typeof headOnFrozenFeatures>> | undefined;
         try {
+          // Feature extraction: the frozen base runs once (its outputs cached across trials and pipelines), the head
+          // trains on them. Two-phase and augmented runs train through the base (its input changes every batch).
+          if (hp.strategy === 'feature-extraction' && !batches) {
+            frozen = await headOnFrozenFeatures({
+              model, cache: featureCache, baseDigest: input.model.digest,
+              train: { digest: input.train.digest, name: input.train.name, x: trainT.x }, validation: { digest: input.validation.digest, name: input.validation.name, x: valT.x },
+            });
+          }
+          const onFeatures = frozen && 'head' in frozen ? frozen : undefined;
+          await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.features', value: onFeatures ? onFeatures.note : `through the base${frozen && 'reason' in frozen ? `: ${frozen.reason}` : ''}` }] });
+          const learner = onFeatures?.head ?? model;
           let result: FitResult | undefined;
           for (let k = phaseAt(phases, startEpoch); k < phases.length; k++) {
             const phase = phases[k] as TrainingPhase;
             // A phase is its own compile: which layers learn, and a fresh optimizer at its learning rate.
-            setTrainable(base, { strategy: phase.strategy, unfreeze: hp.unfreeze });
+            setTrainable(base, { strategy: phase.strategy, unfreeze: hp.unfreeze, cut: input.model.cut });
             optimizer?.dispose();
             const opt = tf.train.adam(hp.learningRate * phase.learningRateFactor);
             optimizer = opt;
-            model.compile({ optimizer: opt, loss: classificationLoss(hp.regularization.labelSmoothing), metrics: ['accuracy'] });
+            learner.compile({ optimizer: opt, loss: classificationLoss(hp.regularization.labelSmoothing), metrics: ['accuracy'] });
             if (checkpoint && k === phaseAt(phases, startEpoch)) {
               restoreWeights(model, checkpoint.weights);
               // Optimizer state belongs to its phase: a checkpoint from the phase before starts this one fresh.
@@ -94,7 +108,7 @@ export function createTrainActivities(deps: TrainDeps) {
             }
             metrics.log({ trainable_params: countTrainable(model), start_epoch: Math.max(startEpoch, phase.from) }, k === 0 ? ctx.info.attempt : phase.from);
             const rate = (epoch: number) => schedule.at(epoch) * phase.learningRateFactor;
-            result = await fitClassifier(model, trainT.x, trainT.y, {
+            result = await fitClassifier(learner, onFeatures?.train ?? trainT.x, trainT.y, {
               epochs: phase.to,
               batchSize: hp.batchSize,
               patience: phase.patience,
@@ -103,7 +117,7 @@ export function createTrainActivities(deps: TrainDeps) {
               monitor: hp.monitor,
               batches,
               learningRateAt: rate,
-              validation: valT,
+              validation: onFeatures ? { x: onFeatures.validation, y: valT.y } : valT,
               initialEpoch: Math.max(startEpoch, phase.from),
               initialBest: best,
               keepBest: k < phases.length - 1,
@@ -145,7 +159,7 @@ export function createTrainActivities(deps: TrainDeps) {
           metrics.log({ best_val_loss: result.bestValLoss, best_val_accuracy: result.bestValAccuracy, best_epoch: result.bestEpoch, epochs_run: result.epochsRun, max_heartbeat_gap_ms: heartbeat.maxGapMs() }, 0);
           await metrics.close();
           const stored = await storeModel(artifacts, { uri: `${run.artifactUri}/model`, model, name: input.outputName, baseLayers: input.model.baseLayers });
-          const modelRef = { ...stored, classes };
+          const modelRef = { ...stored, classes, ...(input.model.cut ? { cut: input.model.cut } : {}) };
           await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.model.digest', value: modelRef.digest }, { key: 'anneal.stoppedEarly', value: String(result.stoppedEarly) }] });
           return {
             model: modelRef, runId: run.runId, backend: backend.backend, engine: engine.engine, epochsRun: result.epochsRun, startEpoch,
@@ -154,6 +168,7 @@ export function createTrainActivities(deps: TrainDeps) {
         } finally {
           metrics.discard();
           tf.dispose([trainT.x, trainT.y, valT.x, valT.y]);
+          if (frozen && 'head' in frozen) tf.dispose([frozen.train, frozen.validation]);
           best?.weights.forEach((w) => w.dispose());
           optimizer?.dispose();
           disposeWithBase(model, base);

@@ -1,9 +1,15 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { sourceError } from '../source-error';
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '@anneal/contracts';
 
-/** Resolves `path` and refuses anything outside the configured data roots (`../` escapes and symlinks out included). */
-export async function resolveDataPath(path: string, dataRoots: readonly string[], shown = path): Promise<string> {
+/**
+ * Resolves `path` and refuses anything outside the configured data roots (`../` escapes and symlinks out included),
+ * with a non-retryable failure of `errorType` (a dataset source's by default).
+ */
+export async function resolveDataPath(path: string, dataRoots: readonly string[], options: { shown?: string; errorType?: ErrorType } = {}): Promise<string> {
+  const shown = options.shown ?? path;
+  const sourceError = (message: string) => ApplicationFailure.nonRetryable(message, options.errorType ?? ErrorType.DatasetSource);
   let real: string;
   try {
     real = await realpath(resolve(path));

@@ -1,8 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { TransientErrorType } from '@anneal/contracts';
-import { sourceError } from '../source-error';
+import { ErrorType, TransientErrorType } from '@anneal/contracts';
 
 export interface DownloadOptions {
   url: string;
@@ -14,7 +13,11 @@ export interface DownloadOptions {
   timeoutMs: number;
   retries: number;
   headers?: Record<string, string>;
+  /** The failure types: what cannot be fixed by retrying (4xx, over the cap), and what can (stalls, 5xx). */
+  errorTypes?: { bad: ErrorType; unavailable: string };
 }
+
+const DATASET_ERRORS = { bad: ErrorType.DatasetSource, unavailable: TransientErrorType.DatasetUnavailable };
 
 class Retryable extends Error {}
 
@@ -31,7 +34,7 @@ export async function download(options: DownloadOptions): Promise<void> {
       await rm(`${options.dest}.part`, { force: true });
       if (!(err instanceof Retryable)) throw err;
       if (attempt >= options.retries) {
-        throw ApplicationFailure.retryable(`${options.shown}: ${err.message} (after ${attempt + 1} attempt(s))`, TransientErrorType.DatasetUnavailable);
+        throw ApplicationFailure.retryable(`${options.shown}: ${err.message} (after ${attempt + 1} attempt(s))`, (options.errorTypes ?? DATASET_ERRORS).unavailable);
       }
       await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
     }
@@ -39,6 +42,7 @@ export async function download(options: DownloadOptions): Promise<void> {
 }
 
 async function downloadOnce(o: DownloadOptions): Promise<void> {
+  const sourceError = (message: string) => ApplicationFailure.nonRetryable(message, (o.errorTypes ?? DATASET_ERRORS).bad);
   const abort = new AbortController();
   let stalled = false;
   let timer = setTimeout(() => ((stalled = true), abort.abort()), o.timeoutMs);

@@ -50,7 +50,7 @@ export async function readImages(options: ReadImagesOptions): Promise<IngestResu
         skipped++;
         continue;
       }
-      const real = await resolveDataPath(join(options.path, label, name), options.dataRoots, shown);
+      const real = await resolveDataPath(join(options.path, label, name), options.dataRoots, { shown });
       const bytes = await readFile(real);
       const actual = sniff(bytes);
       if (!actual) throw sourceError(`${shown}: not a PNG or JPEG image (its first bytes are neither signature)`);

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { Name } from './spec-parts';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Where the base/head cut goes: the name of the layer whose output feeds the new head (a spatial output gets a
+ * global average pooling first). Default: the input of the model's last layer, its old classifier.
+ */
+const cutAt = z.string().min(1).optional();
+
+/** A model Anneal pretrained and registered (layers `base_*`, then a `head`). */
+export const RegistryModelSource = z.object({ kind: z.literal('registry'), name: Name, alias: z.string().min(1).default('base'), cutAt });
+
+/** A TF.js LayersModel (`model.json` and its weight shards) inside the worker's data roots (ANNEAL_DATA_ROOTS). */
+export const FileModelSource = z.object({ kind: z.literal('file'), path: z.string().min(1), cutAt });
+
+/** A TF.js LayersModel over http(s): `model.json`, then its shards beside it; streamed with a size cap and retries. */
+export const UrlModelSource = z.object({
+  kind: z.literal('url'),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of a model.json' }),
+  /** Pins the model: sha256 of model.json followed by its shards in manifest order (`anneal model inspect` prints it). */
+  sha256: z.string().regex(/^[a-f0-9]{64}$/, 'expected a sha256 hex digest').optional(),
+  /** Cap on model.json and its shards together. */
+  maxBytes: z.number().int().positive().default(1024 * MiB),
+  timeoutMs: z.number().int().positive().max(600_000).default(30_000),
+  retries: z.number().int().nonnegative().max(10).default(3),
+  cutAt,
+});
+
+/**
+ * A model on the MLflow tracking server: a folder holding model.json (`runs:/<run id>/<path>`,
+ * `mlflow-artifacts:/<path>`) or a registered version (`models:/<name>/<version>`, `models:/<name>@<alias>`).
+ */
+export const MlflowModelSource = z.object({
+  kind: z.literal('mlflow'),
+  uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/|models:\/[^/@]+(\/\d+|@[^/@]+)$)/, 'expected runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>'),
+  cutAt,
+});

@@ -1,0 +1,20 @@
+import { fileSource } from './file-source';
+import { mlflowSource } from './mlflow-source';
+import type { ModelSources } from './model-source';
+import { registrySource } from './registry-source';
+import { scratchSource } from './scratch-source';
+import { urlSource } from './url-source';
+
+/** Every kind of model candidate, by its `kind`. */
+export const modelSources: ModelSources = {
+  registry: registrySource,
+  scratch: scratchSource,
+  file: fileSource,
+  url: urlSource,
+  mlflow: mlflowSource,
+};
+
+export type { ModelSource, SourceContext, SourcedModel } from './model-source';
+export { MODEL_REF_TAG, resolveRegisteredModel } from './registry-source';
+export { readLayersModel } from './read-layers-model';
+export type { ModelFileReader, ReadModel } from './read-layers-model';
