@@ -79,6 +79,41 @@ describe('GraphTrainer', () => {
     graphed.dispose();
   });
 
+  it('takes the same steps as tfjs through input-adapting layers (reshape, upsample, grey to RGB, rescale) and a concatenation', async () => {
+    const net = () => {
+      const init = (i: number) => tf.initializers.glorotUniform({ seed: 30 + i });
+      const input = tf.input({ shape: [36] });
+      let x = tf.layers.reshape({ targetShape: [6, 6, 1] }).apply(input) as tf.SymbolicTensor;
+      x = tf.layers.upSampling2d({ size: [3, 2], interpolation: 'bilinear' }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.concatenate({ axis: -1 }).apply([x, x, x]) as tf.SymbolicTensor;
+      x = tf.layers.rescaling({ scale: 2, offset: -1 }).apply(x) as tf.SymbolicTensor;
+      const a = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }).apply(x) as tf.SymbolicTensor;
+      const c = tf.layers.conv2d({ filters: 2, kernelSize: 3, kernelInitializer: init(2) }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.concatenate().apply([a, c]) as tf.SymbolicTensor;
+      x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor });
+    };
+    const [eager, graphed] = [net(), net()];
+    for (const m of [eager, graphed]) m.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    expect(graphUnsupported(graphed)).toBeUndefined();
+    const trainer = GraphTrainer.create({ model: graphed, threads: 1 });
+    await trainer.load();
+    for (let step = 0; step < 3; step++) {
+      const x = tf.randomUniform([8, 36], 0, 1, 'float32', 40 + step);
+      const y = tf.oneHot(tf.randomUniform([8], 0, 3, 'int32', 50 + step) as tf.Tensor1D, 3).toFloat();
+      const eagerLoss = (await eager.trainOnBatch(x, y)) as number;
+      const r = await trainer.trainBatch(floats(x.dataSync()), floats(y.dataSync()), 8);
+      expect(r.loss).toBeCloseTo(eagerLoss, 4);
+      tf.dispose([x, y]);
+    }
+    await trainer.store();
+    trainer.close();
+    const [a, b] = [values(graphed).flat(), values(eager).flat()];
+    expect(Math.max(...a.map((v, i) => Math.abs(v - (b[i] as number))))).toBeLessThan(2e-4);
+    eager.dispose();
+    graphed.dispose();
+  });
+
   it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
     const model = smallNet(2, { dropout: 0.5 });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });

@@ -27,7 +27,7 @@ export interface LayerOutput {
 type Config = Record<string, unknown>;
 
 const SUPPORTED = ['InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
-  'Flatten', 'Reshape', 'Dropout', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'ZeroPadding2D'];
+  'Flatten', 'Reshape', 'Dropout', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'ZeroPadding2D', 'Concatenate', 'Rescaling', 'UpSampling2D'];
 
 /** Why `layer` cannot be translated, or undefined when it can. */
 export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
@@ -43,6 +43,7 @@ export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
   if (kind === 'Dropout' && c.noiseShape) return `layer ${layer.name}: noiseShape`;
   if (kind === 'BatchNormalization' && c.axis !== -1 && c.axis !== 3) return `layer ${layer.name}: axis ${String(c.axis)}`;
   if (kind === 'ReLU' && c.maxValue !== null && c.maxValue !== undefined && c.maxValue !== 6) return `layer ${layer.name}: maxValue ${String(c.maxValue)}`;
+  if (kind === 'UpSampling2D' && !['bilinear', 'nearest'].includes(String(c.interpolation ?? 'nearest'))) return `layer ${layer.name}: interpolation ${String(c.interpolation)}`;
   return undefined;
 }
 
@@ -118,6 +119,19 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
       return activate(b, c.activation, x);
     case 'Add':
       return { out: inputs.slice(1).reduce((sum, y) => b.binary('AddV2', sum, y), x) };
+    case 'Concatenate':
+      return { out: b.out('ConcatV2', [inputs, b.constant(Int32Array.of(Number(c.axis ?? -1)), [])], { T: attr.type(DType.float), N: attr.int(inputs.length), Tidx: attr.type(DType.int32) }) };
+    case 'Rescaling':
+      return { out: b.binary('AddV2', b.binary('Mul', x, b.scalar(Number(c.scale))), b.scalar(Number(c.offset ?? 0))) };
+    case 'UpSampling2D': {
+      // tfjs resizes to (size x height, size x width) without aligned corners or half-pixel centres: so does this.
+      const [fh, fw] = pair(c.size ?? 2);
+      const [, h, w] = b.shape(x) ?? [];
+      if (!h || !w || h < 0 || w < 0) throw new GraphUnsupportedError(`layer ${layer.name}: UpSampling2D of an unknown size`);
+      const type = c.interpolation === 'bilinear' ? 'ResizeBilinear' : 'ResizeNearestNeighbor';
+      const size = b.constant(Int32Array.of(h * fh, w * fw), [2]);
+      return { out: b.out(type, [x, size], { T: attr.type(DType.float), align_corners: attr.bool(false), half_pixel_centers: attr.bool(false) }) };
+    }
     case 'ZeroPadding2D': {
       const [[t, bo], [l, r]] = c.padding as [[number, number], [number, number]];
       return { out: b.out('Pad', [x, b.constant(Int32Array.of(0, 0, t, bo, l, r, 0, 0), [4, 2])], { T: attr.type(DType.float), Tpaddings: attr.type(DType.int32) }) };
