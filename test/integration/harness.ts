@@ -8,13 +8,19 @@ import { readStackEnv, type TestStack } from './stack-env';
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 
+export interface WorkerOptions {
+  failpoints?: Failpoint[];
+  /** Folders the worker may read besides the fixtures and examples. */
+  dataRoots?: string[];
+}
+
 export interface Harness {
   stack: TestStack;
   client: Client;
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
   /** Runs `fn` while a worker serves the task queues (both by default) with the real plugins. */
-  withWorker<T>(fn: () => Promise<T>, queues?: Queue[], options?: { failpoints?: Failpoint[] }): Promise<T>;
+  withWorker<T>(fn: () => Promise<T>, queues?: Queue[], options?: WorkerOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -29,10 +35,10 @@ export async function connectHarness(): Promise<Harness> {
   const artifacts = new ArtifactStore({ client: mlflow, cacheDir: join(stack.home, 'cache') });
   return {
     stack, client, mlflow, artifacts,
-    async withWorker<T>(fn: () => Promise<T>, queues: Queue[] = ['cpu', 'gpu'], options: { failpoints?: Failpoint[] } = {}): Promise<T> {
+    async withWorker<T>(fn: () => Promise<T>, queues: Queue[] = ['cpu', 'gpu'], options: WorkerOptions = {}): Promise<T> {
       const workers: Worker[] = await createWorkers({
         connection: nativeConnection, namespace: 'default', mlflow, artifacts, queues, failpoints: options.failpoints,
-        config: { ANNEAL_BACKEND: 'auto', ANNEAL_GPU_SLOTS: 1, dataRoots: [FIXTURES, join(REPO_ROOT, 'examples')] },
+        config: { ANNEAL_BACKEND: 'auto', ANNEAL_GPU_SLOTS: 1, dataRoots: [FIXTURES, join(REPO_ROOT, 'examples'), ...(options.dataRoots ?? [])] },
         workflowBundle: { codePath: stack.workflowBundlePath },
       });
       const runs = workers.map((w) => w.run());

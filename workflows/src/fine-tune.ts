@@ -84,7 +84,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       // A pretrained candidate is probed as it is meant to be used, by feature extraction (a cheap test of its
       // features); a from-scratch net can only be trained fully.
       const candidates = await Promise.all(spec.model.candidates.map((candidate) =>
-        acts.models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length })));
+        acts.models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length, ...imageShapeOf(spec.dataset) })));
       const probed = await settleAll(candidates.map((c, i) => {
         const label = `probe ${c.label}`;
         return { label, run: runTrial(`${wid}/probe-${i}`, {
@@ -179,4 +179,9 @@ async function unchangedSince(acts: Activities, register: FineTuneSpec['register
     registered: { name: register.name, version: champion.version, alias: register.alias },
     reason: { reason: `${register.name}@${register.alias} (version ${champion.version}) was trained on the same rows`, contentDigest: dataset.contentDigest },
   };
+}
+
+/** The dataset's image size, for an image model's input contract. */
+function imageShapeOf(dataset: FineTuneSpec['dataset']): { imageShape?: number[] } {
+  return dataset.image ? { imageShape: [dataset.image.height, dataset.image.width, dataset.image.channels] } : {};
 }

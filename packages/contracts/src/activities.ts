@@ -49,6 +49,8 @@ export const PrepareCandidateInput = z.object({
   tracking: TrackingContext,
   candidate: ModelCandidate,
   inputShape: z.array(z.number().int().positive()).min(1),
+  /** [height, width, channels] of the rows when the dataset is of images (its `image` block). */
+  imageShape: z.array(z.number().int().positive()).length(3).optional(),
   numClasses: z.number().int().min(2),
 });
 export const PreparedCandidate = z.object({ model: ModelRef, label: z.string(), pretrained: z.boolean(), runId: z.string() });

@@ -9,11 +9,26 @@ const MiB = 1024 * 1024;
  */
 const cutAt = z.string().min(1).optional();
 
+/**
+ * How the task's rows meet an image model's input, applied by layers inside the model (training, evaluation and the
+ * registered model alike): reshaped to images, upsampled by a whole factor towards `size` (the model, convolutional
+ * up to its cut, runs at that size with the same weights), grey repeated to RGB, and rescaled from the datasets'
+ * [0, 1] to the range the model was trained on.
+ */
+export const InputContract = z.object({
+  /** Side in pixels to upsample the images towards; by default the model's own input size. */
+  size: z.number().int().min(8).max(1024).optional(),
+  /** The pixel range the model was trained on: `unit` [0, 1] or `symmetric` [-1, 1]. */
+  range: z.enum(['unit', 'symmetric']).default('unit'),
+});
+export type InputContract = z.infer<typeof InputContract>;
+const input = InputContract.prefault({});
+
 /** A model Anneal pretrained and registered (layers `base_*`, then a `head`). */
 export const RegistryModelSource = z.object({ kind: z.literal('registry'), name: Name, alias: z.string().min(1).default('base'), cutAt });
 
 /** A TF.js LayersModel (`model.json` and its weight shards) inside the worker's data roots (ANNEAL_DATA_ROOTS). */
-export const FileModelSource = z.object({ kind: z.literal('file'), path: z.string().min(1), cutAt });
+export const FileModelSource = z.object({ kind: z.literal('file'), path: z.string().min(1), cutAt, input });
 
 /** A TF.js LayersModel over http(s): `model.json`, then its shards beside it; streamed with a size cap and retries. */
 export const UrlModelSource = z.object({
@@ -26,6 +41,7 @@ export const UrlModelSource = z.object({
   timeoutMs: z.number().int().positive().max(600_000).default(30_000),
   retries: z.number().int().nonnegative().max(10).default(3),
   cutAt,
+  input,
 });
 
 /**
@@ -36,4 +52,5 @@ export const MlflowModelSource = z.object({
   kind: z.literal('mlflow'),
   uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/|models:\/[^/@]+(\/\d+|@[^/@]+)$)/, 'expected runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>'),
   cutAt,
+  input,
 });

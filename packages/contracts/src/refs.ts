@@ -32,6 +32,8 @@ export const ModelRef = ArtifactRef.extend({
    * `head` say it).
    */
   cut: z.string().optional(),
+  /** The input layers an imported image model was given to take the task's rows (reshape, upsampling, RGB, range). */
+  inputContract: z.string().optional(),
   /** Output classes in the order of the head's units, once the model has a task head. */
   classes: z.array(z.string()).optional(),
 });

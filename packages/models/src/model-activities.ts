@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorType, InputError, PrepareCandidateInput, type BackendName, type In, type ModelCandidate, type ModelRef, type PreparedCandidate } from '@anneal/contracts';
+import { ErrorType, InputContract, InputError, PrepareCandidateInput, type BackendName, type In, type ModelCandidate, type ModelRef, type PreparedCandidate } from '@anneal/contracts';
 import { activityPlugin, withActivityRun, type ActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { chooseCut } from './base-cut';
+import { adaptInput } from './input-contract';
 import { loadModel, storeModel } from './model-io';
 import { modelSources, type ModelSource, type SourceContext, type SourcedModel } from './sources';
 import { resolveBackend } from './tf-backend';
@@ -36,11 +37,12 @@ export function createModelActivities(deps: ModelDeps) {
         };
         const sourced = await source.load(candidate, ctx);
         const cutAt = 'cutAt' in candidate ? candidate.cutAt : undefined;
-        const model = 'stored' in sourced ? await recut(artifacts, sourced.stored, cutAt) : await importModel({ run, artifacts, label, sourced, cutAt });
+        const task = { rows: input.inputShape, image: input.imageShape, contract: 'input' in candidate ? candidate.input : InputContract.parse({}) };
+        const model = 'stored' in sourced ? await recut(artifacts, sourced.stored, cutAt) : await importModel({ run, artifacts, label, sourced, cutAt, task });
         if (model.inputShape.join('x') !== input.inputShape.join('x')) {
           throw new InputError(ErrorType.ModelIncompatible, `model ${label} takes input of shape [${model.inputShape.join(', ')}], the dataset has [${input.inputShape.join(', ')}]`);
         }
-        const params = { 'model.version': model.version ?? '', 'model.digest': model.digest, 'model.cut': model.cut ?? '' };
+        const params = { 'model.version': model.version ?? '', 'model.digest': model.digest, 'model.cut': model.cut ?? '', 'model.input_contract': model.inputContract ?? 'as is' };
         await mlflow.logBatch(run.runId, { params: Object.entries(params).filter(([k]) => !run.existingParams.has(k)).map(([key, value]) => ({ key, value })) });
         return { model, label, pretrained: source.pretrained, runId: run.runId };
       });
@@ -48,15 +50,25 @@ export function createModelActivities(deps: ModelDeps) {
   };
 }
 
-/** Stores a model read from a source (or built from scratch) in the activity's run, with its cut. */
-async function importModel(o: { run: ActivityRun; artifacts: ArtifactStore; label: string; sourced: Exclude<SourcedModel, { stored: ModelRef }>; cutAt: string | undefined }): Promise<ModelRef> {
+/**
+ * Stores a model read from a source (or built from scratch) in the activity's run, with its cut, and with the input
+ * layers its contract needs to take the task's rows.
+ */
+async function importModel(o: {
+  run: ActivityRun; artifacts: ArtifactStore; label: string; sourced: Exclude<SourcedModel, { stored: ModelRef }>; cutAt: string | undefined;
+  task: { rows: number[]; image: number[] | undefined; contract: InputContract };
+}): Promise<ModelRef> {
   const { model } = o.sourced;
+  let adapted: ReturnType<typeof adaptInput>;
   try {
     const cut = chooseCut(model, o.cutAt);
-    const ref = await storeModel(o.artifacts, { uri: `${o.run.artifactUri}/model`, model, name: o.label, baseLayers: model.layers.length - 1 });
-    return { ...ref, ...(cut ? { cut } : {}) };
+    adapted = adaptInput(model, { cut, rows: o.task.rows, image: o.task.image, contract: o.task.contract });
+    const stored = adapted?.model ?? model;
+    const ref = await storeModel(o.artifacts, { uri: `${o.run.artifactUri}/model`, model: stored, name: o.label, baseLayers: stored.layers.length - 1 });
+    return { ...ref, ...(cut ? { cut } : {}), ...(adapted ? { inputContract: adapted.contract } : {}) };
   } finally {
-    model.dispose();
+    // The adapted model shares the source model's layers: disposing it releases their weights.
+    (adapted ?? { model }).model.dispose();
   }
 }
 

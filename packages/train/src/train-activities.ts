@@ -159,7 +159,7 @@ export function createTrainActivities(deps: TrainDeps) {
           metrics.log({ best_val_loss: result.bestValLoss, best_val_accuracy: result.bestValAccuracy, best_epoch: result.bestEpoch, epochs_run: result.epochsRun, max_heartbeat_gap_ms: heartbeat.maxGapMs() }, 0);
           await metrics.close();
           const stored = await storeModel(artifacts, { uri: `${run.artifactUri}/model`, model, name: input.outputName, baseLayers: input.model.baseLayers });
-          const modelRef = { ...stored, classes, ...(input.model.cut ? { cut: input.model.cut } : {}) };
+          const modelRef = { ...stored, classes, ...(input.model.cut ? { cut: input.model.cut } : {}), ...(input.model.inputContract ? { inputContract: input.model.inputContract } : {}) };
           await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.model.digest', value: modelRef.digest }, { key: 'anneal.stoppedEarly', value: String(result.stoppedEarly) }] });
           return {
             model: modelRef, runId: run.runId, backend: backend.backend, engine: engine.engine, epochsRun: result.epochsRun, startEpoch,

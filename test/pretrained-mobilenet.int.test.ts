@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { FineTuneSpecInput } from '@anneal/contracts';
+import type { FineTuneResult } from '@anneal/workflows';
+import { REPO_ROOT, connectHarness, param, runsByName, tag, type Harness } from './integration/harness';
+
+// A real pre-trained base that a registry package ships: nsfwjs's Keras-trained MobileNetV2 (quantized weights,
+// 98 layers non-trainable in the source, L2 on its dense layers), cut at its last backbone activation, given a new
+// head, and fine-tuned on real digits with every strategy, on the graph engine.
+jest.setTimeout(600_000);
+
+let h: Harness;
+let folder = '';
+beforeAll(async () => {
+  h = await connectHarness();
+  // The project's own import step, as a user runs it.
+  folder = join(h.stack.home, 'models', 'nsfwjs-mobilenet-v2');
+  await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'deploy', 'models', 'nsfwjs-mobilenet-v2.mjs'), folder]);
+});
+afterAll(async () => h?.close());
+
+it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full and two-phase', async () => {
+  const name = `mobilenet-${randomUUID().slice(0, 6)}`;
+  const spec: FineTuneSpecInput = {
+    name,
+    dataset: { name: 'mnist-5-9', source: { kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 40 }, minPerClass: 20 },
+    split: { validation: 0.2, test: 0.2, seed: 4 },
+    // Digits are 28x28 grey: upsampled x2 to 56x56 and repeated to RGB inside the model; MobileNetV2 runs at 56x56.
+    model: { candidates: [{ kind: 'file', path: folder, cutAt: 'out_relu', input: { size: 56 } }], probeEpochs: 1 },
+    tuning: {
+      trials: 4, seed: 3, strategies: ['feature-extraction', 'partial', 'full', 'two-phase'], epochs: [8], batchSize: 16, patience: 8,
+      learningRate: { min: 5e-3, max: 5e-3 }, unfreeze: { topLayers: 3 }, twoPhase: { headEpochs: 5, learningRateFactor: 0.1 },
+    },
+    register: { name, alias: 'champion' },
+  };
+  const result = await h.withWorker(
+    () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
+    ['cpu', 'gpu'], { dataRoots: [h.stack.home] },
+  );
+  expect(result.failedTrials).toEqual([]);
+  expect(result.trials.map((t) => t.hyperparameters.strategy)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase']);
+  const runs = await runsByName(h.mlflow, result.experimentId);
+  const prepare = [...runs.values()].find((r) => r.info.run_name?.startsWith('prepare file:'))!;
+  expect(param(prepare, 'model.cut')).toBe('out_relu');
+  expect(param(prepare, 'model.input_contract')).toBe('rows [784] -> 28x28x1 -> x2 upsampled to 56x56 -> grey as RGB');
+  const trials = [...runs.values()].filter((r) => r.info.run_name?.startsWith('fine-tune trial'));
+  expect(trials.map((r) => param(r, 'engine'))).toEqual(['graph', 'graph', 'graph', 'graph']);
+  const trainable = async (strategy: string) => {
+    const run = trials.find((r) => param(r, 'strategy') === strategy)!;
+    return (await h.mlflow.getMetricHistory(run.info.run_id, 'trainable_params')).map((m) => m.value);
+  };
+  // Feature extraction trains the new head alone (1280 features x 5 classes + 5); full trains the whole base.
+  expect(await trainable('feature-extraction')).toEqual([1280 * 5 + 5]);
+  expect((await trainable('full'))[0]).toBeGreaterThan(2_000_000);
+  const partial = (await trainable('partial'))[0]!;
+  expect(partial).toBeGreaterThan(1280 * 5 + 5);
+  expect(partial).toBeLessThan(1_000_000);
+  // Two-phase: the head, then the top layers opened at a tenth of the rate.
+  expect(await trainable('two-phase')).toEqual([1280 * 5 + 5, partial]);
+  expect(tag(trials.find((r) => param(r, 'strategy') === 'feature-extraction')!, 'anneal.features')).toMatch(/^(computed|cached) at /);
+  process.stderr.write(`mobilenet-v2 (nsfwjs): ${result.trials.map((t) => `${t.hyperparameters.strategy} val ${(t.validationAccuracy * 100).toFixed(1)}%`).join('; ')}; champion test ${(result.arms.find((a) => a.champion)!.test.accuracy * 100).toFixed(1)}%\n`);
+  // The pre-trained features carry the task: well above chance (0.2) from 120 digits, with the head alone.
+  expect(result.trials.find((t) => t.hyperparameters.strategy === 'feature-extraction')!.validationAccuracy).toBeGreaterThan(0.4);
+});
