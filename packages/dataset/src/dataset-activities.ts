@@ -12,8 +12,7 @@ import type { Progress } from './ingest/ingest-result';
 import { readSource } from './ingest/read-source';
 import { findLeakage } from './split/find-leakage';
 import { splitStratified } from './split/split-dataset';
-import type { Dataset } from './dataset-format';
-import { measureDrift, type DriftReport } from './validate/drift';
+import { measureDrift } from './validate/drift';
 import { resolveReference } from './validate/resolve-reference';
 import { logReport } from './validate/log-report';
 import { validateDataset } from './validate/validate-dataset';
@@ -78,7 +77,7 @@ export function createDatasetActivities(deps: DatasetDeps) {
         const { dataset, profile } = await loadIngested(artifacts, input.dataset);
         const ingested = profile ? { dataset, ...profile } : profileDataset(dataset);
         const reference = policy.checks.drift === 'off' ? {} : await resolveReference(mlflow, policy.reference);
-        const drift = reference.ref ? driftOrFail(dataset, await loadDataset(artifacts, reference.ref)) : undefined;
+        const drift = reference.ref ? measureDrift(dataset, await loadDataset(artifacts, reference.ref)) : undefined;
         if (reference.note) ingested.notices.push(reference.note);
         const report = validateDataset(ingested, { source: JSON.stringify(spec.source), policy, classes: spec.classes, minPerClass: spec.minPerClass, drift });
         await logReport(mlflow, { runId: run.runId, artifactUri: run.artifactUri, report });
@@ -134,15 +133,6 @@ export function createDatasetActivities(deps: DatasetDeps) {
       });
     },
   };
-}
-
-/** A reference of another shape cannot be compared: bad input, not worth a retry. */
-function driftOrFail(dataset: Dataset, reference: Dataset): DriftReport {
-  try {
-    return measureDrift(dataset, reference);
-  } catch (err) {
-    throw ApplicationFailure.nonRetryable(`drift check: ${(err as Error).message}`, ErrorType.DatasetValidation);
-  }
 }
 
 export type DatasetActivities = ReturnType<typeof createDatasetActivities>;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ErrorType, InputError } from '@anneal/contracts';
 
 /**
  * Gradient kernels the wasm backend lacks, so conv nets can train on it. Each is composed of kernels wasm has
@@ -46,9 +47,9 @@ interface FilterGradArgs {
 }
 
 function assertSupported(attrs: Pick<FilterGradArgs['attrs'], 'dataFormat' | 'dilations'>): void {
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') throw new Error('conv gradients on wasm support NHWC only');
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') throw new InputError(ErrorType.ModelIncompatible, 'conv gradients on wasm support NHWC only');
   const dilations = attrs.dilations ?? 1;
-  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) throw new Error('conv gradients on wasm support dilation 1 only');
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) throw new InputError(ErrorType.ModelIncompatible, 'conv gradients on wasm support dilation 1 only');
 }
 
 function paddedInput(x: tf.Tensor4D, attrs: FilterGradArgs['attrs'], depthwise: boolean) {

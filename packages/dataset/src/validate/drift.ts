@@ -1,3 +1,4 @@
+import { ErrorType, InputError } from '@anneal/contracts';
 import { featureSize, type Dataset } from '../dataset-format';
 
 export interface DriftReport {
@@ -24,7 +25,7 @@ const WIDE = 256;
 export function measureDrift(current: Dataset, reference: Dataset): DriftReport {
   const size = featureSize(current.featureShape);
   if (size !== featureSize(reference.featureShape)) {
-    throw new Error(`reference ${reference.name} has ${featureSize(reference.featureShape)} features per row, this dataset ${size}`);
+    throw new InputError(ErrorType.DatasetValidation, `drift check: reference ${reference.name} has ${featureSize(reference.featureShape)} features per row, this dataset ${size}`);
   }
   const columns = size <= WIDE ? perFeature(current, size) : summaries(current, size);
   const refColumns = size <= WIDE ? perFeature(reference, size) : summaries(reference, size);
