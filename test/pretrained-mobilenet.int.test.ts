@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import type { FineTuneSpecInput } from '@anneal/contracts';
+import { loadModel } from '@anneal/models';
 import type { FineTuneResult } from '@anneal/workflows';
 import { REPO_ROOT, connectHarness, param, runsByName, tag, type Harness } from './integration/harness';
 
@@ -28,7 +30,10 @@ it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full an
     dataset: { name: 'mnist-5-9', source: { kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 40 }, minPerClass: 20 },
     split: { validation: 0.2, test: 0.2, seed: 4 },
     // Digits are 28x28 grey: upsampled x2 to 56x56 and repeated to RGB inside the model; MobileNetV2 runs at 56x56.
-    model: { candidates: [{ kind: 'file', path: folder, cutAt: 'out_relu', input: { size: 56 } }], probeEpochs: 1 },
+    model: {
+      candidates: [{ kind: 'file', path: folder, cutAt: 'out_relu', input: { size: 56 } }, { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } }],
+      select: 'all',
+    },
     tuning: {
       trials: 4, seed: 3, strategies: ['feature-extraction', 'partial', 'full', 'two-phase'], epochs: [8], batchSize: 16, patience: 8,
       learningRate: { min: 5e-3, max: 5e-3 }, unfreeze: { topLayers: 3 }, twoPhase: { headEpochs: 5, learningRateFactor: 0.1 },
@@ -40,12 +45,14 @@ it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full an
     ['cpu', 'gpu'], { dataRoots: [h.stack.home] },
   );
   expect(result.failedTrials).toEqual([]);
-  expect(result.trials.map((t) => t.hyperparameters.strategy)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase']);
+  // select all: every candidate has the whole search; the table compares them arm by arm.
+  expect(result.trials.map((t) => t.hyperparameters.strategy)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase', 'full', 'full', 'full', 'full']);
+  expect(result.arms.map((a) => a.arm)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase'].map((s) => `pretrained file:nsfwjs-mobilenet-v2 ${s}`).concat('scratch scratch-mlp-32 full'));
   const runs = await runsByName(h.mlflow, result.experimentId);
   const prepare = [...runs.values()].find((r) => r.info.run_name?.startsWith('prepare file:'))!;
   expect(param(prepare, 'model.cut')).toBe('out_relu');
   expect(param(prepare, 'model.input_contract')).toBe('rows [784] -> 28x28x1 -> x2 upsampled to 56x56 -> grey as RGB');
-  const trials = [...runs.values()].filter((r) => r.info.run_name?.startsWith('fine-tune trial'));
+  const trials = [...runs.values()].filter((r) => r.info.run_name?.startsWith('fine-tune trial') && r.info.run_name.includes('file:'));
   expect(trials.map((r) => param(r, 'engine'))).toEqual(['graph', 'graph', 'graph', 'graph']);
   const trainable = async (strategy: string) => {
     const run = trials.find((r) => param(r, 'strategy') === strategy)!;
@@ -60,7 +67,17 @@ it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full an
   // Two-phase: the head, then the top layers opened at a tenth of the rate.
   expect(await trainable('two-phase')).toEqual([1280 * 5 + 5, partial]);
   expect(tag(trials.find((r) => param(r, 'strategy') === 'feature-extraction')!, 'anneal.features')).toMatch(/^(computed|cached) at /);
-  process.stderr.write(`mobilenet-v2 (nsfwjs): ${result.trials.map((t) => `${t.hyperparameters.strategy} val ${(t.validationAccuracy * 100).toFixed(1)}%`).join('; ')}; champion test ${(result.arms.find((a) => a.champion)!.test.accuracy * 100).toFixed(1)}%\n`);
+  process.stderr.write(`mobilenet-v2 (nsfwjs): ${result.arms.map((a) => `${a.arm} val ${(a.validation.accuracy * 100).toFixed(1)}% test ${(a.test.accuracy * 100).toFixed(1)}%`).join('; ')}\n`);
+  // The trained model carries its input layers: tfjs's own loader takes it, and it scores raw 784-value rows.
+  const fe = trials.find((r) => param(r, 'strategy') === 'feature-extraction')!;
+  const registered = await loadModel(h.artifacts, { uri: `${fe.info.artifact_uri}/model`, digest: tag(fe, 'anneal.model.digest')!, name, inputShape: [784], baseLayers: 0 });
+  expect(registered.layers.slice(1, 4).map((l) => l.getClassName())).toEqual(['Reshape', 'UpSampling2D', 'Concatenate']);
+  const rows = tf.randomUniform([3, 784], 0, 1, 'float32', 1);
+  const probabilities = registered.predict(rows) as tf.Tensor;
+  expect(probabilities.shape).toEqual([3, 5]);
+  for (const sum of await probabilities.sum(1).array() as number[]) expect(sum).toBeCloseTo(1, 5);
+  tf.dispose([rows, probabilities]);
+  registered.dispose();
   // The pre-trained features carry the task: well above chance (0.2) from 120 digits, with the head alone.
-  expect(result.trials.find((t) => t.hyperparameters.strategy === 'feature-extraction')!.validationAccuracy).toBeGreaterThan(0.4);
+  expect(result.arms.find((a) => a.arm.endsWith('feature-extraction'))!.validation.accuracy).toBeGreaterThan(0.4);
 });

@@ -18,3 +18,6 @@ if ! { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/tem
 fi
 
 PYTHON="$venv/bin/python" bash "$root/deploy/native/build-tfjs-node.sh"
+
+# A real pre-trained base that a registry package ships (nsfwjs's MobileNetV2), as a model folder for file sources.
+node "$root/deploy/models/nsfwjs-mobilenet-v2.mjs" "$root/.anneal/models/nsfwjs-mobilenet-v2" >&2

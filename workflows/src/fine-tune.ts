@@ -2,11 +2,11 @@ import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   FineTuneSpec, MLFLOW_TAGS, type DatasetRef, type EvaluationMetrics, type Hyperparameters, type PreparedCandidate, type RegisteredModel,
 } from '@anneal/contracts';
-import { bestBy, randomSearch } from '@anneal/tune';
+import { bestBy } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { activitiesFor, type Activities } from './proxies';
-import { runTrial } from './run-trial';
-import { settleAll, type FailedTrial } from './settle';
+import { probeThenTune, tuneEvery, type CandidateTrial, type Searched } from './search-candidates';
+import type { FailedTrial } from './settle';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun, type Stage } from './stages';
 import type { TrialInput, TrialResult } from './trial';
 
@@ -81,44 +81,28 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       };
 
       progress.stage = 'model selection';
-      // A pretrained candidate is probed as it is meant to be used, by feature extraction (a cheap test of its
-      // features); a from-scratch net can only be trained fully.
       const candidates = await Promise.all(spec.model.candidates.map((candidate) =>
         acts.models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length, ...imageShapeOf(spec.dataset) })));
-      const probed = await settleAll(candidates.map((c, i) => {
-        const label = `probe ${c.label}`;
-        return { label, run: runTrial(`${wid}/probe-${i}`, {
-          ...common, label, model: c.model,
-          hyperparameters: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: spec.tuning.batchSize, strategy: c.pretrained ? 'feature-extraction' : 'full', patience: spec.tuning.patience, minDelta: spec.tuning.minDelta, monitor: spec.tuning.monitor, lrSchedule: { kind: 'constant' }, regularization: spec.tuning.regularization },
-        }) };
-      }), 'probe');
-      const probes: Probe[] = probed.succeeded.map((p) => ({ candidate: p.index, result: p.value }));
-      const selectedProbe = probes[bestBy(probes, (p) => p.result.validation.accuracy)] as Probe;
-      const selected = candidates[selectedProbe.candidate] as PreparedCandidate;
-
       progress.stage = 'tuning';
-      // Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully.
-      const strategies = selected.pretrained ? spec.tuning.strategies : (['full'] as const);
-      const space = { ...spec.tuning, strategies };
-      const tuned = await settleAll(randomSearch(space, spec.tuning).map((hp, i) => {
-        const label = `trial ${i} ${hp.strategy} lr=${hp.learningRate} epochs=${hp.epochs}`;
-        const run = runTrial(`${wid}/trial-${i}`, { ...common, label, model: selected.model, hyperparameters: hp });
-        return { label, run: run.finally(() => progress.trialsDone++) };
-      }), 'trial');
-      const trials = tuned.succeeded.map((t) => t.value);
+      const t = spec.tuning;
+      const searched = await (spec.model.select === 'all' ? tuneEvery : probeThenTune)({
+        workflowId: wid, candidates, common, space: t, search: t, onTrialDone: () => progress.trialsDone++,
+        probe: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: { kind: 'constant' }, regularization: t.regularization },
+      });
 
       progress.stage = 'final evaluation';
-      const arms = pickArms({ trials, probes, candidates, selected: selectedProbe.candidate });
+      const arms = pickArms({ searched, candidates });
       const tested = await Promise.all(arms.map((a) => testArm(stage, a, split.test, spec.backend)));
       const championIndex = bestBy(arms, (a) => (a.fromTuning ? a.result.validation.accuracy : -1));
       const champion = arms[championIndex] as Arm;
+      const base = candidates[champion.candidate] as PreparedCandidate;
 
       progress.stage = 'registration';
       const registered = await acts.evaluation.registerModel({
         tracking: ctx, model: champion.result.fineTune.model, name: spec.register.name, alias: spec.register.alias, sourceRunId: champion.result.fineTune.runId,
-        description: `fine-tuned from ${selected.label} (${champion.result.hyperparameters.strategy}); test accuracy ${(tested[championIndex] as EvaluationMetrics).accuracy.toFixed(4)}`,
+        description: `fine-tuned from ${base.label} (${champion.result.hyperparameters.strategy}); test accuracy ${(tested[championIndex] as EvaluationMetrics).accuracy.toFixed(4)}`,
         tags: {
-          'anneal.base_model': selected.label, 'anneal.strategy': champion.result.hyperparameters.strategy, 'anneal.pipelineRunId': run.runId,
+          'anneal.base_model': base.label, 'anneal.strategy': champion.result.hyperparameters.strategy, 'anneal.pipelineRunId': run.runId,
           [MLFLOW_TAGS.datasetRef]: JSON.stringify({ uri: dataset.uri, digest: dataset.digest }),
           ...(dataset.contentDigest ? { [MLFLOW_TAGS.datasetContentDigest]: dataset.contentDigest } : {}),
         },
@@ -127,40 +111,44 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       return {
         experimentId: run.experimentId,
         pipelineRunId: run.runId,
-        selectedModel: selected.label,
-        probes: probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
-        trials: trials.map((t) => ({ label: t.label, hyperparameters: t.hyperparameters, validationAccuracy: t.validation.accuracy, epochsRun: t.fineTune.epochsRun })),
+        selectedModel: searched.selected === undefined ? 'all (every candidate tuned)' : (candidates[searched.selected] as PreparedCandidate).label,
+        probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
+        trials: searched.trials.map(({ result: r }) => ({ label: r.label, hyperparameters: r.hyperparameters, validationAccuracy: r.validation.accuracy, epochsRun: r.fineTune.epochsRun })),
         arms: arms.map((a, i) => ({ arm: a.arm, trial: a.result.label, hyperparameters: a.result.hyperparameters, validation: a.result.validation, test: tested[i] as EvaluationMetrics, champion: i === championIndex })),
-        failedTrials: [...probed.failed, ...tuned.failed],
+        failedTrials: searched.failed,
         registered,
       };
     },
   );
 }
 
-interface Probe {
-  candidate: number;
-  result: TrialResult;
-}
-
 interface Arm {
   arm: string;
+  candidate: number;
   result: TrialResult;
   fromTuning: boolean;
 }
 
-/** The best tuning trial of each strategy, plus the probe of every candidate not selected (the from-scratch baseline). */
-function pickArms(from: { trials: TrialResult[]; probes: Probe[]; candidates: PreparedCandidate[]; selected: number }): Arm[] {
-  const { trials, candidates } = from;
+/**
+ * The best tuning trial of each candidate and strategy, plus the probe of every candidate not selected (the
+ * from-scratch baseline). With one tuned candidate an arm is named by kind and strategy (`pretrained full`).
+ */
+function pickArms(from: { searched: Searched; candidates: PreparedCandidate[] }): Arm[] {
+  const { searched, candidates } = from;
+  const kind = (i: number) => (candidates[i]?.pretrained ? 'pretrained' : 'scratch');
+  const several = new Set(searched.trials.map((t) => t.candidate)).size > 1;
   const arms: Arm[] = [];
-  for (const strategy of [...new Set(trials.map((t) => t.hyperparameters.strategy))]) {
-    const group = trials.filter((t) => t.hyperparameters.strategy === strategy);
-    const best = group[bestBy(group, (t) => t.validation.accuracy)] as TrialResult;
-    arms.push({ arm: `${candidates[from.selected]?.pretrained ? 'pretrained' : 'scratch'} ${strategy}`, result: best, fromTuning: true });
+  const groups = new Map<string, CandidateTrial[]>();
+  for (const t of searched.trials) {
+    const name = `${kind(t.candidate)}${several ? ` ${candidates[t.candidate]?.label}` : ''} ${t.result.hyperparameters.strategy}`;
+    groups.set(name, [...(groups.get(name) ?? []), t]);
   }
-  for (const p of from.probes) {
-    const c = candidates[p.candidate];
-    if (p.candidate !== from.selected) arms.push({ arm: `${c?.pretrained ? 'pretrained' : 'scratch'} probe ${c?.label}`, result: p.result, fromTuning: false });
+  for (const [arm, group] of groups) {
+    const best = group[bestBy(group, (t) => t.result.validation.accuracy)] as CandidateTrial;
+    arms.push({ arm, candidate: best.candidate, result: best.result, fromTuning: true });
+  }
+  for (const p of searched.probes) {
+    if (p.candidate !== searched.selected) arms.push({ arm: `${kind(p.candidate)} probe ${candidates[p.candidate]?.label}`, candidate: p.candidate, result: p.result, fromTuning: false });
   }
   return arms;
 }

@@ -62,8 +62,8 @@ export function formatResult(result: FineTuneResult | PretrainResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [
-    `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})`,
-    `${result.trials.length} tuning trials; registered ${result.registered.name} v${result.registered.version} @${result.registered.alias}`,
+    result.probes.length > 0 ? `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})` : `candidates: ${result.selectedModel}`,
+    `${result.trials.length} tuning trials${result.failedTrials.length ? ` (${result.failedTrials.length} failed: ${result.failedTrials.map((f) => f.label).join(', ')})` : ''}; registered ${result.registered.name} v${result.registered.version} @${result.registered.alias}`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

@@ -109,6 +109,11 @@ export const FineTuneSpec = z.object({
     /** Epochs of the short probe that picks the candidate, on the validation split. */
     probeEpochs: z.number().int().positive().max(50).default(2),
     probeLearningRate: z.number().positive().max(1).default(1e-3),
+    /**
+     * `probe`: a short probe of every candidate picks the one the search tunes; `all`: every candidate gets the
+     * whole search, and the table compares them strategy by strategy.
+     */
+    select: z.enum(['probe', 'all']).default('probe'),
   }),
   tuning: TuningSpec.prefault({}),
   register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion', skipIfDataUnchanged: false }),

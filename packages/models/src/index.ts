@@ -1,5 +1,7 @@
 export { BASE_PREFIX, HEAD_NAME, TOP_PREFIX, buildClassifier } from './build-classifier';
 export { chooseCut } from './base-cut';
+export { adaptInput } from './input-contract';
+export type { AdaptedModel } from './input-contract';
 export { deserializeModel, loadModel, serializeModel, storeModel } from './model-io';
 export { resolveBackend } from './tf-backend';
 export type { BackendInfo } from './tf-backend';

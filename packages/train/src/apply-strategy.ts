@@ -52,7 +52,10 @@ function oldHeadInput(base: tf.LayersModel): tf.SymbolicTensor {
 
 /** The cut layer's output, global-average-pooled when spatial (images) and flattened when it has other extra axes. */
 function pooled(base: tf.LayersModel, cut: string): tf.SymbolicTensor {
-  const out = base.getLayer(cut).output as tf.SymbolicTensor;
+  const cutLayer = base.getLayer(cut);
+  // A model cut at its output (an adapted import) may share that layer with the model it came from: take this one's.
+  const atOutput = base.outputLayers.indexOf(cutLayer);
+  const out = (atOutput >= 0 ? base.outputs[atOutput] : cutLayer.output) as tf.SymbolicTensor;
   if (out.shape.length === 2) return out;
   const layer = out.shape.length === 4
     ? tf.layers.globalAveragePooling2d({ name: unusedName(base, `${HEAD_NAME}_pool`) })

@@ -1,0 +1,67 @@
+import type { Hyperparameters, PreparedCandidate } from '@anneal/contracts';
+import { bestBy, randomSearch, type SearchSpace } from '@anneal/tune';
+import { runTrial } from './run-trial';
+import { settleAll, type FailedTrial } from './settle';
+import type { TrialInput, TrialResult } from './trial';
+
+/** A finished trial and the candidate it trained. */
+export interface CandidateTrial {
+  candidate: number;
+  result: TrialResult;
+}
+
+export interface Searched {
+  probes: CandidateTrial[];
+  trials: CandidateTrial[];
+  failed: FailedTrial[];
+  /** The probe's pick (`probe` selection), or undefined when every candidate was tuned. */
+  selected?: number;
+}
+
+export interface SearchOptions {
+  workflowId: string;
+  candidates: PreparedCandidate[];
+  /** Everything a trial takes but its label, model and hyperparameters. */
+  common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
+  space: SearchSpace;
+  search: { trials: number; seed: number };
+  probe: Hyperparameters;
+  onTrialDone: () => void;
+}
+
+/**
+ * `probe`: a short probe of every candidate picks one, and the search tunes it. A pretrained candidate is probed as it
+ * is meant to be used, by feature extraction (a cheap test of its features); a from-scratch net trains fully.
+ */
+export async function probeThenTune(o: SearchOptions): Promise<Searched> {
+  const probed = await settleAll(o.candidates.map((c, i) => {
+    const label = `probe ${c.label}`;
+    const hyperparameters = { ...o.probe, strategy: c.pretrained ? 'feature-extraction' as const : 'full' as const };
+    return { label, run: runTrial(`${o.workflowId}/probe-${i}`, { ...o.common, label, model: c.model, hyperparameters }) };
+  }), 'probe');
+  const probes = probed.succeeded.map((p) => ({ candidate: p.index, result: p.value }));
+  const selected = (probes[bestBy(probes, (p) => p.result.validation.accuracy)] as CandidateTrial).candidate;
+  const tuned = await tune(o, [selected], (_candidate, i) => `${o.workflowId}/trial-${i}`);
+  return { probes, trials: tuned.trials, failed: [...probed.failed, ...tuned.failed], selected };
+}
+
+/** `all`: every candidate gets the whole search (its own trials), and the best trial of any wins. */
+export async function tuneEvery(o: SearchOptions): Promise<Searched> {
+  return { probes: [], ...(await tune(o, o.candidates.map((_c, i) => i), (candidate, i) => `${o.workflowId}/c${candidate}-trial-${i}`)) };
+}
+
+async function tune(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<{ trials: CandidateTrial[]; failed: FailedTrial[] }> {
+  const planned = candidates.flatMap((candidate) => {
+    const c = o.candidates[candidate] as PreparedCandidate;
+    // Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully.
+    const space = { ...o.space, strategies: c.pretrained ? o.space.strategies : (['full'] as const) };
+    return randomSearch(space, o.search).map((hp, i) => ({ candidate, i, hp, c }));
+  });
+  const named = candidates.length > 1;
+  const settled = await settleAll(planned.map(({ candidate, i, hp, c }) => {
+    const label = `trial ${i} ${named ? `${c.label} ` : ''}${hp.strategy} lr=${hp.learningRate} epochs=${hp.epochs}`;
+    const run = runTrial(idOf(candidate, i), { ...o.common, label, model: c.model, hyperparameters: hp });
+    return { label, run: run.finally(o.onTrialDone) };
+  }), 'trial');
+  return { trials: settled.succeeded.map((s) => ({ candidate: (planned[s.index] as { candidate: number }).candidate, result: s.value })), failed: settled.failed };
+}
