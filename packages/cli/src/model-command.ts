@@ -50,6 +50,7 @@ export async function modelCommand(config: Config, argv: string[]): Promise<numb
 function candidateOf(location: string): Record<string, unknown> {
   if (/^https?:\/\//.test(location)) return { kind: 'url', url: location };
   if (/^(runs|mlflow-artifacts|models):\//.test(location)) return { kind: 'mlflow', uri: location };
+  if (/\.(h5|hdf5)$/i.test(location)) return { kind: 'keras', path: resolve(location) };
   return { kind: 'file', path: resolve(location) };
 }
 

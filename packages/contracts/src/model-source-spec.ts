@@ -44,6 +44,9 @@ export const UrlModelSource = z.object({
   input,
 });
 
+/** A Keras `.h5` model file (tf.keras / Keras 2 layout) inside the worker's data roots. */
+export const KerasModelSource = z.object({ kind: z.literal('keras'), path: z.string().min(1), cutAt, input });
+
 /**
  * A model on the MLflow tracking server: a folder holding model.json (`runs:/<run id>/<path>`,
  * `mlflow-artifacts:/<path>`) or a registered version (`models:/<name>/<version>`, `models:/<name>@<alias>`).

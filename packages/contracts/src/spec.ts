@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
-import { FileModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
+import { FileModelSource, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
 import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
@@ -27,6 +27,7 @@ export type Architecture = z.infer<typeof Architecture>;
 export const ModelCandidate = z.discriminatedUnion('kind', [
   RegistryModelSource,
   FileModelSource,
+  KerasModelSource,
   UrlModelSource,
   MlflowModelSource,
   z.object({ kind: z.literal('scratch'), architecture: Architecture }),

@@ -27,14 +27,14 @@ export interface LayerOutput {
 type Config = Record<string, unknown>;
 
 const SUPPORTED = ['InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
-  'Flatten', 'Reshape', 'Dropout', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'ZeroPadding2D', 'Concatenate', 'Rescaling', 'UpSampling2D'];
+  'Flatten', 'Reshape', 'Dropout', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'ZeroPadding2D', 'Concatenate', 'Rescaling', 'UpSampling2D', 'SeparableConv2D'];
 
 /** Why `layer` cannot be translated, or undefined when it can. */
 export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
   const kind = layer.getClassName();
   if (!SUPPORTED.includes(kind)) return `layer ${layer.name} (${kind}) has no graph translation`;
   const c = layer.getConfig() as Config;
-  for (const key of ['kernelConstraint', 'biasConstraint', 'depthwiseConstraint', 'gammaConstraint', 'betaConstraint', 'activityRegularizer', 'biasRegularizer', 'depthwiseRegularizer', 'gammaRegularizer', 'betaRegularizer']) {
+  for (const key of ['kernelConstraint', 'biasConstraint', 'depthwiseConstraint', 'pointwiseConstraint', 'pointwiseRegularizer', 'gammaConstraint', 'betaConstraint', 'activityRegularizer', 'biasRegularizer', 'depthwiseRegularizer', 'gammaRegularizer', 'betaRegularizer']) {
     if (c[key]) return `layer ${layer.name}: ${key} is not supported by the graph engine`;
   }
   if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast') return `layer ${layer.name}: dataFormat ${String(c.dataFormat)}`;
@@ -119,6 +119,17 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
       return activate(b, c.activation, x);
     case 'Add':
       return { out: inputs.slice(1).reduce((sum, y) => b.binary('AddV2', sum, y), x) };
+    case 'SeparableConv2D': {
+      // A depthwise convolution, then a 1x1 convolution across channels (Keras' definition).
+      const [sh, sw] = pair(c.strides);
+      const depthwise = ctx.weight('depthwise_kernel');
+      const pointwise = ctx.weight('pointwise_kernel');
+      if (!depthwise || !pointwise) throw new GraphUnsupportedError(`layer ${layer.name} has no depthwise or pointwise kernel`);
+      const T = { T: attr.type(DType.float) };
+      const spatial = b.out('DepthwiseConv2dNative', [x, depthwise], { ...T, strides: attr.ints([1, sh, sw, 1]), padding: padding(c.padding) });
+      const mixed = b.out('Conv2D', [spatial, pointwise], { ...T, strides: attr.ints([1, 1, 1, 1]), padding: attr.string('VALID') });
+      return activate(b, c.activation, withBias(ctx, mixed));
+    }
     case 'Concatenate':
       return { out: b.out('ConcatV2', [inputs, b.constant(Int32Array.of(Number(c.axis ?? -1)), [])], { T: attr.type(DType.float), N: attr.int(inputs.length), Tidx: attr.type(DType.int32) }) };
     case 'Rescaling':

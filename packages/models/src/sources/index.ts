@@ -1,4 +1,5 @@
 import { fileSource } from './file-source';
+import { kerasSource } from './keras-source';
 import { mlflowSource } from './mlflow-source';
 import type { ModelSources } from './model-source';
 import { registrySource } from './registry-source';
@@ -10,6 +11,7 @@ export const modelSources: ModelSources = {
   registry: registrySource,
   scratch: scratchSource,
   file: fileSource,
+  keras: kerasSource,
   url: urlSource,
   mlflow: mlflowSource,
 };
