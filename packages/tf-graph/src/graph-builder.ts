@@ -65,7 +65,7 @@ export class GraphBuilder {
     return this.op('AssignVariableOp', [handle, value], { dtype: attr.type(DType.float) }, control);
   }
 
-  unary(type: 'Relu' | 'Relu6' | 'Sigmoid' | 'Tanh' | 'Softmax' | 'Square' | 'Abs' | 'Shape' | 'Identity', x: Out): Out {
+  unary(type: 'Relu' | 'Relu6' | 'Sigmoid' | 'Tanh' | 'Softmax' | 'Square' | 'Abs' | 'Shape' | 'Identity' | 'Elu' | 'Selu' | 'Softplus' | 'Softsign', x: Out): Out {
     return this.out(type, [x], type === 'Shape' ? { T: attr.type(DType.float), out_type: attr.type(DType.int32) } : T);
   }
 

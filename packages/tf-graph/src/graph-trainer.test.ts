@@ -114,6 +114,32 @@ describe('GraphTrainer', () => {
     graphed.dispose();
   });
 
+  it.each(['elu', 'selu', 'softplus', 'softsign', 'swish', 'mish'])('takes the same steps as tfjs through a %s activation', async (activation) => {
+    const net = () => {
+      const input = tf.input({ shape: [5] });
+      const x = tf.layers.dense({ units: 6, activation: activation as 'elu', kernelInitializer: tf.initializers.glorotUniform({ seed: 60 }) }).apply(input) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 70 }) }).apply(x) as tf.SymbolicTensor });
+    };
+    const [eager, graphed] = [net(), net()];
+    for (const m of [eager, graphed]) m.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+    expect(graphUnsupported(graphed)).toBeUndefined();
+    const trainer = GraphTrainer.create({ model: graphed, threads: 1 });
+    await trainer.load();
+    for (let step = 0; step < 3; step++) {
+      const x = tf.randomNormal([8, 5], 0, 1, 'float32', 80 + step);
+      const y = tf.oneHot(tf.randomUniform([8], 0, 3, 'int32', 90 + step) as tf.Tensor1D, 3).toFloat();
+      const eagerLoss = (await eager.trainOnBatch(x, y)) as number;
+      expect((await trainer.trainBatch(floats(x.dataSync()), floats(y.dataSync()), 8)).loss).toBeCloseTo(eagerLoss, 4);
+      tf.dispose([x, y]);
+    }
+    await trainer.store();
+    trainer.close();
+    const [a, b] = [values(graphed).flat(), values(eager).flat()];
+    expect(Math.max(...a.map((v, i) => Math.abs(v - (b[i] as number))))).toBeLessThan(2e-4);
+    eager.dispose();
+    graphed.dispose();
+  });
+
   it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
     const model = smallNet(2, { dropout: 0.5 });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });

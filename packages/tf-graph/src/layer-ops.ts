@@ -53,6 +53,12 @@ const ACTIVATIONS: Record<string, ((b: GraphBuilder, x: Out) => Out) | null> = {
   relu6: (b, x) => b.unary('Relu6', x),
   sigmoid: (b, x) => b.unary('Sigmoid', x),
   tanh: (b, x) => b.unary('Tanh', x),
+  elu: (b, x) => b.unary('Elu', x),
+  selu: (b, x) => b.unary('Selu', x),
+  softplus: (b, x) => b.unary('Softplus', x),
+  softsign: (b, x) => b.unary('Softsign', x),
+  swish: (b, x) => b.binary('Mul', x, b.unary('Sigmoid', x)),
+  mish: (b, x) => b.binary('Mul', x, b.unary('Tanh', b.unary('Softplus', x))),
   softmax: null, // kept apart: the loss wants the logits
 };
 
