@@ -79,7 +79,7 @@ describe('GraphTrainer', () => {
     graphed.dispose();
   });
 
-  it('takes the same steps as tfjs through input-adapting layers (reshape, upsample, grey to RGB, rescale), a separable convolution and a concatenation', async () => {
+  it('takes the same steps as tfjs through input-adapting layers (reshape, upsample, grey to RGB, rescale), a regularized separable convolution and a concatenation', async () => {
     const net = () => {
       const init = (i: number) => tf.initializers.glorotUniform({ seed: 30 + i });
       const input = tf.input({ shape: [36] });
@@ -88,7 +88,7 @@ describe('GraphTrainer', () => {
       x = tf.layers.concatenate({ axis: -1 }).apply([x, x, x]) as tf.SymbolicTensor;
       x = tf.layers.rescaling({ scale: 2, offset: -1 }).apply(x) as tf.SymbolicTensor;
       const a = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }).apply(x) as tf.SymbolicTensor;
-      const c = tf.layers.separableConv2d({ filters: 2, kernelSize: 3, depthMultiplier: 2, activation: 'relu', depthwiseInitializer: init(2), pointwiseInitializer: init(4) }).apply(x) as tf.SymbolicTensor;
+      const c = tf.layers.separableConv2d({ filters: 2, kernelSize: 3, depthMultiplier: 2, activation: 'relu', depthwiseInitializer: init(2), pointwiseInitializer: init(4), depthwiseRegularizer: tf.regularizers.l2({ l2: 0.01 }), pointwiseRegularizer: tf.regularizers.l1({ l1: 0.001 }), biasRegularizer: tf.regularizers.l2({ l2: 0.01 }) }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.concatenate().apply([a, c]) as tf.SymbolicTensor;
       x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
       return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor });

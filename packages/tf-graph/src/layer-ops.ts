@@ -34,7 +34,7 @@ export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
   const kind = layer.getClassName();
   if (!SUPPORTED.includes(kind)) return `layer ${layer.name} (${kind}) has no graph translation`;
   const c = layer.getConfig() as Config;
-  for (const key of ['kernelConstraint', 'biasConstraint', 'depthwiseConstraint', 'pointwiseConstraint', 'pointwiseRegularizer', 'gammaConstraint', 'betaConstraint', 'activityRegularizer', 'biasRegularizer', 'depthwiseRegularizer', 'gammaRegularizer', 'betaRegularizer']) {
+  for (const key of ['kernelConstraint', 'biasConstraint', 'depthwiseConstraint', 'pointwiseConstraint', 'gammaConstraint', 'betaConstraint', 'activityRegularizer']) {
     if (c[key]) return `layer ${layer.name}: ${key} is not supported by the graph engine`;
   }
   if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast') return `layer ${layer.name}: dataFormat ${String(c.dataFormat)}`;

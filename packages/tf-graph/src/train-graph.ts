@@ -137,18 +137,27 @@ function forward(
   return visit(o.model.outputs[0] as tf.SymbolicTensor);
 }
 
-/** The kernels' L1/L2 penalties, as tfjs adds them to the training loss. */
+/** Which weight each regularizer of a layer's config penalizes. */
+const REGULARIZED: Record<string, string> = {
+  kernelRegularizer: 'kernel', depthwiseRegularizer: 'depthwise_kernel', pointwiseRegularizer: 'pointwise_kernel',
+  biasRegularizer: 'bias', gammaRegularizer: 'gamma', betaRegularizer: 'beta',
+};
+
+/** The weights' L1/L2 penalties, as tfjs adds them to the training loss (any layer, any weight a regularizer names). */
 function regularization(b: GraphBuilder, model: tf.LayersModel, variables: Map<tf.LayerVariable, ModelVariable>): Out {
   let total = b.scalar(0);
   for (const layer of model.layers) {
-    const config = (layer.getConfig() as { kernelRegularizer?: { className: string; config: { l1?: number; l2?: number } } | null }).kernelRegularizer;
-    if (!config) continue;
-    if (config.className !== 'L1L2') throw new GraphUnsupportedError(`layer ${layer.name}: kernel regularizer ${config.className}`);
-    const kernel = variableOf(variables, layer, 'kernel');
-    if (!kernel) continue;
-    const { l1 = 0, l2 = 0 } = config.config;
-    if (l2 > 0) total = b.binary('AddV2', total, b.binary('Mul', b.scalar(l2), b.total(b.unary('Square', kernel.read))));
-    if (l1 > 0) total = b.binary('AddV2', total, b.binary('Mul', b.scalar(l1), b.total(b.unary('Abs', kernel.read))));
+    const layerConfig = layer.getConfig() as Record<string, { className: string; config: { l1?: number; l2?: number } } | null | undefined>;
+    for (const [key, role] of Object.entries(REGULARIZED)) {
+      const config = layerConfig[key];
+      if (!config) continue;
+      if (config.className !== 'L1L2') throw new GraphUnsupportedError(`layer ${layer.name}: ${key} ${config.className}`);
+      const weight = variableOf(variables, layer, role);
+      if (!weight) continue;
+      const { l1 = 0, l2 = 0 } = config.config;
+      if (l2 > 0) total = b.binary('AddV2', total, b.binary('Mul', b.scalar(l2), b.total(b.unary('Square', weight.read))));
+      if (l1 > 0) total = b.binary('AddV2', total, b.binary('Mul', b.scalar(l1), b.total(b.unary('Abs', weight.read))));
+    }
   }
   return total;
 }
