@@ -23,12 +23,14 @@ export const InputContract = z.object({
 });
 export type InputContract = z.infer<typeof InputContract>;
 const input = InputContract.prefault({});
+/** `scratch`: the source's architecture with fresh (seeded) weights, the baseline that shows what pre-training gave. */
+const weights = z.enum(['pretrained', 'scratch']).default('pretrained');
 
 /** A model Anneal pretrained and registered (layers `base_*`, then a `head`). */
 export const RegistryModelSource = z.object({ kind: z.literal('registry'), name: Name, alias: z.string().min(1).default('base'), cutAt });
 
 /** A TF.js LayersModel (`model.json` and its weight shards) inside the worker's data roots (ANNEAL_DATA_ROOTS). */
-export const FileModelSource = z.object({ kind: z.literal('file'), path: z.string().min(1), cutAt, input });
+export const FileModelSource = z.object({ kind: z.literal('file'), path: z.string().min(1), cutAt, input, weights });
 
 /** A TF.js LayersModel over http(s): `model.json`, then its shards beside it; streamed with a size cap and retries. */
 export const UrlModelSource = z.object({
@@ -42,10 +44,11 @@ export const UrlModelSource = z.object({
   retries: z.number().int().nonnegative().max(10).default(3),
   cutAt,
   input,
+  weights,
 });
 
 /** A Keras `.h5` model file (tf.keras / Keras 2 layout) inside the worker's data roots. */
-export const KerasModelSource = z.object({ kind: z.literal('keras'), path: z.string().min(1), cutAt, input });
+export const KerasModelSource = z.object({ kind: z.literal('keras'), path: z.string().min(1), cutAt, input, weights });
 
 /**
  * A model on the MLflow tracking server: a folder holding model.json (`runs:/<run id>/<path>`,
@@ -56,4 +59,5 @@ export const MlflowModelSource = z.object({
   uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/|models:\/[^/@]+(\/\d+|@[^/@]+)$)/, 'expected runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>'),
   cutAt,
   input,
+  weights,
 });

@@ -4,6 +4,7 @@ import { ErrorType, InputContract, InputError, PrepareCandidateInput, type Backe
 import { activityPlugin, withActivityRun, type ActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { chooseCut } from './base-cut';
 import { adaptInput } from './input-contract';
+import { reinitialize } from './reinitialize';
 import { loadModel, storeModel } from './model-io';
 import { modelSources, type ModelSource, type SourceContext, type SourcedModel } from './sources';
 import { resolveBackend } from './tf-backend';
@@ -29,13 +30,15 @@ export function createModelActivities(deps: ModelDeps) {
       const input = PrepareCandidateInput.parse(raw);
       const { candidate } = input;
       const source = modelSources[candidate.kind] as ModelSource<ModelCandidate>;
-      const label = source.label(candidate);
+      const fresh = 'weights' in candidate && candidate.weights === 'scratch';
+      const label = `${source.label(candidate)}${fresh ? ' (scratch)' : ''}`;
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label, 'candidate.kind': candidate.kind } }, async (run) => {
         await resolveBackend(deps.backend);
         const ctx: SourceContext = {
           mlflow, artifacts, dataRoots: deps.dataRoots ?? [], downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'), task: { inputShape: input.inputShape, numClasses: input.numClasses },
         };
-        const sourced = await source.load(candidate, ctx);
+        const loaded = await source.load(candidate, ctx);
+        const sourced = fresh && 'model' in loaded ? { model: await reinitialize(loaded.model, 7).finally(() => loaded.model.dispose()) } : loaded;
         const cutAt = 'cutAt' in candidate ? candidate.cutAt : undefined;
         const task = { rows: input.inputShape, image: input.imageShape, contract: 'input' in candidate ? candidate.input : InputContract.parse({}) };
         const model = 'stored' in sourced ? await recut(artifacts, sourced.stored, cutAt) : await importModel({ run, artifacts, label, sourced, cutAt, task });
@@ -44,7 +47,7 @@ export function createModelActivities(deps: ModelDeps) {
         }
         const params = { 'model.version': model.version ?? '', 'model.digest': model.digest, 'model.cut': model.cut ?? '', 'model.input_contract': model.inputContract ?? 'as is' };
         await mlflow.logBatch(run.runId, { params: Object.entries(params).filter(([k]) => !run.existingParams.has(k)).map(([key, value]) => ({ key, value })) });
-        return { model, label, pretrained: source.pretrained, runId: run.runId };
+        return { model, label, pretrained: source.pretrained && !fresh, runId: run.runId };
       });
     },
   };
