@@ -30,12 +30,12 @@ async function writeH5(script: string): Promise<void> {
 
 const ctx = (): SourceContext => ({ mlflow: h.mlflow, artifacts: h.artifacts, dataRoots: [scratch, join(REPO_ROOT, '.anneal', 'models')], downloadDir: scratch, task: { inputShape: [784], numClasses: 5 } });
 async function failureOf(path: string) {
-  const err = await modelSources.keras.load({ kind: 'keras', path, input: { range: 'unit' } }, ctx()).then(() => undefined, (e: unknown) => e);
+  const err = await modelSources.keras.load({ kind: 'keras', path, input: { range: 'unit' }, weights: 'pretrained' }, ctx()).then(() => undefined, (e: unknown) => e);
   return toActivityFailure(err) as { type: string; nonRetryable: boolean; message: string };
 }
 
 it('reads the Keras file with its weights, layer by layer', async () => {
-  const loaded = await modelSources.keras.load({ kind: 'keras', path: FER, input: { range: 'unit' } }, ctx());
+  const loaded = await modelSources.keras.load({ kind: 'keras', path: FER, input: { range: 'unit' }, weights: 'pretrained' }, ctx());
   if (!('model' in loaded)) throw new Error('expected a model');
   expect(loaded.model.inputs[0]!.shape).toEqual([null, 64, 64, 1]);
   expect(loaded.model.layers.filter((l) => l.getClassName() === 'SeparableConv2D')).toHaveLength(8);

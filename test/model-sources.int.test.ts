@@ -46,7 +46,7 @@ function ctx(): SourceContext {
 
 it('reads a model folder from a run, and a registered version by number and by alias', async () => {
   for (const uri of [runUri, `models:/user-model-${suffix}/1`, `models:/user-model-${suffix}@prod`]) {
-    const loaded = await modelSources.mlflow.load({ kind: 'mlflow', uri, input: { range: 'unit' } }, ctx());
+    const loaded = await modelSources.mlflow.load({ kind: 'mlflow', uri, input: { range: 'unit' }, weights: 'pretrained' }, ctx());
     if (!('model' in loaded)) throw new Error(`${uri}: expected a model read from its folder`);
     expect(loaded.model.layers.map((l) => l.name)).toEqual(['pixels', 'features_1', 'features_2', 'predictions']);
     loaded.model.dispose();
@@ -54,7 +54,7 @@ it('reads a model folder from a run, and a registered version by number and by a
 });
 
 it('names what is missing: a folder without model.json, an unknown version, an unknown run', async () => {
-  const failure = async (uri: string) => toActivityFailure(await modelSources.mlflow.load({ kind: 'mlflow', uri, input: { range: 'unit' } }, ctx()).then(() => undefined, (e: unknown) => e)) as { type: string; message: string; nonRetryable: boolean };
+  const failure = async (uri: string) => toActivityFailure(await modelSources.mlflow.load({ kind: 'mlflow', uri, input: { range: 'unit' }, weights: 'pretrained' }, ctx()).then(() => undefined, (e: unknown) => e)) as { type: string; message: string; nonRetryable: boolean };
   expect(await failure(runUri.replace(/model$/, 'nothing'))).toMatchObject({ type: 'ModelSourceError', nonRetryable: true, message: expect.stringMatching(/no model\.json in mlflow-artifacts:/) });
   expect(await failure(`models:/user-model-${suffix}/99`)).toMatchObject({ type: 'ModelNotFoundError', nonRetryable: true, message: `models:/user-model-${suffix}/99: no such registered model version` });
   expect(await failure('runs:/0123456789abcdef0123456789abcdef/model')).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/no run 0123456789abcdef0123456789abcdef on the tracking server/) });
