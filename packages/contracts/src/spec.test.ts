@@ -23,6 +23,22 @@ describe('pipeline specs', () => {
     expect(spec.tuning.trials).toBe(4);
   });
 
+  it('refuses a key it does not know, naming it with the closest known key, at any depth', () => {
+    const result = parseWithProblems(FineTuneSpec, {
+      name: 'x', epochz: 3,
+      dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } },
+      model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnit: [8] } }] },
+      tuning: { patiance: 2 },
+    });
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^\(root\): unknown key "epochz"; expected one of: name, backend, engine, dataset, split, durability, model, tuning, register/),
+      expect.stringMatching(/^tuning: unknown key "patiance" \(did you mean "patience"\?\)/),
+      expect.stringMatching(/^model\.candidates\.0\.architecture: unknown key "hiddenUnit" \(did you mean "hiddenUnits"\?\)/),
+    ]));
+  });
+
   it('lists every problem with field, expectation and what was found', () => {
     const result = parseWithProblems(FineTuneSpec, {
       name: 'UPPER',

@@ -1,18 +1,19 @@
 import { z } from 'zod';
+import { strictObject } from './strict-object';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
 import { FileModelSource, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
 import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
 
-export const MlpArchitecture = z.object({
+export const MlpArchitecture = strictObject({
   kind: z.literal('mlp'),
   hiddenUnits: z.array(z.number().int().positive().max(4096)).min(1).max(6).default([256, 128]),
   dropout: z.number().min(0).max(0.9).default(0),
 });
 
 /** Conv blocks (3x3 conv + ReLU + 2x2 max-pool) on rows reshaped to `imageShape`, then one dense layer. */
-export const CnnArchitecture = z.object({
+export const CnnArchitecture = strictObject({
   kind: z.literal('cnn'),
   imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
   filters: z.array(z.number().int().positive().max(1024)).min(1).max(5).default([16, 32]),
@@ -30,7 +31,7 @@ export const ModelCandidate = z.discriminatedUnion('kind', [
   KerasModelSource,
   UrlModelSource,
   MlflowModelSource,
-  z.object({ kind: z.literal('scratch'), architecture: Architecture }),
+  strictObject({ kind: z.literal('scratch'), architecture: Architecture }),
 ]);
 export type ModelCandidate = z.infer<typeof ModelCandidate>;
 
@@ -59,7 +60,7 @@ const trainingOptions = {
 
 const TWO_PHASE_EPOCHS = 'strategy two-phase needs more epochs than twoPhase.headEpochs, or its second phase never runs';
 
-export const TrainingSpec = z.object({
+export const TrainingSpec = strictObject({
   epochs: z.number().int().positive().max(500),
   batchSize: z.number().int().positive().max(4096).default(32),
   learningRate: z.number().positive().max(1),
@@ -68,11 +69,10 @@ export const TrainingSpec = z.object({
 }).refine((t) => t.strategy !== 'two-phase' || t.epochs > t.twoPhase.headEpochs, { message: TWO_PHASE_EPOCHS, path: ['epochs'] });
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
-export const TuningSpec = z
-  .object({
+export const TuningSpec = strictObject({
     trials: z.number().int().positive().max(64).default(4),
     seed: z.number().int().default(1),
-    learningRate: z.object({ min: z.number().positive(), max: z.number().positive().max(1) }).default({ min: 1e-4, max: 1e-2 }),
+    learningRate: strictObject({ min: z.number().positive(), max: z.number().positive().max(1) }).default({ min: 1e-4, max: 1e-2 }),
     strategies: z.array(Strategy).min(1).default(['feature-extraction', 'full']),
     epochs: z.array(z.number().int().positive().max(500)).min(1).default([3, 6]),
     batchSize: z.number().int().positive().max(4096).default(32),
@@ -83,7 +83,7 @@ export const TuningSpec = z
   .refine((t) => !t.strategies.includes('two-phase') || Math.min(...t.epochs) > t.twoPhase.headEpochs, { message: TWO_PHASE_EPOCHS, path: ['epochs'] });
 export type TuningSpec = z.infer<typeof TuningSpec>;
 
-export const RegisterSpec = z.object({
+export const RegisterSpec = strictObject({
   name: Name,
   alias: z.string().min(1),
   /** End early, training nothing, when the alias's model was trained on data with the same content digest. */
@@ -103,9 +103,9 @@ const pipelineBase = {
 };
 
 /** Input of the `fineTune` workflow. */
-export const FineTuneSpec = z.object({
+export const FineTuneSpec = strictObject({
   ...pipelineBase,
-  model: z.object({
+  model: strictObject({
     candidates: z.array(ModelCandidate).min(1),
     /** Epochs of the short probe that picks the candidate, on the validation split. */
     probeEpochs: z.number().int().positive().max(50).default(2),
@@ -123,7 +123,7 @@ export type FineTuneSpec = z.infer<typeof FineTuneSpec>;
 export type FineTuneSpecInput = z.input<typeof FineTuneSpec>;
 
 /** Input of the `pretrain` workflow: trains a base model from scratch and registers it. */
-export const PretrainSpec = z.object({
+export const PretrainSpec = strictObject({
   ...pipelineBase,
   architecture: Architecture,
   training: TrainingSpec,
