@@ -87,7 +87,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       const t = spec.tuning;
       const searched = await (spec.model.select === 'all' ? tuneEvery : probeThenTune)({
         workflowId: wid, candidates, common, space: t, search: t, onTrialDone: () => progress.trialsDone++,
-        probe: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: { kind: 'constant' }, regularization: t.regularization },
+        probe: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: t.batchSize, patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: { kind: 'constant' }, regularization: t.regularization },
       });
 
       progress.stage = 'final evaluation';

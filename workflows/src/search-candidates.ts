@@ -25,7 +25,8 @@ export interface SearchOptions {
   common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
   space: SearchSpace;
   search: { trials: number; seed: number };
-  probe: Hyperparameters;
+  /** The probe's hyperparameters; its strategy follows the candidate. */
+  probe: Omit<Hyperparameters, 'strategy'>;
   onTrialDone: () => void;
 }
 

@@ -8,7 +8,7 @@ import { classificationLoss, countTrainable, disposeWithBase, setTrainable, with
 import { chooseEngine } from './choose-engine';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type CheckpointRef } from './checkpoint';
 import { fitClassifier, type FitResult } from './fit-classifier';
-import { FeatureCache, headOnFrozenFeatures } from './frozen-features';
+import { FeatureCache, headOnFrozenFeatures, type HeadOnFeatures } from './frozen-features';
 import { restoreWeights } from './layer-weights';
 import { LearningRateSchedule } from './lr-schedule';
 import { toTensors } from './to-tensors';
@@ -76,18 +76,20 @@ export function createTrainActivities(deps: TrainDeps) {
         const batches = hp.augmentation ? augmentedBatches({ dataset: train, classes, batchSize: hp.batchSize, augmentation: hp.augmentation }) : undefined;
         let optimizer: tf.Optimizer | undefined;
         let best = checkpoint?.best;
-        let frozen: Awaited<ReturnType<typeof headOnFrozenFeatures>> | undefined;
+        let onFeatures: HeadOnFeatures | undefined;
+        let featuresNote = 'through the base';
         try {
           // Feature extraction: the frozen base runs once (its outputs cached across trials and pipelines), the head
           // trains on them. Two-phase and augmented runs train through the base (its input changes every batch).
           if (hp.strategy === 'feature-extraction' && !batches) {
-            frozen = await headOnFrozenFeatures({
+            const frozen = await headOnFrozenFeatures({
               model, cache: featureCache, baseDigest: input.model.digest,
               train: { digest: input.train.digest, name: input.train.name, x: trainT.x }, validation: { digest: input.validation.digest, name: input.validation.name, x: valT.x },
             });
+            if ('head' in frozen) onFeatures = frozen;
+            else featuresNote = `through the base: ${frozen.reason}`;
           }
-          const onFeatures = frozen && 'head' in frozen ? frozen : undefined;
-          await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.features', value: onFeatures ? onFeatures.note : `through the base${frozen && 'reason' in frozen ? `: ${frozen.reason}` : ''}` }] });
+          await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.features', value: onFeatures?.note ?? featuresNote }] });
           const learner = onFeatures?.head ?? model;
           let result: FitResult | undefined;
           for (let k = phaseAt(phases, startEpoch); k < phases.length; k++) {
@@ -168,7 +170,7 @@ export function createTrainActivities(deps: TrainDeps) {
         } finally {
           metrics.discard();
           tf.dispose([trainT.x, trainT.y, valT.x, valT.y]);
-          if (frozen && 'head' in frozen) tf.dispose([frozen.train, frozen.validation]);
+          if (onFeatures) tf.dispose([onFeatures.train, onFeatures.validation]);
           best?.weights.forEach((w) => w.dispose());
           optimizer?.dispose();
           disposeWithBase(model, base);
