@@ -81,3 +81,46 @@ it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full an
   // The pre-trained features carry the task: well above chance (0.2) from 120 digits, with the head alone.
   expect(result.arms.find((a) => a.arm.endsWith('feature-extraction'))!.validation.accuracy).toBeGreaterThan(0.4);
 });
+
+// A frozen TF.js GraphModel from the same package: TF Hub's MobileNetV2 image feature vector (1792 features) with
+// nsfwjs's head, as a feature extractor with a new head; its features are computed once and reused.
+it('fine-tunes a new head on TF Hub MobileNetV2 feature vectors (a frozen GraphModel from nsfwjs)', async () => {
+  const graphFolder = join(h.stack.home, 'models', 'nsfwjs-mobilenet-v2-mid');
+  await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'deploy', 'models', 'nsfwjs-mobilenet-v2.mjs'), graphFolder, 'mobilenet_v2_mid']);
+  const name = `hub-vector-${randomUUID().slice(0, 6)}`;
+  const spec: FineTuneSpecInput = {
+    name,
+    dataset: { name: 'mnist-5-9-graph', source: { kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 40 }, minPerClass: 20 },
+    split: { validation: 0.2, test: 0.2, seed: 4 },
+    model: { candidates: [{ kind: 'graph', path: graphFolder }] },
+    tuning: { trials: 2, seed: 3, strategies: ['feature-extraction'], epochs: [20], batchSize: 16, patience: 20, learningRate: { min: 3e-3, max: 1e-2 } },
+    register: { name, alias: 'champion' },
+  };
+  const result = await h.withWorker(
+    () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
+    ['cpu', 'gpu'], { dataRoots: [h.stack.home] },
+  );
+  expect(result.failedTrials).toEqual([]);
+  const runs = await runsByName(h.mlflow, result.experimentId);
+  const prepare = [...runs.values()].find((r) => r.info.run_name?.startsWith('prepare graph:'))!;
+  expect(param(prepare, 'model.cut')).toBe('graph_features');
+  expect(param(prepare, 'model.input_contract')).toBe('rows [784] -> 28x28x1 -> x8 upsampled to 224x224 -> grey as RGB');
+  const trials = [...runs.values()].filter((r) => r.info.run_name?.startsWith('fine-tune trial'));
+  expect(trials).toHaveLength(2);
+  // The head alone learns (1792 features x 5 classes + 5), on features the graph computed once (in the probe).
+  for (const t of trials) expect((await h.mlflow.getMetricHistory(t.info.run_id, 'trainable_params')).map((m) => m.value)).toEqual([1792 * 5 + 5]);
+  const features = [...runs.values()].map((r) => tag(r, 'anneal.features')?.split(' ')[0]).filter((f) => f !== undefined);
+  expect(features.sort()).toEqual(['cached', 'cached', 'computed']);
+  // A trained model is a LayersModel whose first layers run the graph: loaded with its graph, it scores raw rows.
+  const trained = trials[0]!;
+  const model = await loadModel(h.artifacts, { uri: `${trained.info.artifact_uri}/model`, digest: tag(trained, 'anneal.model.digest')!, name, inputShape: [784], baseLayers: 0 });
+  expect(model.layers.map((l) => l.getClassName())).toContain('AnnealGraphFeatures');
+  const rows = tf.randomUniform([2, 784], 0, 1, 'float32', 2);
+  const probabilities = model.predict(rows) as tf.Tensor;
+  expect(probabilities.shape).toEqual([2, 5]);
+  tf.dispose([rows, probabilities]);
+  model.dispose();
+  process.stderr.write(`hub feature vector (graph): ${result.arms.map((a) => `${a.arm} val ${(a.validation.accuracy * 100).toFixed(1)}% test ${(a.test.accuracy * 100).toFixed(1)}%`).join('; ')}\n`);
+  // Features of a net trained on photos still carry the digits: well above chance (0.2) with the head alone.
+  expect(result.arms.find((a) => a.champion)!.test.accuracy).toBeGreaterThan(0.4);
+});

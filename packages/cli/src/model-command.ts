@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
 import { ModelCandidate, parseWithProblems } from '@anneal/contracts';
@@ -9,7 +10,8 @@ import { mlflowOf } from './connect';
 import { UsageError } from './dataset-command';
 
 export const MODEL_USAGE = `usage: anneal model inspect <source> [--cut <layer>] [--json]
-  <source>                a TF.js model folder or model.json inside ANNEAL_DATA_ROOTS, an http(s) URL of a model.json,
+  <source>                a TF.js model folder or model.json (LayersModel or GraphModel), a Keras .h5 or .keras file inside
+                          ANNEAL_DATA_ROOTS, an http(s) URL of a model.json,
                           runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>
   --cut <layer>           where a new head would go (default: the layer feeding the model's last layer)
   --json                  print the description as JSON
@@ -39,7 +41,8 @@ export async function modelCommand(config: Config, argv: string[]): Promise<numb
   const loaded = await source.load(candidate, { mlflow, artifacts, dataRoots: config.dataRoots, downloadDir: `${config.cacheDir}/downloads`, task: { inputShape: [1], numClasses: 2 } });
   const model = 'stored' in loaded ? await loadModel(artifacts, loaded.stored) : loaded.model;
   try {
-    const description = describe(model, { cutAt: 'cutAt' in candidate ? candidate.cutAt : undefined, sha256: 'sha256' in loaded ? loaded.sha256 : undefined });
+    const cut = 'cut' in loaded && loaded.cut ? loaded.cut : chooseCut(model, 'cutAt' in candidate ? candidate.cutAt : undefined);
+    const description = describe(model, { cut, sha256: 'sha256' in loaded ? loaded.sha256 : undefined });
     process.stdout.write(values.json ? `${JSON.stringify(description, null, 2)}\n` : toText(location, description));
     return 0;
   } finally {
@@ -50,11 +53,21 @@ export async function modelCommand(config: Config, argv: string[]): Promise<numb
 function candidateOf(location: string): Record<string, unknown> {
   if (/^https?:\/\//.test(location)) return { kind: 'url', url: location };
   if (/^(runs|mlflow-artifacts|models):\//.test(location)) return { kind: 'mlflow', uri: location };
-  if (/\.(h5|hdf5)$/i.test(location)) return { kind: 'keras', path: resolve(location) };
-  return { kind: 'file', path: resolve(location) };
+  if (/\.(h5|hdf5|keras)$/i.test(location)) return { kind: 'keras', path: resolve(location) };
+  return { kind: isGraphModel(location) ? 'graph' : 'file', path: resolve(location) };
 }
 
-function describe(model: tf.LayersModel, o: { cutAt: string | undefined; sha256: string | undefined }) {
+/** Whether a local model.json (or the one in a folder) is a TF.js GraphModel: read by the `graph` source. */
+function isGraphModel(location: string): boolean {
+  const json = location.endsWith('.json') ? location : join(location, 'model.json');
+  try {
+    return /"format"\s*:\s*"graph-model"/.test(readFileSync(json, 'utf8').slice(0, 4096));
+  } catch {
+    return false; // the source says what is wrong with it
+  }
+}
+
+function describe(model: tf.LayersModel, o: { cut: string | undefined; sha256: string | undefined }) {
   const layers: LayerRow[] = model.layers.map((l) => {
     const graph = unsupportedReason(l);
     return { name: l.name, kind: l.getClassName(), output: JSON.stringify(l.outputShape).replaceAll('null', 'None'), params: l.countParams(), trainable: l.trainable, ...(graph ? { graph } : {}) };
@@ -63,7 +76,7 @@ function describe(model: tf.LayersModel, o: { cutAt: string | undefined; sha256:
   return {
     name: model.name,
     inputShape: (model.inputs[0]?.shape ?? []).slice(1),
-    cut: chooseCut(model, o.cutAt) ?? 'head (an Anneal model: its head is replaced)',
+    cut: o.cut ?? 'head (an Anneal model: its head is replaced)',
     params: { trainable: count(true), frozen: count(false) },
     graphEngine: layers.every((l) => !l.graph) ? 'trains every layer' : `eager only: ${layers.find((l) => l.graph)?.graph}`,
     ...(o.sha256 ? { sha256: o.sha256 } : {}),

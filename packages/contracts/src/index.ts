@@ -9,7 +9,7 @@ export {
 } from './dataset-spec';
 export type { CheckName, DatasetSpecInput } from './dataset-spec';
 export type { FineTuneSpecInput, PretrainSpecInput } from './spec';
-export { FileModelSource, InputContract, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
+export { FileModelSource, GraphModelSource, InputContract, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
 export * from './activities';
 export { ErrorType, InputError, nonRetryableErrorTypes, TransientErrorType } from './errors';
 export { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';

@@ -10,18 +10,25 @@ const MiB = 1024 * 1024;
  */
 const cutAt = z.string().min(1).optional();
 
+const perChannel = z.array(z.number()).min(1).max(4);
+
 /**
  * How the task's rows meet an image model's input, applied by layers inside the model (training, evaluation and the
  * registered model alike): reshaped to images, upsampled by a whole factor towards `size` (the model, convolutional
  * up to its cut, runs at that size with the same weights), grey repeated to RGB, and rescaled from the datasets'
- * [0, 1] to the range the model was trained on.
+ * [0, 1] to the range the model was trained on, or standardized with its per-channel mean and std.
  */
 export const InputContract = strictObject({
   /** Side in pixels to upsample the images towards; by default the model's own input size. */
   size: z.number().int().min(8).max(1024).optional(),
   /** The pixel range the model was trained on: `unit` [0, 1] or `symmetric` [-1, 1]. */
   range: z.enum(['unit', 'symmetric']).default('unit'),
-});
+  /**
+   * Per-channel standardization, `(x - mean) / std` on [0, 1] pixels (ImageNet's: mean [0.485, 0.456, 0.406], std
+   * [0.229, 0.224, 0.225]); one value or one per channel of the model's input.
+   */
+  normalize: strictObject({ mean: perChannel, std: perChannel.refine((s) => s.every((v) => v > 0), 'every std must be positive') }).optional(),
+}).refine((c) => !c.normalize || c.range === 'unit', { message: 'normalize applies to [0, 1] pixels: leave range at unit', path: ['range'] });
 export type InputContract = z.infer<typeof InputContract>;
 const input = InputContract.prefault({});
 /** `scratch`: the source's architecture with fresh (seeded) weights, the baseline that shows what pre-training gave. */
@@ -48,8 +55,15 @@ export const UrlModelSource = strictObject({
   weights,
 });
 
-/** A Keras `.h5` model file (tf.keras / Keras 2 layout) inside the worker's data roots. */
+/** A Keras model file inside the worker's data roots: `.h5` (tf.keras / Keras 2) or a Keras 3 `.keras` archive. */
 export const KerasModelSource = strictObject({ kind: z.literal('keras'), path: z.string().min(1), cutAt, input, weights });
+
+/**
+ * A TF.js GraphModel (a frozen graph, such as a TF Hub image feature vector) inside the data roots: a frozen feature
+ * extractor only, since a graph has no layers to train. `cutAt` names the graph node whose output feeds the new head
+ * (default: the input of the graph's last matrix multiplication, its old classifier; the graph's output without one).
+ */
+export const GraphModelSource = strictObject({ kind: z.literal('graph'), path: z.string().min(1), cutAt, input });
 
 /**
  * A model on the MLflow tracking server: a folder holding model.json (`runs:/<run id>/<path>`,

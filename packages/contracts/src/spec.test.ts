@@ -66,6 +66,15 @@ describe('pipeline specs', () => {
     expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['partial'], unfreeze: { topLayers: 2 }, lrSchedule: { kind: 'cosine' } } })).toMatchObject({ ok: true });
   });
 
+  it('refuses to train a frozen graph: a graph candidate takes feature extraction only', () => {
+    const base = { name: 'x', dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } }, model: { candidates: [{ kind: 'graph', path: '/m' }] } };
+    expect(parseWithProblems(FineTuneSpec, base)).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^tuning\.strategies: a graph model candidate is a frozen feature extractor: tuning\.strategies must be \["feature-extraction"\]/)],
+    });
+    expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['feature-extraction'] } })).toMatchObject({ ok: true });
+  });
+
   it('refuses splits that leave too little for training', () => {
     const result = parseWithProblems(PretrainSpec.shape.split, { validation: 0.4, test: 0.6 });
     expect(result).toEqual({ ok: false, problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42})'] });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { strictObject } from './strict-object';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
-import { FileModelSource, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
+import { FileModelSource, GraphModelSource, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
 import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
@@ -31,6 +31,7 @@ export const ModelCandidate = z.discriminatedUnion('kind', [
   KerasModelSource,
   UrlModelSource,
   MlflowModelSource,
+  GraphModelSource,
   strictObject({ kind: z.literal('scratch'), architecture: Architecture }),
 ]);
 export type ModelCandidate = z.infer<typeof ModelCandidate>;
@@ -118,6 +119,9 @@ export const FineTuneSpec = strictObject({
   }),
   tuning: TuningSpec.prefault({}),
   register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion', skipIfDataUnchanged: false }),
+}).refine((s) => !s.model.candidates.some((c) => c.kind === 'graph') || s.tuning.strategies.every((x) => x === 'feature-extraction'), {
+  message: 'a graph model candidate is a frozen feature extractor: tuning.strategies must be ["feature-extraction"] (a GraphModel has no layers to train)',
+  path: ['tuning', 'strategies'],
 });
 export type FineTuneSpec = z.infer<typeof FineTuneSpec>;
 export type FineTuneSpecInput = z.input<typeof FineTuneSpec>;

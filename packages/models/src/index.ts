@@ -1,6 +1,7 @@
 export { BASE_PREFIX, HEAD_NAME, TOP_PREFIX, buildClassifier } from './build-classifier';
 export { chooseCut } from './base-cut';
-export { adaptInput } from './input-contract';
+export { GRAPH_FEATURES_CLASS, GraphFeatures } from './graph-features';
+export { INPUT_CONTRACT_LAYERS, adaptInput } from './input-contract';
 export type { AdaptedModel } from './input-contract';
 export { deserializeModel, loadModel, serializeModel, storeModel } from './model-io';
 export { resolveBackend } from './tf-backend';

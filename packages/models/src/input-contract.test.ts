@@ -29,6 +29,22 @@ describe('adaptInput', () => {
     tf.dispose([rows, byHand, inside]);
   });
 
+  it('standardizes per channel inside the model, with a layer that never trains', () => {
+    const model = imageModel();
+    const normalize = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const adapted = adaptInput(model, { cut: 'conv', rows: [8, 8, 3], contract: contract({ normalize }) })!;
+    expect(adapted.contract).toBe('rows [8, 8, 3] -> (x - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]');
+    const layer = adapted.model.getLayer('input_normalize');
+    expect(layer.trainable).toBe(false);
+    const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 3);
+    const byHand = x.sub(tf.tensor1d(normalize.mean)).div(tf.tensor1d(normalize.std));
+    const inside = tf.model({ inputs: adapted.model.inputs, outputs: layer.output as tf.SymbolicTensor }).predict(x) as tf.Tensor;
+    expect(Math.max(...Array.from(inside.sub(byHand).abs().dataSync()))).toBeLessThan(1e-5);
+    expect(() => adaptInput(model, { cut: 'conv', rows: [8, 8, 3], contract: contract({ normalize: { mean: [0.5, 0.5], std: [0.2] } }) })).toThrow('input.normalize.mean: expected 1 or 3 values (one per channel), found 2');
+    expect(InputContract.safeParse({ range: 'symmetric', normalize }).success).toBe(false);
+    tf.dispose([x, byHand, inside]);
+  });
+
   it('leaves a model that already takes the rows as they are', () => {
     expect(adaptInput(imageModel(), { cut: 'conv', rows: [8, 8, 3], contract: contract({}) })).toBeUndefined();
   });

@@ -24,7 +24,7 @@ export function adaptInput(model: tf.LayersModel, o: { cut: string | undefined; 
   if (c !== C && !(c === 1 && C === 3)) {
     throw new InputError(ErrorType.ModelIncompatible, `the model takes ${C}-channel images, the dataset has ${c} channel(s): read the images with image.channels ${C}`);
   }
-  const unchanged = o.rows.join('x') === wanted.join('x') && factor === 1 && o.contract.range === 'unit';
+  const unchanged = o.rows.join('x') === wanted.join('x') && factor === 1 && o.contract.range === 'unit' && !o.contract.normalize;
   if (unchanged) return undefined;
 
   const steps: string[] = [`rows [${o.rows.join(', ')}]`];
@@ -46,8 +46,31 @@ export function adaptInput(model: tf.LayersModel, o: { cut: string | undefined; 
     x = tf.layers.rescaling({ scale: 2, offset: -1, name: 'input_rescale' }).apply(x) as tf.SymbolicTensor;
     steps.push('[0,1] to [-1,1]');
   }
+  if (o.contract.normalize) {
+    x = normalizeLayer(o.contract.normalize, C).apply(x) as tf.SymbolicTensor;
+    steps.push(`(x - [${o.contract.normalize.mean.join(', ')}]) / [${o.contract.normalize.std.join(', ')}]`);
+  }
   const output = reapply(model, { input: x, until: o.cut });
   return { model: tf.model({ inputs: input, outputs: output, name: model.name }), contract: steps.join(' -> ') };
+}
+
+/** Names of the layers that put the contract into a model: they never train, whatever the strategy. */
+export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set(['rows_as_image', 'input_upsample', 'grey_as_rgb', 'input_rescale', 'input_normalize']);
+
+/**
+ * Per-channel `(x - mean) / std` as a frozen 1x1 depthwise convolution (scale 1/std, bias -mean/std): a layer tfjs's
+ * own loader and the graph engine both know, where tfjs has no Normalization layer.
+ */
+function normalizeLayer(n: { mean: number[]; std: number[] }, channels: number): tf.layers.Layer {
+  const per = (values: number[], name: string) => {
+    if (values.length !== 1 && values.length !== channels) throw new InputError(ErrorType.InvalidSpec, `input.normalize.${name}: expected 1 or ${channels} values (one per channel), found ${values.length}`);
+    return Array.from({ length: channels }, (_, i) => values[values.length === 1 ? 0 : i] as number);
+  };
+  const [mean, std] = [per(n.mean, 'mean'), per(n.std, 'std')];
+  return tf.layers.depthwiseConv2d({
+    name: 'input_normalize', kernelSize: 1, depthMultiplier: 1, useBias: true, trainable: false,
+    weights: [tf.tensor4d(std.map((s) => 1 / s), [1, 1, channels, 1]), tf.tensor1d(mean.map((m, i) => -m / (std[i] as number)))],
+  });
 }
 
 /** [h, w, c] of the rows: the dataset's image size, or a square of one or three channels. */

@@ -35,7 +35,7 @@ export function createModelActivities(deps: ModelDeps) {
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label, 'candidate.kind': candidate.kind } }, async (run) => {
         await resolveBackend(deps.backend);
         const ctx: SourceContext = {
-          mlflow, artifacts, dataRoots: deps.dataRoots ?? [], downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'), task: { inputShape: input.inputShape, numClasses: input.numClasses },
+          mlflow, artifacts, dataRoots: deps.dataRoots ?? [], downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'), storeAt: run.artifactUri, task: { inputShape: input.inputShape, numClasses: input.numClasses },
         };
         const loaded = await source.load(candidate, ctx);
         const sourced = fresh && 'model' in loaded ? { model: await reinitialize(loaded.model, 7).finally(() => loaded.model.dispose()) } : loaded;
@@ -64,7 +64,7 @@ async function importModel(o: {
   const { model } = o.sourced;
   let adapted: ReturnType<typeof adaptInput>;
   try {
-    const cut = chooseCut(model, o.cutAt);
+    const cut = o.sourced.cut ?? chooseCut(model, o.cutAt);
     adapted = adaptInput(model, { cut, rows: o.task.rows, image: o.task.image, contract: o.task.contract });
     const stored = adapted?.model ?? model;
     const ref = await storeModel(o.artifacts, { uri: `${o.run.artifactUri}/model`, model: stored, name: o.label, baseLayers: stored.layers.length - 1 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ErrorType, InputError, type ModelRef } from '@anneal/contracts';
 import type { ArtifactFile, ArtifactStore } from '@anneal/tracking';
+import { loadGraphsOf } from './graph-features';
 
 /** TF.js layers format: `model.json` (topology + weight manifest) and one `weights.bin`. */
 export async function serializeModel(model: tf.LayersModel): Promise<ArtifactFile[]> {
@@ -49,6 +50,9 @@ export async function storeModel(
   return { ...ref, name: options.name, inputShape, baseLayers: options.baseLayers, version: options.version };
 }
 
+/** A stored model, with the graphs its GraphFeatures layers run loaded first. */
 export async function loadModel(store: ArtifactStore, ref: ModelRef): Promise<tf.LayersModel> {
-  return deserializeModel(await store.get(ref));
+  const files = await store.get(ref);
+  await loadGraphsOf(store, files.get('model.json'));
+  return deserializeModel(files);
 }

@@ -100,7 +100,7 @@ describe('GraphTrainer', () => {
     graphed.dispose();
   });
 
-  it('takes the same steps as tfjs through input-adapting layers (reshape, upsample, grey to RGB, rescale), a regularized separable convolution and a concatenation', async () => {
+  it('takes the same steps as tfjs through input-adapting layers (reshape, upsample, grey to RGB, rescale, a frozen per-channel standardization), a regularized separable convolution and a concatenation', async () => {
     const net = () => {
       const init = (i: number) => tf.initializers.glorotUniform({ seed: 30 + i });
       const input = tf.input({ shape: [36] });
@@ -108,6 +108,9 @@ describe('GraphTrainer', () => {
       x = tf.layers.upSampling2d({ size: [3, 2], interpolation: 'bilinear' }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.concatenate({ axis: -1 }).apply([x, x, x]) as tf.SymbolicTensor;
       x = tf.layers.rescaling({ scale: 2, offset: -1 }).apply(x) as tf.SymbolicTensor;
+      // What input.normalize puts in: (x - mean) / std as a frozen 1x1 depthwise convolution.
+      const standardize = { kernelSize: 1, useBias: true, trainable: false, weights: [tf.tensor4d([4, 2, 1], [1, 1, 3, 1]), tf.tensor1d([-0.5, 0, 0.25])] };
+      x = tf.layers.depthwiseConv2d(standardize).apply(x) as tf.SymbolicTensor;
       const a = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }).apply(x) as tf.SymbolicTensor;
       const c = tf.layers.separableConv2d({ filters: 2, kernelSize: 3, depthMultiplier: 2, activation: 'relu', depthwiseInitializer: init(2), pointwiseInitializer: init(4), depthwiseRegularizer: tf.regularizers.l2({ l2: 0.01 }), pointwiseRegularizer: tf.regularizers.l1({ l1: 0.001 }), biasRegularizer: tf.regularizers.l2({ l2: 0.01 }) }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.concatenate().apply([a, c]) as tf.SymbolicTensor;
@@ -120,7 +123,7 @@ describe('GraphTrainer', () => {
     }));
   });
 
-  it.each(['elu', 'selu', 'softplus', 'softsign', 'swish', 'mish'])('takes the same steps as tfjs through a %s activation', async (activation) => {
+  it.each(['sigmoid', 'tanh', 'hardSigmoid', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'mish'])('takes the same steps as tfjs through a %s activation', async (activation) => {
     const net = () => {
       const input = tf.input({ shape: [5] });
       const x = tf.layers.dense({ units: 6, activation: activation as 'elu', kernelInitializer: tf.initializers.glorotUniform({ seed: 60 }) }).apply(input) as tf.SymbolicTensor;

@@ -59,6 +59,8 @@ const ACTIVATIONS: Record<string, ((b: GraphBuilder, x: Out) => Out) | null> = {
   softsign: (b, x) => b.unary('Softsign', x),
   swish: (b, x) => b.binary('Mul', x, b.unary('Sigmoid', x)),
   mish: (b, x) => b.binary('Mul', x, b.unary('Tanh', b.unary('Softplus', x))),
+  // tfjs's hard sigmoid: clip(0.2 x + 0.5, 0, 1), as min(relu(.), 1).
+  hardSigmoid: (b, x) => b.binary('Minimum', b.unary('Relu', b.binary('AddV2', b.binary('Mul', x, b.scalar(0.2)), b.scalar(0.5))), b.scalar(1)),
   softmax: null, // kept apart: the loss wants the logits
 };
 

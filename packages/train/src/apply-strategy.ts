@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type Regularization, type Strategy, type Unfreeze } from '@anneal/contracts';
-import { BASE_PREFIX, HEAD_NAME } from '@anneal/models';
+import { BASE_PREFIX, HEAD_NAME, INPUT_CONTRACT_LAYERS } from '@anneal/models';
 
 /** Which layers learn: the strategy, and for an imported model its base/head cut (`ModelRef.cut`). */
 export interface TrainableOptions {
@@ -69,7 +69,9 @@ export function setTrainable(base: tf.LayersModel, options: TrainableOptions): v
   const firstTrainable = options.strategy === 'partial' ? firstUnfrozen(base, options) : undefined;
   base.layers.forEach((layer, i) => {
     const inBase = options.cut === undefined ? layer.name.startsWith(BASE_PREFIX) : i <= cutIndex;
-    layer.trainable = options.strategy === 'full' || (options.strategy === 'partial' ? i >= (firstTrainable as number) : !inBase);
+    // The input contract's layers (a frozen standardization) are the data's, not the model's: they never learn.
+    const learns = options.strategy === 'full' || (options.strategy === 'partial' ? i >= (firstTrainable as number) : !inBase);
+    layer.trainable = learns && !INPUT_CONTRACT_LAYERS.has(layer.name);
   });
 }
 

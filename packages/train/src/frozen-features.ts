@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { MLFLOW_TAGS, type ArtifactRef } from '@anneal/contracts';
+import { GRAPH_FEATURES_CLASS } from '@anneal/models';
 import type { ArtifactStore, MlflowClient } from '@anneal/tracking';
 
 /** Experiment that holds computed features, one run per (base, feature layer, dataset). */
@@ -33,7 +34,8 @@ export function splitFrozenBase(model: tf.LayersModel): FrozenSplit | { reason: 
     if (layer.trainableWeights.length > 0 || STOCHASTIC.has(layer.getClassName())) break;
     end = i;
   }
-  if (!layers.slice(0, end + 1).some((l) => l.weights.length > 0)) return { reason: 'no frozen layer with weights before the first one that learns' };
+  // A frozen graph (GraphFeatures) holds its weights as constants: it is the costliest frozen work of all.
+  if (!layers.slice(0, end + 1).some((l) => l.weights.length > 0 || l.getClassName() === GRAPH_FEATURES_CLASS)) return { reason: 'no frozen layer with weights before the first one that learns' };
   const rest = layers.slice(end + 1);
   const chained = rest.every((l, i) => {
     const inbound = l.inboundNodes.flatMap((n) => n.inboundLayers);

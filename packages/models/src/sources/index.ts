@@ -1,4 +1,5 @@
 import { fileSource } from './file-source';
+import { graphSource } from './graph-source';
 import { kerasSource } from './keras-source';
 import { mlflowSource } from './mlflow-source';
 import type { ModelSources } from './model-source';
@@ -14,6 +15,7 @@ export const modelSources: ModelSources = {
   keras: kerasSource,
   url: urlSource,
   mlflow: mlflowSource,
+  graph: graphSource,
 };
 
 export type { ModelSource, SourceContext, SourcedModel } from './model-source';

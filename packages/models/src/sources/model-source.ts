@@ -9,6 +9,8 @@ export interface SourceContext {
   dataRoots: readonly string[];
   /** Where downloads land (a worker's cache). */
   downloadDir: string;
+  /** Where a source stores what the imported model refers to (a graph); absent outside a pipeline. */
+  storeAt?: string;
   /** The task: what a from-scratch net is built for. */
   task: { inputShape: number[]; numClasses: number };
 }
@@ -16,10 +18,10 @@ export interface SourceContext {
 /** What a source gives: a model already in Anneal's artifact store, or one read from elsewhere, to be stored. */
 export type SourcedModel =
   | { stored: ModelRef }
-  | { model: tf.LayersModel; sha256?: string; frozenInSource?: number };
+  | { model: tf.LayersModel; sha256?: string; frozenInSource?: number; /** The cut, where the source decides it. */ cut?: string };
 
 /**
- * One kind of model candidate (registry, scratch, file, url, mlflow): the seam where the next source plugs in.
+ * One kind of model candidate (registry, scratch, file, keras, url, mlflow, graph): the seam where the next source plugs in.
  * `prepareCandidate` stores what it loads once, by digest, so trials, retries and later pipelines read it from there.
  */
 export interface ModelSource<C extends ModelCandidate> {

@@ -13,10 +13,21 @@ export interface ReadModel {
   frozenInSource: number;
 }
 
-interface ModelJson {
+export interface ModelJson {
   format?: string;
   modelTopology?: { model_config?: unknown; class_name?: unknown; node?: unknown; config?: unknown } & Record<string, unknown>;
+  signature?: object;
+  userDefinedMetadata?: Record<string, unknown>;
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+/** model.json and its weights, read and checked, before tfjs builds anything from them. */
+export interface ModelFiles {
+  json: ModelJson;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+  /** sha256 of model.json followed by its weight files in manifest order. */
+  sha256: string;
 }
 
 /**
@@ -25,8 +36,20 @@ interface ModelJson {
  * dequantized by tfjs as it decodes them. What is not a LayersModel, or lacks a weight file, is a ModelSourceError.
  */
 export async function readLayersModel(read: ModelFileReader, shown: string): Promise<ReadModel> {
+  const { json, weightSpecs, weightData, sha256 } = await readModelFiles(read, shown, 'layers-model');
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData }));
+  } catch (err) {
+    throw new InputError(ErrorType.ModelIncompatible, `${shown}: tfjs cannot build this model: ${(err as Error).message}`);
+  }
+  return { model, sha256, frozenInSource: model.layers.filter((l) => !l.trainable).length };
+}
+
+/** model.json of the expected format and every weight file it names, whole (a short shard is an error). */
+export async function readModelFiles(read: ModelFileReader, shown: string, format: 'layers-model' | 'graph-model'): Promise<ModelFiles> {
   const jsonBytes = await read('model.json');
-  const json = parseModelJson(jsonBytes, shown);
+  const json = parseModelJson(jsonBytes, shown, format);
   const manifest = json.weightsManifest ?? [];
   const hash = createHash('sha256').update(jsonBytes);
   const shards: Uint8Array[] = [];
@@ -42,16 +65,10 @@ export async function readLayersModel(read: ModelFileReader, shown: string): Pro
   if (weightData.byteLength !== expected) {
     throw sourceError(`${shown}: the weight files hold ${weightData.byteLength} bytes, model.json describes ${expected} (a shard is truncated or missing)`);
   }
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs, weightData: weightData.buffer as ArrayBuffer }));
-  } catch (err) {
-    throw new InputError(ErrorType.ModelIncompatible, `${shown}: tfjs cannot build this model: ${(err as Error).message}`);
-  }
-  return { model, sha256: hash.digest('hex'), frozenInSource: model.layers.filter((l) => !l.trainable).length };
+  return { json, weightSpecs, weightData: weightData.buffer as ArrayBuffer, sha256: hash.digest('hex') };
 }
 
-function parseModelJson(bytes: Uint8Array, shown: string): ModelJson {
+function parseModelJson(bytes: Uint8Array, shown: string, format: 'layers-model' | 'graph-model'): ModelJson {
   let json: ModelJson;
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8')) as ModelJson;
@@ -59,8 +76,13 @@ function parseModelJson(bytes: Uint8Array, shown: string): ModelJson {
     throw sourceError(`${shown}: model.json is not JSON (${(err as Error).message})`);
   }
   const topology = json.modelTopology;
-  if (json.format === 'graph-model' || (topology && 'node' in topology)) {
-    throw sourceError(`${shown}: a TF.js GraphModel (a frozen graph); a LayersModel is needed to fine-tune`);
+  const graph = json.format === 'graph-model' || (topology !== undefined && 'node' in topology);
+  if (format === 'graph-model') {
+    if (!graph) throw sourceError(`${shown}: model.json is not a TF.js GraphModel (no graph nodes in modelTopology): use kind "file" for a LayersModel`);
+    return json;
+  }
+  if (graph) {
+    throw sourceError(`${shown}: a TF.js GraphModel (a frozen graph), which has no layers to fine-tune: use kind "graph" for a frozen feature extractor`);
   }
   if (!topology || !(topology.model_config || topology.class_name)) {
     throw sourceError(`${shown}: model.json has no Keras model topology (modelTopology.model_config): not a TF.js LayersModel`);
