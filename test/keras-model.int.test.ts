@@ -46,11 +46,13 @@ it('reads the Keras file with its weights, layer by layer', async () => {
   loaded.model.dispose();
 });
 
-it('names what it cannot read: not HDF5, a .keras archive, no model config, an unknown layer', async () => {
+it('names what it cannot read: not HDF5, not a zip, another format, no model config, an unknown layer', async () => {
   writeFileSync(join(scratch, 'text.h5'), 'not hdf5 at all');
   expect(await failureOf(join(scratch, 'text.h5'))).toMatchObject({ type: 'ModelSourceError', nonRetryable: true, message: expect.stringMatching(/text\.h5: not a readable HDF5 file/) });
   writeFileSync(join(scratch, 'model.keras'), 'PK');
-  expect(await failureOf(join(scratch, 'model.keras'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/expected a Keras \.h5 file \(a Keras 3 \.keras archive is not read yet\)/) });
+  expect(await failureOf(join(scratch, 'model.keras'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/model\.keras: not a \.keras archive \(a zip file\)/) });
+  writeFileSync(join(scratch, 'model.onnx'), 'onnx');
+  expect(await failureOf(join(scratch, 'model.onnx'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/expected a Keras \.h5 file or a Keras 3 \.keras archive/) });
   await writeH5(`const f = new h5wasm.File(${JSON.stringify(join(scratch, 'weights-only.h5'))}, 'w'); f.create_dataset({ name: 'kernel', data: new Float32Array([1, 2]) }); f.close();`);
   expect(await failureOf(join(scratch, 'weights-only.h5'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/no model_config attribute: a weights-only file/) });
   const odd = join(scratch, 'odd-layer.h5');
