@@ -1,7 +1,8 @@
 import type { Hyperparameters, PreparedCandidate } from '@anneal/contracts';
 import { bestBy, randomSearch, type SearchSpace } from '@anneal/tune';
+import { adaptiveSearch, type AdaptiveSearchOptions } from './adaptive-search';
 import { runTrial } from './run-trial';
-import { settleAll, type FailedTrial } from './settle';
+import { everyFailed, settleAll, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
 
 /** A finished trial and the candidate it trained. */
@@ -24,7 +25,7 @@ export interface SearchOptions {
   /** Everything a trial takes but its label, model and hyperparameters. */
   common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
   space: SearchSpace;
-  search: { trials: number; seed: number };
+  search: AdaptiveSearchOptions['search'];
   /** The probe's hyperparameters; its strategy follows the candidate. */
   probe: Omit<Hyperparameters, 'strategy'>;
   onTrialDone: () => void;
@@ -51,12 +52,33 @@ export async function tuneEvery(o: SearchOptions): Promise<Searched> {
   return { probes: [], ...(await tune(o, o.candidates.map((_c, i) => i), (candidate, i) => `${o.workflowId}/c${candidate}-trial-${i}`)) };
 }
 
-async function tune(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<{ trials: CandidateTrial[]; failed: FailedTrial[] }> {
+type Tuned = { trials: CandidateTrial[]; failed: FailedTrial[] };
+
+/** Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully. */
+function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
+  return { ...o.space, strategies: c.pretrained ? o.space.strategies : (['full'] as const) };
+}
+
+function tune(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
+  return o.search.sampler === 'random' && o.search.warmStart.length === 0 ? tunePlanned(o, candidates, idOf) : tuneAdaptively(o, candidates, idOf);
+}
+
+/** Every candidate's search at once, each suggesting its trials from its own results. */
+async function tuneAdaptively(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
+  const searched = await Promise.all(candidates.map((candidate) => {
+    const prepared = o.candidates[candidate] as PreparedCandidate;
+    return adaptiveSearch({ candidate, prepared, space: spaceFor(o, prepared), search: o.search, common: o.common, named: candidates.length > 1, idOf, onTrialDone: o.onTrialDone });
+  }));
+  const tuned = { trials: searched.flatMap((s) => s.trials), failed: searched.flatMap((s) => s.failed) };
+  if (tuned.trials.length === 0) throw everyFailed('trial', tuned.failed);
+  return tuned;
+}
+
+/** `random`: every trial drawn up front and started at once. */
+async function tunePlanned(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
   const planned = candidates.flatMap((candidate) => {
     const c = o.candidates[candidate] as PreparedCandidate;
-    // Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully.
-    const space = { ...o.space, strategies: c.pretrained ? o.space.strategies : (['full'] as const) };
-    return randomSearch(space, o.search).map((hp, i) => ({ candidate, i, hp, c }));
+    return randomSearch(spaceFor(o, c), o.search).map((hp, i) => ({ candidate, i, hp, c }));
   });
   const named = candidates.length > 1;
   const settled = await settleAll(planned.map(({ candidate, i, hp, c }) => {

@@ -25,10 +25,13 @@ export async function settleAll<T>(runs: { label: string; run: Promise<T> }[], w
     else if (isCancellation(s.reason)) throw s.reason;
     else failed.push({ label: runs[index]?.label ?? String(index), error: rootCauseMessage(s.reason) });
   });
-  if (succeeded.length === 0 && runs.length > 0) {
-    throw ApplicationFailure.nonRetryable(`every ${what} failed: ${failed.map((f) => `${f.label}: ${f.error}`).join('; ')}`, ErrorType.AllTrialsFailed, { failed });
-  }
+  if (succeeded.length === 0 && runs.length > 0) throw everyFailed(what, failed);
   return { succeeded, failed };
+}
+
+/** The failure of a search none of whose runs succeeded: non-retryable, listing why each failed. */
+export function everyFailed(what: string, failed: FailedTrial[]): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`every ${what} failed: ${failed.map((f) => `${f.label}: ${f.error}`).join('; ')}`, ErrorType.AllTrialsFailed, { failed });
 }
 
 /** The innermost message of a failure chain (child workflow -> activity -> application failure). */

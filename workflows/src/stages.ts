@@ -53,7 +53,12 @@ export async function validateAndSplit(stage: Stage, spec: { dataset: DatasetSpe
 
 /** A flat, string-valued view of a spec for MLflow params (`tuning.trials` = "4"). */
 export function flattenParams(value: unknown, prefix = ''): Record<string, string> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { [prefix]: Array.isArray(value) ? value.join(',') : String(value) };
+  if (Array.isArray(value)) {
+    // An empty list is no setting; a list of objects (warm-start configurations) is kept whole, as JSON.
+    if (value.length === 0) return {};
+    return { [prefix]: value.some((v) => v !== null && typeof v === 'object') ? JSON.stringify(value) : value.join(',') };
+  }
+  if (value === null || typeof value !== 'object') return { [prefix]: String(value) };
   return Object.entries(value as Record<string, unknown>).reduce<Record<string, string>>(
     (acc, [k, v]) => ({ ...acc, ...flattenParams(v, prefix ? `${prefix}.${k}` : k) }),
     {},

@@ -77,6 +77,20 @@ export const TuningSpec = strictObject({
     strategies: z.array(Strategy).min(1).default(['feature-extraction', 'full']),
     epochs: z.array(z.number().int().positive().max(500)).min(1).default([3, 6]),
     batchSize: z.number().int().positive().max(4096).default(32),
+    /**
+     * How trials are chosen. `random`: all drawn up front (log-uniform rate, strategies in turn) and run at once.
+     * `grid`: every combination of `gridPoints` log-spaced rates, the epochs and the strategies, in a seeded order.
+     * `tpe`: a tree-structured Parzen estimator that suggests each trial from the results so far. `grid` and `tpe`
+     * keep `parallelism` trials running and suggest the next as each one ends.
+     */
+    sampler: z.enum(['random', 'grid', 'tpe']).default('random'),
+    /** Trials running at once under `grid` and `tpe` (more are queued by Temporal for the training workers anyway). */
+    parallelism: z.number().int().positive().max(64).default(2),
+    gridPoints: z.number().int().min(1).max(20).default(3),
+    /** `tpe`: random suggestions before the estimator takes over. */
+    startupTrials: z.number().int().min(1).max(64).default(4),
+    /** Configurations tried first (a guess, or the best of an earlier search), then the sampler's. */
+    warmStart: z.array(strictObject({ learningRate: z.number().positive().max(1), epochs: z.number().int().positive().max(500), strategy: Strategy })).default([]),
     ...trainingOptions,
   })
   .refine((t) => !t.strategies.includes('partial') || t.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] })

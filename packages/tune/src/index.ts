@@ -1,2 +1,6 @@
 export { bestBy, randomSearch } from './random-search';
 export type { SearchSpace } from './random-search';
+export { createSampler, gridSampler, randomSampler, tpeSampler, warmStarted } from './samplers';
+export type { Sampler, SamplerName, SuggestOptions } from './samplers';
+export { hyperparametersOf } from './space';
+export type { Observation, Suggestion } from './space';

@@ -1,6 +1,7 @@
 import {
-  NO_REGULARIZATION, createRng, type Augmentation, type Hyperparameters, type LrSchedule, type Monitor, type Regularization, type Strategy, type TwoPhase, type Unfreeze,
+  createRng, type Augmentation, type Hyperparameters, type LrSchedule, type Monitor, type Regularization, type Strategy, type TwoPhase, type Unfreeze,
 } from '@anneal/contracts';
+import { hyperparametersOf, roundRate } from './space';
 
 export interface SearchSpace {
   learningRate: { min: number; max: number };
@@ -27,20 +28,8 @@ export function randomSearch(space: SearchSpace, options: { trials: number; seed
   const logMax = Math.log(space.learningRate.max);
   return Array.from({ length: options.trials }, (_, i) => {
     const strategy = space.strategies[i % space.strategies.length] as Strategy;
-    return {
-      learningRate: Number(Math.exp(logMin + rng() * (logMax - logMin)).toPrecision(3)),
-      strategy,
-      epochs: space.epochs[Math.floor(rng() * space.epochs.length)] as number,
-      batchSize: space.batchSize,
-      patience: space.patience,
-      minDelta: space.minDelta ?? 0,
-      lrSchedule: space.lrSchedule ?? { kind: 'constant' },
-      regularization: space.regularization ?? NO_REGULARIZATION,
-      ...(space.unfreeze ? { unfreeze: space.unfreeze } : {}),
-      ...(space.monitor ? { monitor: space.monitor } : {}),
-      ...(strategy === 'two-phase' && space.twoPhase ? { twoPhase: space.twoPhase } : {}),
-      ...(space.augmentation ? { augmentation: space.augmentation } : {}),
-    };
+    const learningRate = roundRate(Math.exp(logMin + rng() * (logMax - logMin)));
+    return hyperparametersOf(space, { learningRate, strategy, epochs: space.epochs[Math.floor(rng() * space.epochs.length)] as number });
   });
 }
 

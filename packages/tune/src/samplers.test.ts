@@ -1,0 +1,69 @@
+import { createSampler, gridSampler, tpeSampler, warmStarted, type Sampler } from './samplers';
+import type { Observation, Suggestion } from './space';
+
+const space = { learningRate: { min: 1e-4, max: 1e-1 }, strategies: ['feature-extraction', 'full'] as const, epochs: [3, 6, 12], batchSize: 32, patience: 2 };
+
+/** A synthetic objective with its peak at lr 3e-3, 12 epochs, full fine-tuning (higher is better, 1 at best). */
+function objective(s: Suggestion): number {
+  return 1 - (Math.log10(s.learningRate) - Math.log10(3e-3)) ** 2 / 9 - (12 - s.epochs) / 120 - (s.strategy === 'full' ? 0 : 0.05);
+}
+
+/** Runs a search of `trials` trials, `parallel` at a time, and returns the best objective found. */
+function search(sampler: Sampler, o: { trials: number; parallel: number }): number {
+  const history: Observation[] = [];
+  while (history.length < o.trials) {
+    const batch = sampler.suggest({ history, pending: [], index: history.length, count: Math.min(o.parallel, o.trials - history.length) });
+    history.push(...batch.map((suggestion) => ({ suggestion, objective: objective(suggestion) })));
+  }
+  return Math.max(...history.map((h) => h.objective));
+}
+
+describe('samplers', () => {
+  it('suggest the same from the same history: a replayed workflow makes the same trials', () => {
+    for (const name of ['random', 'grid', 'tpe'] as const) {
+      const history = [0.001, 0.01, 0.0003, 0.05, 0.002].map((learningRate, i) => ({ suggestion: { learningRate, epochs: 3, strategy: 'full' as const }, objective: i / 10 }));
+      const a = createSampler(name, space, { seed: 4 }).suggest({ history, pending: [], index: 5, count: 3 });
+      const b = createSampler(name, space, { seed: 4 }).suggest({ history, pending: [], index: 5, count: 3 });
+      expect(a).toEqual(b);
+      for (const s of a) {
+        expect(s.learningRate).toBeGreaterThanOrEqual(1e-4);
+        expect(s.learningRate).toBeLessThanOrEqual(1e-1);
+        expect(space.epochs).toContain(s.epochs);
+      }
+    }
+  });
+
+  it('grid: every combination once, in a seeded order, learning rates log-spaced', () => {
+    const all = gridSampler(space, 1, 4).suggest({ history: [], pending: [], index: 0, count: 24 });
+    expect(new Set(all.map((s) => JSON.stringify(s))).size).toBe(4 * 3 * 2);
+    expect([...new Set(all.map((s) => s.learningRate))].sort((a, b) => a - b)).toEqual([1e-4, 1e-3, 1e-2, 1e-1]);
+    expect(gridSampler(space, 2, 4).suggest({ history: [], pending: [], index: 0, count: 24 })).not.toEqual(all);
+  });
+
+  it('TPE finds better configurations than random search with the same budget, sequential or four at a time', () => {
+    const seeds = Array.from({ length: 12 }, (_, i) => i + 1);
+    const mean = (f: (seed: number) => number) => seeds.reduce((sum, s) => sum + f(s), 0) / seeds.length;
+    for (const parallel of [1, 4]) {
+      const random = mean((seed) => search(createSampler('random', space, { seed }), { trials: 24, parallel }));
+      const tpe = mean((seed) => search(tpeSampler(space, seed, 6), { trials: 24, parallel }));
+      expect(tpe).toBeGreaterThan(random);
+      // Measured: 20 % of random search's regret one at a time, 32 % four at a time.
+      expect(1 - tpe).toBeLessThan(0.5 * (1 - random));
+    }
+  });
+
+  it('TPE with a constant liar does not suggest a pending configuration again', () => {
+    const history = [1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 1e-4].map((learningRate) => ({ suggestion: { learningRate, epochs: 12, strategy: 'full' as const }, objective: objective({ learningRate, epochs: 12, strategy: 'full' }) }));
+    const batch = tpeSampler(space, 3, 4).suggest({ history, pending: [], index: 6, count: 4 });
+    expect(new Set(batch.map((s) => JSON.stringify(s))).size).toBe(4);
+  });
+
+  it('warm start: the given configurations first, then the sampler', () => {
+    const given: Suggestion[] = [{ learningRate: 0.003, epochs: 12, strategy: 'full' }, { learningRate: 0.01, epochs: 6, strategy: 'feature-extraction' }];
+    const warm = warmStarted(gridSampler(space, 1, 2), given);
+    const first = warm.suggest({ history: [], pending: [], index: 0, count: 3 });
+    expect(first.slice(0, 2)).toEqual(given);
+    expect(first[2]).toEqual(gridSampler(space, 1, 2).suggest({ history: [], pending: [], index: 2, count: 1 })[0]);
+    expect(warm.suggest({ history: [], pending: [], index: 3, count: 1 })).toEqual(gridSampler(space, 1, 2).suggest({ history: [], pending: [], index: 3, count: 1 }));
+  });
+});

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { FineTuneSpecInput } from '@anneal/contracts';
+import type { FineTuneResult } from '@anneal/workflows';
+import { REPO_ROOT, connectHarness, param, runsByName, type Harness } from './integration/harness';
+
+// A search that reacts to results: TPE suggests each trial from the validation accuracy of those that ended, with
+// two trials running at a time and a warm-start configuration first; replayed from its history, it suggests the same.
+jest.setTimeout(300_000);
+const run = promisify(execFile);
+
+let h: Harness;
+beforeAll(async () => {
+  h = await connectHarness();
+});
+afterAll(async () => h?.close());
+
+it('runs a TPE search two trials at a time, warm-started, and replays it deterministically', async () => {
+  const name = `tpe-${randomUUID().slice(0, 6)}`;
+  const spec: FineTuneSpecInput = {
+    name,
+    dataset: { name: 'mnist-0-9-tpe', source: { kind: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], perClass: 30 }, minPerClass: 15 },
+    split: { validation: 0.25, test: 0.25, seed: 6 },
+    model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } }], probeEpochs: 1 },
+    tuning: {
+      sampler: 'tpe', trials: 5, parallelism: 2, startupTrials: 2, seed: 8, strategies: ['full'], epochs: [2, 4], batchSize: 32,
+      learningRate: { min: 1e-4, max: 3e-2 }, warmStart: [{ learningRate: 0.003, epochs: 4, strategy: 'full' }],
+    },
+    register: { name, alias: 'champion' },
+  };
+  const workflowId = `fineTune-${name}`;
+  const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId, args: [spec] }) as Promise<FineTuneResult>);
+  expect(result.failedTrials).toEqual([]);
+  expect(result.trials).toHaveLength(5);
+  expect(result.trials.every((t) => t.label.endsWith('(tpe)'))).toBe(true);
+  // The warm start is trial 0, as given.
+  const first = result.trials.find((t) => t.label.startsWith('trial 0 '))!;
+  expect(first.hyperparameters).toMatchObject({ learningRate: 0.003, epochs: 4, strategy: 'full' });
+  // Never more than two trials trained at once: each trial's run, from start to end, overlaps at most one other.
+  const runs = [...(await runsByName(h.mlflow, result.experimentId)).values()].filter((r) => r.info.run_name?.startsWith('trial '));
+  expect(runs).toHaveLength(5);
+  const spans = runs.map((r) => [Number(r.info.start_time), Number(r.info.end_time)] as const);
+  for (const [start] of spans) expect(spans.filter(([s, e]) => s <= start && start < e).length).toBeLessThanOrEqual(2);
+  expect(new Set(runs.map((r) => param(r, 'learning_rate'))).size).toBe(5);
+  // Replaying the recorded history against today's code: the same suggestions, in the same order.
+  const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', h.stack.temporalAddress], { maxBuffer: 64 << 20 });
+  const file = join(h.stack.home, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(stdout) }));
+  const replayed = await run(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), file]);
+  expect(replayed.stdout).toContain(`replayed ${name}.json`);
+});
