@@ -7,8 +7,9 @@ import type { FineTuneSpecInput } from '@anneal/contracts';
 import type { FineTuneResult } from '@anneal/workflows';
 import { REPO_ROOT, connectHarness, param, runsByName, type Harness } from './integration/harness';
 
-// A search that reacts to results: TPE suggests each trial from the validation accuracy of those that ended, with
-// two trials running at a time and a warm-start configuration first; replayed from its history, it suggests the same.
+// A search that reacts to results: TPE suggests each trial from the validation loss of those that ended (the
+// objective, minimized), two trials running at a time, a warm-start configuration first; replayed from its history,
+// it suggests the same.
 jest.setTimeout(300_000);
 const run = promisify(execFile);
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-it('runs a TPE search two trials at a time, warm-started, and replays it deterministically', async () => {
+it('runs a TPE search two trials at a time, warm-started, minimizing validation loss, and replays it deterministically', async () => {
   const name = `tpe-${randomUUID().slice(0, 6)}`;
   const spec: FineTuneSpecInput = {
     name,
@@ -27,7 +28,7 @@ it('runs a TPE search two trials at a time, warm-started, and replays it determi
     model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } }], probeEpochs: 1 },
     tuning: {
       sampler: 'tpe', trials: 5, parallelism: 2, startupTrials: 2, seed: 8, strategies: ['full'], epochs: [2, 4], batchSize: 32,
-      learningRate: { min: 1e-4, max: 3e-2 }, warmStart: [{ learningRate: 0.003, epochs: 4, strategy: 'full' }],
+      learningRate: { min: 1e-4, max: 3e-2 }, warmStart: [{ learningRate: 0.003, epochs: 4, strategy: 'full' }], objective: { metric: 'loss' },
     },
     register: { name, alias: 'champion' },
   };
@@ -39,6 +40,9 @@ it('runs a TPE search two trials at a time, warm-started, and replays it determi
   // The warm start is trial 0, as given.
   const first = result.trials.find((t) => t.label.startsWith('trial 0 '))!;
   expect(first.hyperparameters).toMatchObject({ learningRate: 0.003, epochs: 4, strategy: 'full' });
+  // The objective is the validation loss, minimized: the champion is the trial with the lowest.
+  const champion = result.arms.find((a) => a.champion)!;
+  expect(champion.validation.loss).toBe(Math.min(...result.trials.map((t) => t.validation.loss)));
   // Never more than two trials trained at once: each trial's run, from start to end, overlaps at most one other.
   const runs = [...(await runsByName(h.mlflow, result.experimentId)).values()].filter((r) => r.info.run_name?.startsWith('trial '));
   expect(runs).toHaveLength(5);

@@ -1,6 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { PreparedCandidate } from '@anneal/contracts';
-import { createSampler, hyperparametersOf, type Observation, type SamplerName, type SearchSpace, type Suggestion } from '@anneal/tune';
+import type { Objective, PreparedCandidate } from '@anneal/contracts';
+import { createSampler, hyperparametersOf, scoreOf, type Observation, type SamplerName, type SearchSpace, type Suggestion } from '@anneal/tune';
 import { runTrial } from './run-trial';
 import { rootCauseMessage, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
@@ -9,7 +9,7 @@ export interface AdaptiveSearchOptions {
   candidate: number;
   prepared: PreparedCandidate;
   space: SearchSpace;
-  search: { sampler: SamplerName; trials: number; seed: number; parallelism: number; gridPoints: number; startupTrials: number; warmStart: readonly Suggestion[] };
+  search: { sampler: SamplerName; trials: number; seed: number; parallelism: number; gridPoints: number; startupTrials: number; warmStart: readonly Suggestion[]; objective: Objective };
   common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
   /** Whether trial labels name the candidate (several are searched). */
   named: boolean;
@@ -20,7 +20,7 @@ export interface AdaptiveSearchOptions {
 type Ended = { i: number; suggestion: Suggestion; label: string } & ({ ok: true; result: TrialResult } | { ok: false; error: unknown });
 
 /**
- * A search that learns as it goes: `parallelism` trials run; as each ends, its validation accuracy joins the history
+ * A search that learns as it goes: `parallelism` trials run; as each ends, its objective score joins the history
  * and the sampler suggests the next, knowing which are still running (the sampler's parallel rule). Deterministic on
  * replay: trials end in the order the history records, and the sampler is pure. A failed trial is recorded and left
  * out of the history; a cancelled workflow stops here.
@@ -44,7 +44,7 @@ export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials
     running.delete(ended.i);
     if (ended.ok) {
       trials.push({ candidate: o.candidate, result: ended.result });
-      history.push({ suggestion: ended.suggestion, objective: ended.result.validation.accuracy });
+      history.push({ suggestion: ended.suggestion, objective: scoreOf(search.objective, ended.result.validation) });
     } else if (isCancellation(ended.error)) {
       throw ended.error;
     } else {

@@ -1,8 +1,8 @@
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  FineTuneSpec, MLFLOW_TAGS, type DatasetRef, type EvaluationMetrics, type Hyperparameters, type PreparedCandidate, type RegisteredModel,
+  FineTuneSpec, MLFLOW_TAGS, type DatasetRef, type EvaluationMetrics, type Hyperparameters, type Objective, type PreparedCandidate, type RegisteredModel,
 } from '@anneal/contracts';
-import { bestBy } from '@anneal/tune';
+import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { activitiesFor, type Activities } from './proxies';
 import { probeThenTune, tuneEvery, type CandidateTrial, type Searched } from './search-candidates';
@@ -25,7 +25,7 @@ export interface FineTuneResult {
   pipelineRunId: string;
   selectedModel: string;
   probes: { label: string; validationAccuracy: number }[];
-  trials: { label: string; hyperparameters: Hyperparameters; validationAccuracy: number; epochsRun: number }[];
+  trials: { label: string; hyperparameters: Hyperparameters; validationAccuracy: number; validation: EvaluationMetrics; epochsRun: number }[];
   arms: ArmResult[];
   /** Probes and trials that failed (their MLflow runs are FAILED, with the reason in tag `anneal.error`). */
   failedTrials: FailedTrial[];
@@ -91,9 +91,9 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       });
 
       progress.stage = 'final evaluation';
-      const arms = pickArms({ searched, candidates });
+      const arms = pickArms({ searched, candidates, objective: t.objective });
       const tested = await Promise.all(arms.map((a) => testArm(stage, a, split.test, spec.backend)));
-      const championIndex = bestBy(arms, (a) => (a.fromTuning ? a.result.validation.accuracy : -1));
+      const championIndex = bestBy(arms, (a) => (a.fromTuning ? scoreOf(t.objective, a.result.validation) : -Infinity));
       const champion = arms[championIndex] as Arm;
       const base = candidates[champion.candidate] as PreparedCandidate;
 
@@ -113,7 +113,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         pipelineRunId: run.runId,
         selectedModel: searched.selected === undefined ? 'all (every candidate tuned)' : (candidates[searched.selected] as PreparedCandidate).label,
         probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
-        trials: searched.trials.map(({ result: r }) => ({ label: r.label, hyperparameters: r.hyperparameters, validationAccuracy: r.validation.accuracy, epochsRun: r.fineTune.epochsRun })),
+        trials: searched.trials.map(({ result: r }) => ({ label: r.label, hyperparameters: r.hyperparameters, validationAccuracy: r.validation.accuracy, validation: r.validation, epochsRun: r.fineTune.epochsRun })),
         arms: arms.map((a, i) => ({ arm: a.arm, trial: a.result.label, hyperparameters: a.result.hyperparameters, validation: a.result.validation, test: tested[i] as EvaluationMetrics, champion: i === championIndex })),
         failedTrials: searched.failed,
         registered,
@@ -133,7 +133,7 @@ interface Arm {
  * The best tuning trial of each candidate and strategy, plus the probe of every candidate not selected (the
  * from-scratch baseline). With one tuned candidate an arm is named by kind and strategy (`pretrained full`).
  */
-function pickArms(from: { searched: Searched; candidates: PreparedCandidate[] }): Arm[] {
+function pickArms(from: { searched: Searched; candidates: PreparedCandidate[]; objective: Objective }): Arm[] {
   const { searched, candidates } = from;
   const kind = (i: number) => (candidates[i]?.pretrained ? 'pretrained' : 'scratch');
   const several = new Set(searched.trials.map((t) => t.candidate)).size > 1;
@@ -144,7 +144,7 @@ function pickArms(from: { searched: Searched; candidates: PreparedCandidate[] })
     groups.set(name, [...(groups.get(name) ?? []), t]);
   }
   for (const [arm, group] of groups) {
-    const best = group[bestBy(group, (t) => t.result.validation.accuracy)] as CandidateTrial;
+    const best = group[bestBy(group, (t) => scoreOf(from.objective, t.result.validation))] as CandidateTrial;
     arms.push({ arm, candidate: best.candidate, result: best.result, fromTuning: true });
   }
   for (const p of searched.probes) {

@@ -1,5 +1,5 @@
 import type { Hyperparameters, PreparedCandidate } from '@anneal/contracts';
-import { bestBy, randomSearch, type SearchSpace } from '@anneal/tune';
+import { bestBy, randomSearch, scoreOf, type SearchSpace } from '@anneal/tune';
 import { adaptiveSearch, type AdaptiveSearchOptions } from './adaptive-search';
 import { runTrial } from './run-trial';
 import { everyFailed, settleAll, type FailedTrial } from './settle';
@@ -42,7 +42,7 @@ export async function probeThenTune(o: SearchOptions): Promise<Searched> {
     return { label, run: runTrial(`${o.workflowId}/probe-${i}`, { ...o.common, label, model: c.model, hyperparameters }) };
   }), 'probe');
   const probes = probed.succeeded.map((p) => ({ candidate: p.index, result: p.value }));
-  const selected = (probes[bestBy(probes, (p) => p.result.validation.accuracy)] as CandidateTrial).candidate;
+  const selected = (probes[bestBy(probes, (p) => scoreOf(o.search.objective, p.result.validation))] as CandidateTrial).candidate;
   const tuned = await tune(o, [selected], (_candidate, i) => `${o.workflowId}/trial-${i}`);
   return { probes, trials: tuned.trials, failed: [...probed.failed, ...tuned.failed], selected };
 }

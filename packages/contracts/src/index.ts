@@ -1,5 +1,5 @@
 export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
-export { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+export { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Objective, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 export {
   Architecture, CnnArchitecture, MlpArchitecture, FineTuneSpec, ModelCandidate, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec,
 } from './spec';

@@ -59,6 +59,16 @@ export const NO_REGULARIZATION: Regularization = { headDropout: 0, l2: 0, labelS
 
 /** What early stopping watches: the lowest validation loss, or the highest validation accuracy. */
 export const Monitor = z.enum(['val_loss', 'val_accuracy']);
+
+/**
+ * What the search optimizes and the champion is chosen by: a validation metric and its direction (by default the one
+ * that makes sense for it: loss down, the others up).
+ */
+export const Objective = strictObject({
+  metric: z.enum(['accuracy', 'macroF1', 'rocAucMacro', 'loss']).default('accuracy'),
+  direction: z.enum(['maximize', 'minimize']).optional(),
+}).transform((o) => ({ metric: o.metric, direction: o.direction ?? (o.metric === 'loss' ? 'minimize' as const : 'maximize' as const) }));
+export type Objective = z.output<typeof Objective>;
 export type Monitor = z.infer<typeof Monitor>;
 
 /** The head first, then the base: the usual recipe when a fresh head would wreck pre-trained features. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { strictObject } from './strict-object';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
 import { FileModelSource, GraphModelSource, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
-import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Objective, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 
 export { BackendName, Strategy };
 
@@ -84,6 +84,8 @@ export const TuningSpec = strictObject({
      * keep `parallelism` trials running and suggest the next as each one ends.
      */
     sampler: z.enum(['random', 'grid', 'tpe']).default('random'),
+    /** The validation metric the sampler optimizes and the best trial of each arm and the champion are chosen by. */
+    objective: Objective.default({ metric: 'accuracy', direction: 'maximize' }),
     /** Trials running at once under `grid` and `tpe` (more are queued by Temporal for the training workers anyway). */
     parallelism: z.number().int().positive().max(64).default(2),
     gridPoints: z.number().int().min(1).max(20).default(3),

@@ -4,3 +4,4 @@ export { createSampler, gridSampler, randomSampler, tpeSampler, warmStarted } fr
 export type { Sampler, SamplerName, SuggestOptions } from './samplers';
 export { hyperparametersOf } from './space';
 export type { Observation, Suggestion } from './space';
+export { scoreOf } from './objective';
