@@ -49,6 +49,14 @@ it('runs a TPE search two trials at a time, warm-started, minimizing validation 
   const spans = runs.map((r) => [Number(r.info.start_time), Number(r.info.end_time)] as const);
   for (const [start] of spans) expect(spans.filter(([s, e]) => s <= start && start < e).length).toBeLessThanOrEqual(2);
   expect(new Set(runs.map((r) => param(r, 'learning_rate'))).size).toBe(5);
+  // The search at a glance on the pipeline's run: the trials best first (lowest loss), and the picture.
+  const uri = (await h.mlflow.getRun(result.pipelineRunId)).info.artifact_uri;
+  const csv = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/trials.csv`)).toString().trim().split(/\r?\n/);
+  expect(csv[0]).toBe('trial,candidate,strategy,learning_rate,epochs,epochs_run,validation_loss');
+  expect(csv).toHaveLength(6);
+  expect(Number(csv[1]!.split(',').at(-1))).toBe(champion.validation.loss);
+  const svg = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/objective.svg`)).toString();
+  expect(svg).toContain('validation loss by hyperparameter (5 trials)');
   // Replaying the recorded history against today's code: the same suggestions, in the same order.
   const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', h.stack.temporalAddress], { maxBuffer: 64 << 20 });
   const file = join(h.stack.home, `${name}.json`);

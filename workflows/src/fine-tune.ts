@@ -1,4 +1,4 @@
-import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   FineTuneSpec, MLFLOW_TAGS, type DatasetRef, type EvaluationMetrics, type Hyperparameters, type Objective, type PreparedCandidate, type RegisteredModel,
 } from '@anneal/contracts';
@@ -90,6 +90,9 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         probe: { learningRate: spec.model.probeLearningRate, epochs: spec.model.probeEpochs, batchSize: t.batchSize, patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: { kind: 'constant' }, regularization: t.regularization },
       });
 
+      // Histories recorded before the report existed replay without it.
+      if (patched('search-report')) await reportSearch(acts, { ctx, tuning: t, searched, candidates });
+
       progress.stage = 'final evaluation';
       const arms = pickArms({ searched, candidates, objective: t.objective });
       const tested = await Promise.all(arms.map((a) => testArm(stage, a, split.test, spec.backend)));
@@ -151,6 +154,18 @@ function pickArms(from: { searched: Searched; candidates: PreparedCandidate[]; o
     if (p.candidate !== searched.selected) arms.push({ arm: `${kind(p.candidate)} probe ${candidates[p.candidate]?.label}`, candidate: p.candidate, result: p.result, fromTuning: false });
   }
   return arms;
+}
+
+/** The trials table and the objective-by-hyperparameter picture, on the pipeline's run. */
+function reportSearch(acts: Activities, o: { ctx: Stage['ctx']; tuning: FineTuneSpec['tuning']; searched: Searched; candidates: PreparedCandidate[] }): Promise<void> {
+  const { metric } = o.tuning.objective;
+  return acts.evaluation.reportSearch({
+    tracking: o.ctx, objective: o.tuning.objective, sampler: o.tuning.sampler, failed: o.searched.failed,
+    trials: o.searched.trials.map(({ candidate, result: r }) => ({
+      label: r.label, candidate: o.candidates[candidate]?.label ?? String(candidate), strategy: r.hyperparameters.strategy,
+      learningRate: r.hyperparameters.learningRate, epochs: r.hyperparameters.epochs, epochsRun: r.fineTune.epochsRun, value: r.validation[metric],
+    })),
+  });
 }
 
 async function testArm(stage: Stage, arm: Arm, test: TrialInput['validation'], backend: TrialInput['backend']): Promise<EvaluationMetrics> {

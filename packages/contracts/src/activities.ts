@@ -128,6 +128,26 @@ export const EvaluateOutput = z.object({
   runId: z.string(),
 });
 export type EvaluateOutput = z.infer<typeof EvaluateOutput>;
+/** One trial of a search, as the search report lists it. */
+export const SearchTrial = z.object({
+  label: z.string(),
+  candidate: z.string(),
+  strategy: z.string(),
+  learningRate: z.number(),
+  epochs: z.number().int(),
+  epochsRun: z.number().int(),
+  /** The objective's metric on the validation split. */
+  value: z.number(),
+});
+export type SearchTrial = z.infer<typeof SearchTrial>;
+export const SearchReportInput = z.object({
+  tracking: TrackingContext,
+  objective: z.object({ metric: z.string(), direction: z.enum(['maximize', 'minimize']) }),
+  sampler: z.string(),
+  trials: z.array(SearchTrial),
+  failed: z.array(z.object({ label: z.string(), error: z.string() })),
+});
+
 export const RegisterModelInput = z.object({
   tracking: TrackingContext,
   model: ModelRef,

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  ChampionDataInput, ErrorType, EvaluateInput, InputError, MLFLOW_TAGS, RegisterModelInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
+  ChampionDataInput, ErrorType, EvaluateInput, InputError, MLFLOW_TAGS, RegisterModelInput, SearchReportInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
 } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
 import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationReport } from './classification-metrics';
 import { confusionMatrixPng } from './confusion-png';
+import { objectivePlot, trialsCsv } from './search-report';
 
 export interface EvaluateDeps {
   mlflow: MlflowClient;
@@ -80,6 +81,21 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
     },
 
     /** What the alias's model was trained on, so a scheduled retrain can end early when nothing changed. */
+    /**
+     * The search at a glance, on the pipeline's run (the trials are its children): every trial in `search/trials.csv`,
+     * best first, and the objective against each hyperparameter in `search/objective.svg` (with its Vega-Lite spec).
+     */
+    async reportSearch(raw: In<typeof SearchReportInput>): Promise<void> {
+      const input = SearchReportInput.parse(raw);
+      const uri = (await mlflow.getRun(input.tracking.parentRunId)).info.artifact_uri;
+      const plot = await objectivePlot(input.trials, input.objective);
+      await mlflow.uploadArtifact(`${uri}/search/trials.csv`, Buffer.from(trialsCsv(input.trials, input.objective)));
+      await mlflow.uploadArtifact(`${uri}/search/objective.svg`, Buffer.from(plot.svg));
+      await mlflow.uploadArtifact(`${uri}/search/objective.vl.json`, Buffer.from(JSON.stringify(plot.spec)));
+      if (input.failed.length > 0) await mlflow.uploadArtifact(`${uri}/search/failed.json`, Buffer.from(JSON.stringify(input.failed, null, 2)));
+      await mlflow.logBatch(input.tracking.parentRunId, { tags: [{ key: 'anneal.search', value: `${input.sampler}: ${input.trials.length} trials, ${input.failed.length} failed, by validation ${input.objective.metric}` }] });
+    },
+
     async championData(raw: In<typeof ChampionDataInput>): Promise<ChampionData> {
       const input = ChampionDataInput.parse(raw);
       const version = await mlflow.getModelVersionByAlias(input.name, input.alias);
