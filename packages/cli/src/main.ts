@@ -4,6 +4,7 @@ import { down, demo, doctor, serveWorkers, start, up } from './commands';
 import { loadConfig } from './config';
 import { datasetCommand, UsageError } from './dataset-command';
 import { modelCommand } from './model-command';
+import { specCommand } from './spec-command';
 import type { Queue } from './worker';
 
 const USAGE = `usage: anneal <command>
@@ -18,12 +19,15 @@ const USAGE = `usage: anneal <command>
   dataset validate <source> [--schema file] [--json]
                           validate a dataset without a workflow (\`anneal dataset\` for options)
   model inspect <source> [--cut layer] [--json]
-                          a model's layers, parameters, suggested cut and graph-engine support`;
+                          a model's layers, parameters, suggested cut and graph-engine support
+  spec schema <fineTune|pretrain>
+                          a spec's JSON Schema (schemas/*.schema.json), for editors`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'dataset') return usageErrorsAsExit2(() => datasetCommand(loadConfig(), rest));
   if (command === 'model') return usageErrorsAsExit2(() => modelCommand(loadConfig(), rest));
+  if (command === 'spec') return usageErrorsAsExit2(() => specCommand(rest));
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -1,7 +1,7 @@
 export { ArtifactRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
 export { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Objective, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 export {
-  Architecture, CnnArchitecture, MlpArchitecture, FineTuneSpec, ModelCandidate, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec,
+  Architecture, CnnArchitecture, MlpArchitecture, FineTuneSpec, ModelCandidate, PIPELINE_SPECS, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec, specJsonSchema,
 } from './spec';
 export {
   CheckLevel, ColumnSpec, DataFormat, DatasetChecks, DatasetSource, DatasetSpec, FileSource, ImageSpec, JsonlSource, MlflowSource, MnistSource,

@@ -33,7 +33,7 @@ describe('pipeline specs', () => {
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
     expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^\(root\): unknown key "epochz"; expected one of: name, backend, engine, dataset, split, durability, model, tuning, register/),
+      expect.stringMatching(/^\(root\): unknown key "epochz"; expected one of: \$schema, name, backend, engine, dataset, split, durability, model, tuning, register/),
       expect.stringMatching(/^tuning: unknown key "patiance" \(did you mean "patience"\?\)/),
       expect.stringMatching(/^model\.candidates\.0\.architecture: unknown key "hiddenUnit" \(did you mean "hiddenUnits"\?\)/),
     ]));

@@ -110,6 +110,8 @@ export type RegisterSpec = z.infer<typeof RegisterSpec>;
 
 /** What every pipeline spec starts with: its name (the MLflow experiment), backend, data and split. */
 const pipelineBase = {
+  /** The JSON Schema an editor checks the file against (`schemas/*.schema.json`); ignored by Anneal. */
+  $schema: z.string().optional(),
   name: Name,
   backend: BackendName.default('auto'),
   engine: TrainingEngine.default('auto'),
@@ -151,3 +153,15 @@ export const PretrainSpec = strictObject({
 });
 export type PretrainSpec = z.infer<typeof PretrainSpec>;
 export type PretrainSpecInput = z.input<typeof PretrainSpec>;
+
+/** The pipeline specs by workflow type, for JSON Schema export. */
+export const PIPELINE_SPECS = { fineTune: FineTuneSpec, pretrain: PretrainSpec } as const;
+
+/**
+ * A pipeline spec as JSON Schema (draft 2020-12), the input form (defaults optional), for editors to complete and
+ * check spec files: unknown keys are refused there as they are here. Cross-field rules (refinements) stay Anneal's.
+ */
+export function specJsonSchema(type: keyof typeof PIPELINE_SPECS): Record<string, unknown> {
+  const schema = z.toJSONSchema(PIPELINE_SPECS[type], { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, title: `Anneal ${type} spec` };
+}
