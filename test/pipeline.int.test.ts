@@ -110,6 +110,11 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     const testEval = [...runs.values()].find((r) => /^evaluate .* on test$/.test(r.info.run_name ?? ''))!;
     const png = await h.mlflow.downloadArtifact(`${testEval.info.artifact_uri}/confusion_matrix.png`);
     expect(Buffer.from(png.subarray(0, 8)).toString('hex')).toBe('89504e470d0a1a0a');
+    // The pictures as SVG too, with the task's class names and the curves of every class.
+    const confusion = Buffer.from(await h.mlflow.downloadArtifact(`${testEval.info.artifact_uri}/confusion_matrix.svg`)).toString();
+    for (const name of ['5', '6', '7', '8', '9', 'predicted class', 'actual class']) expect(confusion).toContain(name);
+    const roc = Buffer.from(await h.mlflow.downloadArtifact(`${testEval.info.artifact_uri}/roc_curves.svg`)).toString();
+    expect(roc.match(/\(AUC \d\.\d{3}\)/g)).toHaveLength(5);
   });
 
   it('registers the champion as a model version linked to its fine-tune run', async () => {

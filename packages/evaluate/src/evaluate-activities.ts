@@ -6,8 +6,9 @@ import { loadDataset } from '@anneal/dataset';
 import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationReport } from './classification-metrics';
-import { confusionMatrixPng } from './confusion-png';
-import { objectivePlot, trialsCsv } from './search-report';
+import { objectiveSpec, trialsCsv } from './search-report';
+import { renderChart, uploadChart } from './charts';
+import { evaluationCharts } from './evaluation-charts';
 
 export interface EvaluateDeps {
   mlflow: MlflowClient;
@@ -45,7 +46,7 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
           await mlflow.logBatch(run.runId, {
             metrics: [metric('accuracy', report.accuracy), metric('macro_f1', report.macroF1), metric('roc_auc_macro', report.rocAucMacro), metric('loss', report.loss), metric('rows', labels.length)],
           });
-          await mlflow.uploadArtifact(`${run.artifactUri}/confusion_matrix.png`, confusionMatrixPng(report.confusion, classes));
+          for (const { name, chart } of await evaluationCharts({ probs: values, labels, classes, confusion: report.confusion })) await uploadChart(mlflow, `${run.artifactUri}/${name}`, chart);
           await mlflow.uploadArtifact(`${run.artifactUri}/confusion_matrix.json`, Buffer.from(JSON.stringify({ classes, matrix: report.confusion })));
           return {
             metrics: { accuracy: report.accuracy, macroF1: report.macroF1, rocAucMacro: report.rocAucMacro, loss: report.loss },
@@ -88,10 +89,8 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
     async reportSearch(raw: In<typeof SearchReportInput>): Promise<void> {
       const input = SearchReportInput.parse(raw);
       const uri = (await mlflow.getRun(input.tracking.parentRunId)).info.artifact_uri;
-      const plot = await objectivePlot(input.trials, input.objective);
       await mlflow.uploadArtifact(`${uri}/search/trials.csv`, Buffer.from(trialsCsv(input.trials, input.objective)));
-      await mlflow.uploadArtifact(`${uri}/search/objective.svg`, Buffer.from(plot.svg));
-      await mlflow.uploadArtifact(`${uri}/search/objective.vl.json`, Buffer.from(JSON.stringify(plot.spec)));
+      await uploadChart(mlflow, `${uri}/search/objective`, await renderChart(objectiveSpec(input.trials, input.objective)));
       if (input.failed.length > 0) await mlflow.uploadArtifact(`${uri}/search/failed.json`, Buffer.from(JSON.stringify(input.failed, null, 2)));
       await mlflow.logBatch(input.tracking.parentRunId, { tags: [{ key: 'anneal.search', value: `${input.sampler}: ${input.trials.length} trials, ${input.failed.length} failed, by validation ${input.objective.metric}` }] });
     },

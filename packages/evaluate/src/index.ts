@@ -1,5 +1,4 @@
 export { classificationReport, macroF1, rocAuc, rocAucMacro } from './classification-metrics';
 export type { ClassificationReport } from './classification-metrics';
-export { confusionMatrixPng } from './confusion-png';
 export { createEvaluateActivities, evaluatePlugin } from './evaluate-activities';
 export type { EvaluateActivities, EvaluateDeps } from './evaluate-activities';

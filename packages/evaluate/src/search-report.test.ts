@@ -1,5 +1,6 @@
 import Papa from 'papaparse';
-import { objectivePlot, trialsCsv } from './search-report';
+import { renderChart } from './charts';
+import { objectiveSpec, trialsCsv } from './search-report';
 
 const trials = [
   { label: 'trial 0 full lr=0.001', candidate: 'scratch', strategy: 'full', learningRate: 0.001, epochs: 4, epochsRun: 4, value: 0.8 },
@@ -15,7 +16,7 @@ it('lists the trials best first, in CSV that a CSV reader reads back', () => {
 });
 
 it('plots the objective against each hyperparameter as SVG, from a Vega-Lite spec', async () => {
-  const { spec, svg } = await objectivePlot(trials, { metric: 'accuracy' });
+  const { spec, svg } = await renderChart(objectiveSpec(trials, { metric: 'accuracy' }));
   expect(svg.startsWith('<svg')).toBe(true);
   for (const text of ['learning rate', 'epochs (budget)', 'strategy', 'validation accuracy']) expect(svg).toContain(text);
   // Three panels, a point per trial in each.

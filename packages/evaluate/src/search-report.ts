@@ -1,6 +1,4 @@
 import Papa from 'papaparse';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import type { SearchTrial } from '@anneal/contracts';
 
 /** Every trial of a search as CSV, best first: what a user sorts and filters in a spreadsheet. */
@@ -13,27 +11,19 @@ export function trialsCsv(trials: readonly SearchTrial[], o: { metric: string; d
 
 /**
  * The objective against each hyperparameter (learning rate on a log scale, epochs, strategy), one panel each, a
- * point per trial coloured by candidate: the picture that shows where the good trials are. A Vega-Lite spec, and the
- * SVG Vega renders from it (no browser, no canvas).
+ * point per trial coloured by candidate: the picture that shows where the good trials are (a Vega-Lite spec).
  */
-export async function objectivePlot(trials: readonly SearchTrial[], o: { metric: string }): Promise<{ spec: object; svg: string }> {
+export function objectiveSpec(trials: readonly SearchTrial[], o: { metric: string }): object {
   const y = { field: 'value', type: 'quantitative' as const, title: `validation ${o.metric}`, scale: { zero: false } };
   const color = { field: 'candidate', type: 'nominal' as const };
   const panel = (x: object) => ({ width: 220, height: 180, mark: { type: 'point' as const, filled: true, size: 60 }, encoding: { x, y, color, tooltip: [{ field: 'label' }] } });
-  const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  return {
     title: `validation ${o.metric} by hyperparameter (${trials.length} trials)`,
     data: { values: trials.map((t) => ({ ...t })) },
     hconcat: [
       panel({ field: 'learningRate', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate' }),
       panel({ field: 'epochs', type: 'quantitative', title: 'epochs (budget)' }),
-      panel({ field: 'strategy', type: 'nominal', title: 'strategy' }),
+      panel({ field: 'strategy', type: 'nominal', title: 'strategy', axis: { labelAngle: 0 } }),
     ],
   };
-  const view = new vega.View(vega.parse(vl.compile(spec as vl.TopLevelSpec).spec), { renderer: 'none' });
-  try {
-    return { spec, svg: await view.toSVG() };
-  } finally {
-    view.finalize();
-  }
 }
