@@ -100,6 +100,9 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     expect(loss.map((m) => m.step)).toEqual([0, 1, 2]);
     const files = await h.mlflow.listArtifacts(`${fineTuneRun.info.artifact_uri}/model`);
     expect(files.map((f) => f.path).sort()).toEqual(['manifest.json', 'model.json', 'weights.bin']);
+    // Its learning curves, drawn from the metric history it logged: three epochs of both splits.
+    const curves = Buffer.from(await h.mlflow.downloadArtifact(`${fineTuneRun.info.artifact_uri}/learning_curves.svg`)).toString();
+    for (const text of ['trial 0', 'loss', 'accuracy', 'validation', 'training']) expect(curves).toContain(text);
 
     const validateRun = [...runs.values()].find((r) => r.info.run_name?.startsWith('validate '))!;
     const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validateRun.info.artifact_uri}/validation/report.json`)).toString()) as { rows: number; passed: boolean; failures: string[]; warnings: string[] };

@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import {
   MLFLOW_TAGS, type BackendName, type DatasetRef, type Durability, type TrainingEngine, type EvaluationMetrics, type FineTuneOutput, type Hyperparameters, type ModelRef, type TrackingContext,
 } from '@anneal/contracts';
@@ -49,6 +49,8 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
     const evaluated = await evaluation.evaluateModel({
       tracking: inner, runName: `evaluate ${input.label} on validation`, model: fineTune.model, dataset: input.validation, backend: input.backend,
     });
+    // Histories recorded before the curves existed replay without them.
+    if (patched('learning-curves')) await evaluation.plotLearningCurves({ runId: fineTune.runId, title: input.label });
     const m = evaluated.metrics;
     await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: { val_accuracy: m.accuracy, val_macro_f1: m.macroF1, val_roc_auc_macro: m.rocAucMacro, epochs_run: fineTune.epochsRun } });
     return { label: input.label, hyperparameters: hp, fineTune, validation: m, trialRunId: run.runId };

@@ -148,6 +148,8 @@ export const SearchReportInput = z.object({
   failed: z.array(z.object({ label: z.string(), error: z.string() })),
 });
 
+export const LearningCurvesInput = z.object({ runId: z.string().min(1), title: z.string() });
+
 export const RegisterModelInput = z.object({
   tracking: TrackingContext,
   model: ModelRef,

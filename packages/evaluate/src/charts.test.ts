@@ -2,6 +2,7 @@ import { PNG } from 'pngjs';
 import { rocAuc } from './classification-metrics';
 import { area, averagePrecision, classCurves } from './curves';
 import { evaluationCharts } from './evaluation-charts';
+import { learningCurvesSpec, renderChart } from './charts';
 
 const widthOf = (svg: string) => Number(/<svg[^>]* width="(\d+)"/.exec(svg)?.[1]);
 
@@ -39,5 +40,18 @@ describe('evaluation charts', () => {
       for (let i = 0; i < png.data.length; i += 4) if ((png.data[i] as number) < 128) dark++;
       expect(dark).toBeGreaterThan(100);
     }
+  });
+});
+
+describe('learning curves', () => {
+  it('loss and accuracy per epoch, training and validation, one line each', async () => {
+    const history = [0, 1, 2].flatMap((epoch) => [
+      { metric: 'loss', epoch, value: 1 - epoch / 4 }, { metric: 'val_loss', epoch, value: 1.1 - epoch / 5 },
+      { metric: 'accuracy', epoch, value: 0.5 + epoch / 10 }, { metric: 'val_accuracy', epoch, value: 0.45 + epoch / 10 },
+    ]);
+    const { svg } = await renderChart(learningCurvesSpec(history, 'trial 3 full lr=0.001'));
+    for (const text of ['trial 3 full lr=0.001', 'epoch', 'training', 'validation']) expect(svg).toContain(text);
+    // Two panels, each with a line per split.
+    expect(svg.match(/<g class="mark-line role-mark (concat_\d)_layer_0_marks"/g)?.map((m) => /concat_\d/.exec(m)?.[0])).toEqual(['concat_0', 'concat_0', 'concat_1', 'concat_1']);
   });
 });

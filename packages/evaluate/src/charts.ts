@@ -67,3 +67,20 @@ export async function uploadChart(mlflow: { uploadArtifact(uri: string, bytes: U
   await mlflow.uploadArtifact(`${base}.png`, chart.png);
   await mlflow.uploadArtifact(`${base}.vl.json`, Buffer.from(JSON.stringify(chart.spec)));
 }
+
+/** Loss and accuracy per epoch on the training and validation splits, one panel each: a trial's learning curves. */
+export function learningCurvesSpec(history: readonly { metric: string; epoch: number; value: number }[], title: string): object {
+  const split = (metric: string) => (metric.startsWith('val_') ? 'validation' : 'training');
+  const values = history.map((h) => ({ ...h, split: split(h.metric), kind: h.metric.replace(/^val_/, '') }));
+  const panel = (kind: 'loss' | 'accuracy') => ({
+    width: 280, height: 200, title: kind,
+    transform: [{ filter: { field: 'kind', equal: kind } }],
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      y: { field: 'value', type: 'quantitative', title: kind, scale: { zero: false } },
+      color: { field: 'split', type: 'nominal', title: 'split' },
+    },
+  });
+  return { title, data: { values }, hconcat: [panel('loss'), panel('accuracy')] };
+}

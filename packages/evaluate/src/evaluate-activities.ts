@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  ChampionDataInput, ErrorType, EvaluateInput, InputError, MLFLOW_TAGS, RegisterModelInput, SearchReportInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
+  ChampionDataInput, ErrorType, EvaluateInput, InputError, LearningCurvesInput, MLFLOW_TAGS, RegisterModelInput, SearchReportInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
 } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
 import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationReport } from './classification-metrics';
 import { objectiveSpec, trialsCsv } from './search-report';
-import { renderChart, uploadChart } from './charts';
+import { learningCurvesSpec, renderChart, uploadChart } from './charts';
 import { evaluationCharts } from './evaluation-charts';
 
 export interface EvaluateDeps {
@@ -93,6 +93,17 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
       await uploadChart(mlflow, `${uri}/search/objective`, await renderChart(objectiveSpec(input.trials, input.objective)));
       if (input.failed.length > 0) await mlflow.uploadArtifact(`${uri}/search/failed.json`, Buffer.from(JSON.stringify(input.failed, null, 2)));
       await mlflow.logBatch(input.tracking.parentRunId, { tags: [{ key: 'anneal.search', value: `${input.sampler}: ${input.trials.length} trials, ${input.failed.length} failed, by validation ${input.objective.metric}` }] });
+    },
+
+    /** A training run's loss and accuracy per epoch (read back from MLflow) as `learning_curves` on that run. */
+    async plotLearningCurves(raw: In<typeof LearningCurvesInput>): Promise<void> {
+      const input = LearningCurvesInput.parse(raw);
+      const keys = ['loss', 'val_loss', 'accuracy', 'val_accuracy'];
+      const histories = await Promise.all(keys.map((metric) => mlflow.getMetricHistory(input.runId, metric)));
+      const points = histories.flatMap((h, i) => h.map((m) => ({ metric: keys[i] as string, epoch: Number(m.step), value: m.value })));
+      if (points.length === 0) return;
+      const uri = (await mlflow.getRun(input.runId)).info.artifact_uri;
+      await uploadChart(mlflow, `${uri}/learning_curves`, await renderChart(learningCurvesSpec(points, input.title)));
     },
 
     async championData(raw: In<typeof ChampionDataInput>): Promise<ChampionData> {
