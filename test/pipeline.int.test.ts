@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { MLFLOW_TAGS, type FineTuneSpecInput, type PretrainSpecInput } from '@anneal/contracts';
 import type { FineTuneResult, PretrainResult } from '@anneal/workflows';
-import { connectHarness, param, runsByName, tag, type Harness } from './integration/harness';
+import { REPO_ROOT, connectHarness, param, runsByName, tag, type Harness } from './integration/harness';
 
 jest.setTimeout(300_000);
 
@@ -73,6 +74,12 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     expect(param(parent!, 'tuning.trials')).toBe('2');
     expect(tag(parent!, MLFLOW_TAGS.workflowId)).toBe(fineTuneWorkflowId);
     expect(parent?.data.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['test_accuracy', 'test_macro_f1']));
+    // Where it came from, in MLflow's own source tags, and an experiment the UI opens as model training.
+    expect(tag(parent!, 'mlflow.source.name')).toBe('anneal fineTune');
+    expect(tag(parent!, 'mlflow.source.type')).toBe('JOB');
+    expect(tag(parent!, 'mlflow.source.git.commit')).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT }).toString().trim());
+    const experiment = (await (await fetch(`${h.stack.mlflowUri}/api/2.0/mlflow/experiments/get?experiment_id=${tuned.experimentId}`)).json()) as { experiment: { tags: { key: string; value: string }[] } };
+    expect(experiment.experiment.tags).toContainEqual({ key: 'mlflow.experimentKind', value: 'finetuning' });
 
     const names = [...runs.keys()];
     for (const prefix of ['ingest ', 'validate ', 'split ', 'prepare ', 'probe ', 'fine-tune trial 0', 'evaluate ', 'register ']) {

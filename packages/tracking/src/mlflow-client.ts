@@ -24,6 +24,10 @@ export interface MlflowClientOptions {
 type Query = Record<string, string | number | undefined>;
 
 /** A small typed client of MLflow's REST API (tracking, artifacts through the server's proxy, model registry). */
+/** MLflow 3's experiment kind: `finetuning` puts Anneal's experiments in the UI's machine-learning view. */
+export const EXPERIMENT_KIND_TAG = 'mlflow.experimentKind';
+const EXPERIMENT_KIND = 'finetuning';
+
 export class MlflowClient {
   readonly trackingUri: string;
   private readonly headers: Record<string, string>;
@@ -38,11 +42,20 @@ export class MlflowClient {
   }
 
   // experiments and runs
+  /**
+   * The experiment of that name, created when missing. Anneal's experiments are of kind `finetuning`, so MLflow 3's
+   * UI opens them as model training (runs, metrics, models), not as a GenAI app; one made elsewhere gets the tag.
+   */
   async getOrCreateExperiment(name: string): Promise<string> {
     const found = await this.call('GET', 'experiments/get-by-name', { query: { experiment_name: name }, schema: ExperimentResponse, allow404: true });
-    if (found) return found.experiment.experiment_id;
+    if (found) {
+      const id = found.experiment.experiment_id;
+      if (!found.experiment.tags.some((t) => t.key === EXPERIMENT_KIND_TAG)) await this.call('POST', 'experiments/set-experiment-tag', { body: { experiment_id: id, key: EXPERIMENT_KIND_TAG, value: EXPERIMENT_KIND } });
+      return id;
+    }
     try {
-      return (await this.call('POST', 'experiments/create', { body: { name }, schema: CreateExperimentResponse })).experiment_id;
+      const tags = [{ key: EXPERIMENT_KIND_TAG, value: EXPERIMENT_KIND }];
+      return (await this.call('POST', 'experiments/create', { body: { name, tags }, schema: CreateExperimentResponse })).experiment_id;
     } catch (err) {
       // Another worker created it between our two calls.
       if (err instanceof MlflowError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') return this.getOrCreateExperiment(name);

@@ -34,7 +34,7 @@ export type Run = z.infer<typeof Run>;
 
 export const RunResponse = z.object({ run: Run });
 export const SearchRunsResponse = z.object({ runs: z.array(Run).default([]), next_page_token: z.string().optional() });
-export const ExperimentResponse = z.object({ experiment: z.object({ experiment_id: z.string(), name: z.string() }) });
+export const ExperimentResponse = z.object({ experiment: z.object({ experiment_id: z.string(), name: z.string(), tags: z.array(z.object({ key: z.string(), value: z.string() })).default([]) }) });
 export const CreateExperimentResponse = z.object({ experiment_id: z.string() });
 export const MetricHistoryResponse = z.object({
   metrics: z.array(z.object({ key: z.string(), value: z.number(), step: z.coerce.number().default(0), timestamp: z.coerce.number() })).default([]),

@@ -1,9 +1,11 @@
+import { Context } from '@temporalio/activity';
 import {
   CloseRunInput, MLFLOW_TAGS, OpenChildRunInput, OpenPipelineRunInput, type In, type PipelineRun,
 } from '@anneal/contracts';
 import { activityIdentity, openActivityRun } from './activity-run';
 import type { MlflowClient } from './mlflow-client';
 import { activityPlugin } from './activity-plugin';
+import { sourceTags } from './source-tags';
 
 export interface TrackingDeps {
   mlflow: MlflowClient;
@@ -24,7 +26,7 @@ export function createTrackingActivities(deps: TrackingDeps) {
         (await mlflow.createRun({
           experimentId,
           runName: input.runName,
-          tags: { ...input.tags, [MLFLOW_TAGS.workflowId]: id.workflowId, [MLFLOW_TAGS.runId]: id.runId, [MLFLOW_TAGS.idempotencyKey]: key },
+          tags: { ...sourceTags(Context.current().info.workflowType ?? 'pipeline'), ...input.tags, [MLFLOW_TAGS.workflowId]: id.workflowId, [MLFLOW_TAGS.runId]: id.runId, [MLFLOW_TAGS.idempotencyKey]: key },
         }));
       const written = new Set(run.data.params.map((p) => p.key));
       const params = Object.entries(input.params).filter(([k]) => !written.has(k)).map(([key, value]) => ({ key, value }));
