@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { FitOptions, FitResult, Best, EpochLogs } from './fit-classifier';
+import type { FitOptions, FitResult, Best, EpochLogs } from './fit-types';
 import { copyWeights, restoreWeights } from './layer-weights';
 
 /**

@@ -3,7 +3,7 @@ import { createRng, shuffled } from '@anneal/contracts';
 import { gatherRows } from '@anneal/dataset';
 import { floats, GraphTrainer } from '@anneal/tf-graph';
 import type { EarlyStopping } from './early-stopping';
-import type { FitOptions, GraphEngineOptions } from './fit-classifier';
+import type { FitOptions, GraphEngineOptions } from './fit-types';
 
 interface HostBatch {
   x: Float32Array;

@@ -1,22 +1,7 @@
-import {
-  createRng, type Augmentation, type Hyperparameters, type LrSchedule, type Monitor, type Regularization, type Strategy, type TwoPhase, type Unfreeze,
-} from '@anneal/contracts';
-import { hyperparametersOf, roundRate } from './space';
+import { createRng, type Hyperparameters, type Strategy } from '@anneal/contracts';
+import { hyperparametersOf, roundRate, type SearchSpace } from './space';
 
-export interface SearchSpace {
-  learningRate: { min: number; max: number };
-  strategies: readonly Strategy[];
-  epochs: readonly number[];
-  batchSize: number;
-  patience: number;
-  minDelta?: number;
-  lrSchedule?: LrSchedule;
-  unfreeze?: Unfreeze;
-  regularization?: Regularization;
-  monitor?: Monitor;
-  twoPhase?: TwoPhase;
-  augmentation?: Augmentation;
-}
+export type { SearchSpace } from './space';
 
 /**
  * Seeded random search: learning rate log-uniform in [min, max], strategy and epochs drawn from their lists.

@@ -1,6 +1,5 @@
 import { createRng, shuffled, type Strategy } from '@anneal/contracts';
-import type { SearchSpace } from './random-search';
-import { roundRate, type Observation, type Suggestion } from './space';
+import { roundRate, type Observation, type SearchSpace, type Suggestion } from './space';
 import { tpeSuggest } from './tpe';
 
 export interface SuggestOptions {

@@ -1,5 +1,22 @@
-import { NO_REGULARIZATION, type Hyperparameters, type Strategy } from '@anneal/contracts';
-import type { SearchSpace } from './random-search';
+import {
+  NO_REGULARIZATION, type Augmentation, type Hyperparameters, type LrSchedule, type Monitor, type Regularization, type Strategy, type TwoPhase, type Unfreeze,
+} from '@anneal/contracts';
+
+/** What a search ranges over (learning rate, strategies, epochs) and the settings every trial shares. */
+export interface SearchSpace {
+  learningRate: { min: number; max: number };
+  strategies: readonly Strategy[];
+  epochs: readonly number[];
+  batchSize: number;
+  patience: number;
+  minDelta?: number;
+  lrSchedule?: LrSchedule;
+  unfreeze?: Unfreeze;
+  regularization?: Regularization;
+  monitor?: Monitor;
+  twoPhase?: TwoPhase;
+  augmentation?: Augmentation;
+}
 
 /** What a sampler chooses; the rest of a trial's hyperparameters comes from the spec. */
 export interface Suggestion {

@@ -1,6 +1,5 @@
 import type { Strategy } from '@anneal/contracts';
-import type { SearchSpace } from './random-search';
-import { roundRate, type Observation, type Suggestion } from './space';
+import { roundRate, type Observation, type SearchSpace, type Suggestion } from './space';
 
 /** Share of the trials that count as good (Bergstra et al.'s gamma), at least one. */
 const GAMMA = 0.25;
