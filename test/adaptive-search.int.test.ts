@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FineTuneSpecInput } from '@anneal/contracts';
 import type { FineTuneResult } from '@anneal/workflows';
-import { REPO_ROOT, connectHarness, param, runsByName, type Harness } from './integration/harness';
+import { REPO_ROOT, connectHarness, param, runsByName, tag, type Harness } from './integration/harness';
 
 // A search that reacts to results: TPE suggests each trial from the validation loss of those that ended (the
 // objective, minimized), two trials running at a time, a warm-start configuration first; replayed from its history,
@@ -63,4 +63,41 @@ it('runs a TPE search two trials at a time, warm-started, minimizing validation 
   writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(stdout) }));
   const replayed = await run(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), file]);
   expect(replayed.stdout).toContain(`replayed ${name}.json`);
+});
+
+it('an ASHA study on the real servers: trials pause after a rung, the best go on from their checkpoints', async () => {
+  const name = `asha-${randomUUID().slice(0, 6)}`;
+  const spec: FineTuneSpecInput = {
+    name,
+    dataset: { name: 'mnist-0-9-asha', source: { kind: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], perClass: 30 }, minPerClass: 15 },
+    split: { validation: 0.25, test: 0.25, seed: 6 },
+    model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } }], probeEpochs: 1 },
+    tuning: {
+      sampler: 'random', scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 }, trials: 6, parallelism: 2, seed: 4, strategies: ['full'], epochs: [9],
+      batchSize: 32, patience: 20, learningRate: { min: 1e-4, max: 3e-2 },
+    },
+    register: { name, alias: 'champion' },
+  };
+  const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>);
+  expect(result.failedTrials).toEqual([]);
+  const rung = (k: number) => result.decisions.filter((d) => d.rung === k);
+  expect(rung(0)).toHaveLength(6);
+  expect(rung(1).length).toBeGreaterThanOrEqual(1);
+  expect(rung(1).length).toBeLessThanOrEqual(2); // the top third of six
+  process.stderr.write(`asha decisions: ${result.decisions.map((d) => `trial ${d.trial} rung ${d.rung} (${d.epochs} ep) ${d.score.toFixed(3)} ${d.decision}`).join('; ')}\n`);
+  const runs = [...(await runsByName(h.mlflow, result.experimentId)).values()];
+  // A promoted rung's training run starts where the previous rung's checkpoint left off, and logs only its own epochs.
+  for (const d of rung(1)) {
+    const training = runs.find((r) => r.info.run_name?.startsWith(`fine-tune trial ${d.trial} `) && r.info.run_name.includes('rung 1'))!;
+    expect(tag(training, 'anneal.resumedFromEpoch')).toBe('0');
+    expect((await h.mlflow.getMetricHistory(training.info.run_id, 'val_loss')).map((m) => m.step)).toEqual([1, 2]);
+  }
+  // Each rung's trial run carries the scheduler's decision.
+  const trialRuns = runs.filter((r) => r.info.run_name?.startsWith('trial ') && r.info.run_name.includes('rung 0'));
+  expect(trialRuns).toHaveLength(6);
+  expect(new Set(trialRuns.map((r) => tag(r, 'anneal.decision')))).toEqual(new Set(['promoted', 'not promoted']));
+  const uri = (await h.mlflow.getRun(result.pipelineRunId)).info.artifact_uri;
+  const log = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/decisions.csv`)).toString().trim().split(/\r?\n/);
+  expect(log[0]).toBe('trial,rung,epochs,score,decision');
+  expect(log).toHaveLength(result.decisions.length + 1);
 });

@@ -1,6 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
-import type { Objective, PreparedCandidate } from '@anneal/contracts';
-import { createSampler, hyperparametersOf, scoreOf, type Observation, type SamplerName, type SearchSpace, type Suggestion } from '@anneal/tune';
+import type { CheckpointRef, Objective, PreparedCandidate, TuningSpec } from '@anneal/contracts';
+import { Asha, createSampler, hyperparametersOf, scoreOf, type Observation, type SamplerName, type SearchSpace, type Suggestion } from '@anneal/tune';
 import { runTrial } from './run-trial';
 import { rootCauseMessage, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
@@ -9,7 +9,10 @@ export interface AdaptiveSearchOptions {
   candidate: number;
   prepared: PreparedCandidate;
   space: SearchSpace;
-  search: { sampler: SamplerName; trials: number; seed: number; parallelism: number; gridPoints: number; startupTrials: number; warmStart: readonly Suggestion[]; objective: Objective };
+  search: {
+    sampler: SamplerName; trials: number; seed: number; parallelism: number; gridPoints: number; startupTrials: number;
+    warmStart: readonly Suggestion[]; objective: Objective; scheduler: TuningSpec['scheduler'];
+  };
   common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
   /** Whether trial labels name the candidate (several are searched). */
   named: boolean;
@@ -17,47 +20,94 @@ export interface AdaptiveSearchOptions {
   onTrialDone: () => void;
 }
 
-type Ended = { i: number; suggestion: Suggestion; label: string } & ({ ok: true; result: TrialResult } | { ok: false; error: unknown });
-
-/**
- * A search that learns as it goes: `parallelism` trials run; as each ends, its objective score joins the history
- * and the sampler suggests the next, knowing which are still running (the sampler's parallel rule). Deterministic on
- * replay: trials end in the order the history records, and the sampler is pure. A failed trial is recorded and left
- * out of the history; a cancelled workflow stops here.
- */
-export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials: { candidate: number; result: TrialResult }[]; failed: FailedTrial[] }> {
-  const { search } = o;
-  const sampler = createSampler(search.sampler, o.space, { seed: search.seed, gridPoints: search.gridPoints, startup: search.startupTrials, warmStart: search.warmStart });
-  const history: Observation[] = [];
-  const running = new Map<number, { suggestion: Suggestion; ended: Promise<Ended> }>();
-  const trials: { candidate: number; result: TrialResult }[] = [];
-  const failed: FailedTrial[] = [];
-  let next = 0;
-  while (next < search.trials || running.size > 0) {
-    while (running.size < search.parallelism && next < search.trials) {
-      const pending = [...running.values()].map((r) => r.suggestion);
-      const [suggestion] = sampler.suggest({ history, pending, index: next, count: 1 }) as [Suggestion];
-      running.set(next, { suggestion, ended: start(o, next, suggestion) });
-      next++;
-    }
-    const ended = await Promise.race([...running.values()].map((r) => r.ended));
-    running.delete(ended.i);
-    if (ended.ok) {
-      trials.push({ candidate: o.candidate, result: ended.result });
-      history.push({ suggestion: ended.suggestion, objective: scoreOf(search.objective, ended.result.validation) });
-    } else if (isCancellation(ended.error)) {
-      throw ended.error;
-    } else {
-      failed.push({ label: ended.label, error: rootCauseMessage(ended.error) });
-    }
-  }
-  return { trials, failed };
+/** What the scheduler decided at the end of a rung: the study's decision log, one line a rung run. */
+export interface Decision {
+  trial: number;
+  rung: number;
+  epochs: number;
+  score: number;
+  decision: 'completed' | 'paused' | 'promoted' | 'stopped early' | 'not promoted' | 'failed';
+  runId?: string;
 }
 
-function start(o: AdaptiveSearchOptions, i: number, suggestion: Suggestion): Promise<Ended> {
-  const hp = hyperparametersOf(o.space, suggestion);
-  const label = `trial ${i} ${o.named ? `${o.prepared.label} ` : ''}${hp.strategy} lr=${hp.learningRate} epochs=${hp.epochs} (${o.search.sampler})`;
-  return runTrial(o.idOf(o.candidate, i), { ...o.common, label, model: o.prepared.model, hyperparameters: hp })
-    .then((result): Ended => ({ i, suggestion, label, ok: true, result }), (error: unknown): Ended => ({ i, suggestion, label, ok: false, error }))
-    .finally(o.onTrialDone);
+interface Started { trial: number; rung: number; epochs: number; suggestion: Suggestion; label: string }
+type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: unknown });
+
+/**
+ * A study that learns as it goes. `parallelism` trial runs train at once; as each ends, its objective score joins the
+ * sampler's history and the next run starts: with a scheduler (ASHA), the promotion of a paused trial to its next
+ * rung when one is due (going on from its checkpoint), otherwise a new trial from the sampler, which knows what is
+ * still running. Deterministic on replay: runs end in the order the history records, and sampler and scheduler are
+ * pure. A failed run is recorded and the study goes on; a cancelled workflow stops here.
+ */
+export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials: { candidate: number; result: TrialResult }[]; failed: FailedTrial[]; decisions: Decision[] }> {
+  const { search } = o;
+  const sampler = createSampler(search.sampler, o.space, { seed: search.seed, gridPoints: search.gridPoints, startup: search.startupTrials, warmStart: search.warmStart });
+  const maxEpochs = Math.max(...o.space.epochs);
+  const asha = search.scheduler.kind === 'asha' ? new Asha({ minEpochs: Math.min(search.scheduler.minEpochs, maxEpochs), reductionFactor: search.scheduler.reductionFactor, maxEpochs }) : undefined;
+  const history: Observation[] = [];
+  const latest = new Map<number, TrialResult>();
+  const running = new Map<string, { started: Started; ended: Promise<Ended> }>();
+  const failed: FailedTrial[] = [];
+  const decisions: Decision[] = [];
+  let next = 0;
+  const launch = (s: Omit<Started, 'label'>, resumeFrom?: CheckpointRef) => {
+    const started = { ...s, label: labelOf(o, s) };
+    running.set(`${s.trial}:${s.rung}`, { started, ended: start(o, started, asha ? { stopAfterEpochs: s.epochs, ...(resumeFrom ? { resumeFrom } : {}) } : undefined) });
+  };
+  for (;;) {
+    while (running.size < search.parallelism) {
+      const promotion = asha?.nextPromotion();
+      if (promotion) {
+        const from = latest.get(promotion.trial) as TrialResult;
+        launch({ trial: promotion.trial, rung: promotion.rung, epochs: promotion.epochs, suggestion: suggestionOf(from) }, from.fineTune.checkpoint);
+      } else if (next < search.trials) {
+        const pending = [...running.values()].map((r) => r.started.suggestion);
+        const [suggestion] = sampler.suggest({ history, pending, index: next, count: 1 }) as [Suggestion];
+        const first = asha ? { ...suggestion, epochs: maxEpochs } : suggestion;
+        launch({ trial: next++, rung: 0, epochs: asha ? (asha.budgets[0] as number) : suggestion.epochs, suggestion: first });
+      } else break;
+    }
+    if (running.size === 0) break;
+    const ended = await Promise.race([...running.values()].map((r) => r.ended));
+    running.delete(`${ended.trial}:${ended.rung}`);
+    if (ended.rung === 0) o.onTrialDone();
+    if (!ended.ok) {
+      if (isCancellation(ended.error)) throw ended.error;
+      failed.push({ label: ended.label, error: rootCauseMessage(ended.error) });
+      decisions.push({ trial: ended.trial, rung: ended.rung, epochs: ended.epochs, score: Number.NaN, decision: 'failed' });
+      continue;
+    }
+    const score = scoreOf(search.objective, ended.result.validation);
+    latest.set(ended.trial, ended.result);
+    if (ended.rung === 0) history.push({ suggestion: ended.suggestion, objective: score });
+    const last = !asha || ended.rung === asha.budgets.length - 1;
+    const stopped = ended.result.fineTune.stoppedEarly;
+    asha?.record(ended.rung, { trial: ended.trial, score, done: last || stopped });
+    decisions.push({ trial: ended.trial, rung: ended.rung, epochs: ended.epochs, score, decision: stopped ? 'stopped early' : last ? 'completed' : 'paused', runId: ended.result.trialRunId });
+  }
+  const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, result]) => ({ candidate: o.candidate, result }));
+  return { trials, failed, decisions: settleDecisions(decisions) };
+}
+
+/** A paused rung is `promoted` when the trial ran its next rung, and `not promoted` when the study ended first. */
+function settleDecisions(decisions: Decision[]): Decision[] {
+  const ran = new Set(decisions.map((d) => `${d.trial}:${d.rung}`));
+  return decisions.map((d) => (d.decision === 'paused' ? { ...d, decision: ran.has(`${d.trial}:${d.rung + 1}`) ? 'promoted' : 'not promoted' } : d));
+}
+
+function suggestionOf(r: TrialResult): Suggestion {
+  return { learningRate: r.hyperparameters.learningRate, epochs: r.hyperparameters.epochs, strategy: r.hyperparameters.strategy };
+}
+
+function labelOf(o: AdaptiveSearchOptions, s: Omit<Started, 'label'>): string {
+  const rung = o.search.scheduler.kind === 'asha' ? `, rung ${s.rung}: ${s.epochs} epochs` : '';
+  return `trial ${s.trial} ${o.named ? `${o.prepared.label} ` : ''}${s.suggestion.strategy} lr=${s.suggestion.learningRate} epochs=${s.suggestion.epochs} (${o.search.sampler}${rung})`;
+}
+
+function start(o: AdaptiveSearchOptions, s: Started, rung: TrialInput['rung']): Promise<Ended> {
+  const hp = hyperparametersOf(o.space, s.suggestion);
+  const id = `${o.idOf(o.candidate, s.trial)}${s.rung > 0 ? `-rung-${s.rung}` : ''}`;
+  return runTrial(id, { ...o.common, label: s.label, model: o.prepared.model, hyperparameters: hp, ...(rung ? { rung } : {}) })
+    .then((result): Ended => ({ ...s, ok: true, result }), (error: unknown): Ended => ({ ...s, ok: false, error }));
 }

@@ -6,6 +6,7 @@ import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { activitiesFor, type Activities } from './proxies';
 import { probeThenTune, tuneEvery, type CandidateTrial, type Searched } from './search-candidates';
+import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun, type Stage } from './stages';
 import type { TrialInput, TrialResult } from './trial';
@@ -29,6 +30,8 @@ export interface FineTuneResult {
   arms: ArmResult[];
   /** Probes and trials that failed (their MLflow runs are FAILED, with the reason in tag `anneal.error`). */
   failedTrials: FailedTrial[];
+  /** A scheduled study's decision at the end of every rung run (empty without a scheduler). */
+  decisions: Decision[];
   registered: RegisteredModel;
   /** Set when `register.skipIfDataUnchanged` found the champion trained on these very rows: nothing was trained. */
   skipped?: { reason: string; contentDigest: string };
@@ -71,7 +74,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       const dataset = await ingest(stage, spec);
       const skipped = await unchangedSince(acts, spec.register, dataset);
       if (skipped) {
-        return { experimentId: run.experimentId, pipelineRunId: run.runId, selectedModel: '', probes: [], trials: [], arms: [], failedTrials: [], registered: skipped.registered, skipped: skipped.reason };
+        return { experimentId: run.experimentId, pipelineRunId: run.runId, selectedModel: '', probes: [], trials: [], arms: [], failedTrials: [], decisions: [], registered: skipped.registered, skipped: skipped.reason };
       }
       const split = await validateAndSplit(stage, spec, dataset);
       const common = {
@@ -119,6 +122,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         trials: searched.trials.map(({ result: r }) => ({ label: r.label, hyperparameters: r.hyperparameters, validationAccuracy: r.validation.accuracy, validation: r.validation, epochsRun: r.fineTune.epochsRun })),
         arms: arms.map((a, i) => ({ arm: a.arm, trial: a.result.label, hyperparameters: a.result.hyperparameters, validation: a.result.validation, test: tested[i] as EvaluationMetrics, champion: i === championIndex })),
         failedTrials: searched.failed,
+        decisions: searched.decisions,
         registered,
       };
     },
@@ -160,7 +164,7 @@ function pickArms(from: { searched: Searched; candidates: PreparedCandidate[]; o
 function reportSearch(acts: Activities, o: { ctx: Stage['ctx']; tuning: FineTuneSpec['tuning']; searched: Searched; candidates: PreparedCandidate[] }): Promise<void> {
   const { metric } = o.tuning.objective;
   return acts.evaluation.reportSearch({
-    tracking: o.ctx, objective: o.tuning.objective, sampler: o.tuning.sampler, failed: o.searched.failed,
+    tracking: o.ctx, objective: o.tuning.objective, sampler: o.tuning.sampler, failed: o.searched.failed, decisions: o.searched.decisions,
     trials: o.searched.trials.map(({ candidate, result: r }) => ({
       label: r.label, candidate: o.candidates[candidate]?.label ?? String(candidate), strategy: r.hyperparameters.strategy,
       learningRate: r.hyperparameters.learningRate, epochs: r.hyperparameters.epochs, epochsRun: r.fineTune.epochsRun, value: r.validation[metric],

@@ -16,16 +16,18 @@ const digest = (c: string) => c.repeat(64);
 const dataset = (name: string, rows: number) => ({ uri: `mem://${name}`, digest: digest('d'), name, rows, featureShape: [4], classes: ['a', 'b'], contentDigest: digest('c') });
 
 /** What the stubs saw, for the assertions. */
-interface Calls { fineTune: { runName: string; lr: number }[]; registered: string[]; running: number; maxRunning: number }
+interface Calls { fineTune: { runName: string; lr: number; stopAfter?: number; resumeFrom?: string; from: number }[]; registered: string[]; running: number; maxRunning: number }
 
 /**
  * Stub activities. A trial's validation accuracy is a function of its learning rate (best at 0.01), read back from
  * the model URI the fine-tune stub writes, so picking the best is checkable; `fail` marks learning rates that fail.
  */
 function stubs(calls: Calls, o: { fail?: (lr: number) => boolean; champion?: { version: string; contentDigest: string } } = {}) {
+  // Better near lr 0.01, and with more epochs (a rung's budget).
   const accuracyOf = (uri: string) => {
     const lr = Number(/lr=([\d.e-]+)/.exec(uri)?.[1]);
-    return 0.9 - Math.abs(Math.log10(lr) + 2) / 10;
+    const epochs = Number(/epochs=(\d+)/.exec(uri)?.[1] ?? 1);
+    return 0.9 - Math.abs(Math.log10(lr) + 2) / 10 - 0.1 / epochs;
   };
   let runs = 0;
   return {
@@ -39,14 +41,18 @@ function stubs(calls: Calls, o: { fail?: (lr: number) => boolean; champion?: { v
     prepareCandidate: async (i: { candidate: { kind: string } }) => ({
       model: { uri: `mem://${i.candidate.kind}`, digest: digest('a'), name: i.candidate.kind, inputShape: [4], baseLayers: 1 }, label: i.candidate.kind, pretrained: i.candidate.kind !== 'scratch', runId: 'prepare',
     }),
-    fineTune: async (i: { runName: string; hyperparameters: { learningRate: number } }) => {
+    fineTune: async (i: { runName: string; hyperparameters: { learningRate: number; epochs: number }; stopAfterEpochs?: number; resumeFrom?: { uri: string; epoch: number } }) => {
       const lr = i.hyperparameters.learningRate;
-      calls.fineTune.push({ runName: i.runName, lr });
+      const until = i.stopAfterEpochs ?? i.hyperparameters.epochs;
+      calls.fineTune.push({ runName: i.runName, lr, stopAfter: i.stopAfterEpochs, resumeFrom: i.resumeFrom?.uri, from: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0 });
       calls.maxRunning = Math.max(calls.maxRunning, ++calls.running);
       await new Promise((r) => setTimeout(r, 50));
       calls.running--;
       if (o.fail?.(lr)) throw ApplicationFailure.nonRetryable(`diverged at lr=${lr}`, 'ModelIncompatibleError');
-      return { model: { uri: `mem://trained/lr=${lr}`, digest: digest('b'), name: 'm', inputShape: [4], baseLayers: 1 }, runId: `ft-${lr}`, backend: 'cpu', engine: 'eager', epochsRun: 2, bestEpoch: 1, bestValLoss: 0.5, bestValAccuracy: 0.8, stoppedEarly: false };
+      return {
+        model: { uri: `mem://trained/lr=${lr}/epochs=${until}`, digest: digest('b'), name: 'm', inputShape: [4], baseLayers: 1 }, runId: `ft-${lr}`, backend: 'cpu', engine: 'eager', epochsRun: until,
+        bestEpoch: until - 1, bestValLoss: 0.5, bestValAccuracy: 0.8, stoppedEarly: false, startEpoch: 0, checkpoint: { uri: `mem://checkpoint/lr=${lr}/epoch-${until - 1}`, digest: digest('e'), epoch: until - 1 },
+      };
     },
     evaluateModel: async (i: { model: { uri: string } }) => {
       const accuracy = accuracyOf(i.model.uri);
@@ -105,7 +111,7 @@ describe('fineTune against stub activities', () => {
       const own = result!.trials.filter((t) => arm.arm.endsWith(t.hyperparameters.strategy)).map((t) => t.validationAccuracy);
       expect(arm.validation.accuracy).toBe(Math.max(...own));
     }
-    expect(calls.registered).toEqual([`mem://trained/lr=${champion.hyperparameters.learningRate}`]);
+    expect(calls.registered).toEqual([`mem://trained/lr=${champion.hyperparameters.learningRate}/epochs=2`]);
   });
 
   it('trains nothing when the champion was trained on the same rows', async () => {
@@ -138,5 +144,27 @@ describe('fineTune against stub activities', () => {
     const later = result!.trials.filter((t) => /^trial [345] /.test(t.label)).map((t) => t.validationAccuracy);
     const warm = result!.trials.find((t) => t.label.startsWith('trial 0 '))!.validationAccuracy;
     expect(Math.max(...later)).toBeGreaterThan(warm);
+  });
+
+  it('an ASHA study pauses every trial after its first rung and promotes the best, each going on from its checkpoint', async () => {
+    const { result, calls } = await run(spec({
+      sampler: 'random', scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 }, trials: 9, parallelism: 3, seed: 2, strategies: ['full'], epochs: [9],
+      learningRate: { min: 1e-4, max: 1 },
+    }, { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } }));
+    const runs = calls.fineTune.filter((c) => c.runName.startsWith('fine-tune trial'));
+    const byRung = (k: number) => result!.decisions.filter((d) => d.rung === k);
+    expect(byRung(0)).toHaveLength(9);
+    expect(byRung(1).length).toBeGreaterThanOrEqual(1);
+    expect(byRung(1).length).toBeLessThanOrEqual(3); // at most the top third of nine
+    expect(byRung(2).length).toBeLessThanOrEqual(1);
+    expect(result!.decisions.filter((d) => d.decision === 'promoted').length).toBe(byRung(1).length + byRung(2).length);
+    expect(result!.decisions.some((d) => d.decision === 'not promoted')).toBe(true);
+    // A promoted run goes on from the checkpoint its previous rung left, never from scratch.
+    for (const r of runs.filter((x) => x.resumeFrom)) expect(r.resumeFrom).toBe(`mem://checkpoint/lr=${r.lr}/epoch-${r.from - 1}`);
+    expect(runs.filter((x) => x.from === 0)).toHaveLength(9);
+    // Epochs trained in all: far below nine trials of nine epochs each.
+    const epochs = runs.reduce((n, r) => n + (r.stopAfter as number) - r.from, 0);
+    expect(epochs).toBeLessThanOrEqual(9 * 1 + 3 * 2 + 1 * 6);
+    expect(result!.trials).toHaveLength(9);
   });
 });

@@ -1,6 +1,6 @@
 import type { Hyperparameters, PreparedCandidate } from '@anneal/contracts';
 import { bestBy, randomSearch, scoreOf, type SearchSpace } from '@anneal/tune';
-import { adaptiveSearch, type AdaptiveSearchOptions } from './adaptive-search';
+import { adaptiveSearch, type AdaptiveSearchOptions, type Decision } from './adaptive-search';
 import { runTrial } from './run-trial';
 import { everyFailed, settleAll, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
@@ -15,6 +15,8 @@ export interface Searched {
   probes: CandidateTrial[];
   trials: CandidateTrial[];
   failed: FailedTrial[];
+  /** What a scheduled study decided at each rung (empty without one). */
+  decisions: Decision[];
   /** The probe's pick (`probe` selection), or undefined when every candidate was tuned. */
   selected?: number;
 }
@@ -44,7 +46,7 @@ export async function probeThenTune(o: SearchOptions): Promise<Searched> {
   const probes = probed.succeeded.map((p) => ({ candidate: p.index, result: p.value }));
   const selected = (probes[bestBy(probes, (p) => scoreOf(o.search.objective, p.result.validation))] as CandidateTrial).candidate;
   const tuned = await tune(o, [selected], (_candidate, i) => `${o.workflowId}/trial-${i}`);
-  return { probes, trials: tuned.trials, failed: [...probed.failed, ...tuned.failed], selected };
+  return { probes, trials: tuned.trials, failed: [...probed.failed, ...tuned.failed], decisions: tuned.decisions, selected };
 }
 
 /** `all`: every candidate gets the whole search (its own trials), and the best trial of any wins. */
@@ -52,7 +54,7 @@ export async function tuneEvery(o: SearchOptions): Promise<Searched> {
   return { probes: [], ...(await tune(o, o.candidates.map((_c, i) => i), (candidate, i) => `${o.workflowId}/c${candidate}-trial-${i}`)) };
 }
 
-type Tuned = { trials: CandidateTrial[]; failed: FailedTrial[] };
+type Tuned = { trials: CandidateTrial[]; failed: FailedTrial[]; decisions: Decision[] };
 
 /** Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully. */
 function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
@@ -60,7 +62,8 @@ function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
 }
 
 function tune(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
-  return o.search.sampler === 'random' && o.search.warmStart.length === 0 ? tunePlanned(o, candidates, idOf) : tuneAdaptively(o, candidates, idOf);
+  const planned = o.search.sampler === 'random' && o.search.warmStart.length === 0 && o.search.scheduler.kind === 'none';
+  return planned ? tunePlanned(o, candidates, idOf) : tuneAdaptively(o, candidates, idOf);
 }
 
 /** Every candidate's search at once, each suggesting its trials from its own results. */
@@ -69,7 +72,7 @@ async function tuneAdaptively(o: SearchOptions, candidates: number[], idOf: (can
     const prepared = o.candidates[candidate] as PreparedCandidate;
     return adaptiveSearch({ candidate, prepared, space: spaceFor(o, prepared), search: o.search, common: o.common, named: candidates.length > 1, idOf, onTrialDone: o.onTrialDone });
   }));
-  const tuned = { trials: searched.flatMap((s) => s.trials), failed: searched.flatMap((s) => s.failed) };
+  const tuned = { trials: searched.flatMap((s) => s.trials), failed: searched.flatMap((s) => s.failed), decisions: searched.flatMap((s) => s.decisions) };
   if (tuned.trials.length === 0) throw everyFailed('trial', tuned.failed);
   return tuned;
 }
@@ -86,5 +89,5 @@ async function tunePlanned(o: SearchOptions, candidates: number[], idOf: (candid
     const run = runTrial(idOf(candidate, i), { ...o.common, label, model: c.model, hyperparameters: hp });
     return { label, run: run.finally(o.onTrialDone) };
   }), 'trial');
-  return { trials: settled.succeeded.map((s) => ({ candidate: (planned[s.index] as { candidate: number }).candidate, result: s.value })), failed: settled.failed };
+  return { trials: settled.succeeded.map((s) => ({ candidate: (planned[s.index] as { candidate: number }).candidate, result: s.value })), failed: settled.failed, decisions: [] };
 }

@@ -1,6 +1,6 @@
 import { CancellationScope, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import {
-  MLFLOW_TAGS, type BackendName, type DatasetRef, type Durability, type TrainingEngine, type EvaluationMetrics, type FineTuneOutput, type Hyperparameters, type ModelRef, type TrackingContext,
+  MLFLOW_TAGS, type BackendName, type CheckpointRef, type DatasetRef, type Durability, type TrainingEngine, type EvaluationMetrics, type FineTuneOutput, type Hyperparameters, type ModelRef, type TrackingContext,
 } from '@anneal/contracts';
 import { activitiesFor } from './proxies';
 import { rootCauseMessage } from './settle';
@@ -20,6 +20,8 @@ export interface TrialInput {
   logEveryBatches?: number;
   /** The pipeline's; absent in histories recorded before it existed (then the defaults). */
   durability?: Durability;
+  /** A study's rung: pause after this many epochs in all, going on from the previous rung's checkpoint. */
+  rung?: { stopAfterEpochs: number; resumeFrom?: CheckpointRef };
 }
 
 export interface TrialResult {
@@ -44,7 +46,7 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
     const fineTune = await training(input.heartbeatTimeoutSeconds).fineTune({
       tracking: inner, runName: `fine-tune ${input.label}`, model: input.model, train: input.train, validation: input.validation,
       hyperparameters: hp, backend: input.backend, engine: input.engine ?? 'auto', outputName: input.outputName, checkpointEvery: input.checkpointEvery,
-      logEveryBatches: input.logEveryBatches,
+      logEveryBatches: input.logEveryBatches, ...(input.rung ? { stopAfterEpochs: input.rung.stopAfterEpochs, resumeFrom: input.rung.resumeFrom } : {}),
     });
     const evaluated = await evaluation.evaluateModel({
       tracking: inner, runName: `evaluate ${input.label} on validation`, model: fineTune.model, dataset: input.validation, backend: input.backend,

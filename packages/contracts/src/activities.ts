@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DatasetRef, ModelRef, TrackingContext } from './refs';
+import { CheckpointRef, DatasetRef, ModelRef, TrackingContext } from './refs';
 import { Augmentation, BackendName, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 import { CheckLevel, DatasetSpec, SplitSpec } from './dataset-spec';
 import { ModelCandidate } from './spec';
@@ -90,6 +90,10 @@ export const FineTuneInput = z.object({
   checkpointEvery: z.number().int().positive().default(1),
   /** Also log the batch loss every this many steps (0: per epoch only). */
   logEveryBatches: z.number().int().nonnegative().default(0),
+  /** Go on from this checkpoint (a paused trial promoted to its next rung); a retry's own checkpoint comes first. */
+  resumeFrom: CheckpointRef.optional(),
+  /** Pause after this many epochs in all (a rung's budget), checkpointed; `hyperparameters.epochs` stays the horizon. */
+  stopAfterEpochs: z.number().int().positive().optional(),
 });
 export const FineTuneOutput = z.object({
   model: ModelRef,
@@ -103,6 +107,10 @@ export const FineTuneOutput = z.object({
   bestValAccuracy: z.number(),
   /** First epoch this attempt ran (0 unless it resumed from a checkpoint). */
   startEpoch: z.number().int(),
+  /** Early stopping ended it (patience ran out): a paused trial that stopped early has nothing left to promote. */
+  stoppedEarly: z.boolean().default(false),
+  /** The last checkpoint written: where a paused trial goes on from. */
+  checkpoint: CheckpointRef.optional(),
 });
 export type FineTuneOutput = z.infer<typeof FineTuneOutput>;
 
@@ -146,6 +154,8 @@ export const SearchReportInput = z.object({
   sampler: z.string(),
   trials: z.array(SearchTrial),
   failed: z.array(z.object({ label: z.string(), error: z.string() })),
+  /** A scheduled study's decision log: what happened at the end of every rung run. */
+  decisions: z.array(z.object({ trial: z.number().int(), rung: z.number().int(), epochs: z.number().int(), score: z.number().nullable(), decision: z.string(), runId: z.string().optional() })).default([]),
 });
 
 export const LearningCurvesInput = z.object({ runId: z.string().min(1), title: z.string() });

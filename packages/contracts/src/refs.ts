@@ -39,6 +39,10 @@ export const ModelRef = ArtifactRef.extend({
 });
 export type ModelRef = z.infer<typeof ModelRef>;
 
+/** A training checkpoint (weights, optimizer and early-stopping state) after `epoch`. */
+export const CheckpointRef = z.object({ uri: z.string(), digest: z.string(), epoch: z.number().int().nonnegative() });
+export type CheckpointRef = z.infer<typeof CheckpointRef>;
+
 /** Where an activity logs: the pipeline's MLflow experiment and the run its own run hangs under. */
 export const TrackingContext = z.object({
   experimentId: z.string().min(1),

@@ -86,6 +86,16 @@ export const TuningSpec = strictObject({
     sampler: z.enum(['random', 'grid', 'tpe']).default('random'),
     /** The validation metric the sampler optimizes and the best trial of each arm and the champion are chosen by. */
     objective: Objective.default({ metric: 'accuracy', direction: 'maximize' }),
+    /**
+     * `asha`: asynchronous successive halving (Li et al. 2018). Every trial starts with `minEpochs`; at the end of
+     * each rung it pauses (checkpointed); the top 1/`reductionFactor` of a rung are promoted, in turn, to
+     * `reductionFactor` times the epochs, going on from their checkpoints, up to the largest of `epochs`. `none`:
+     * every trial trains its epochs.
+     */
+    scheduler: z.discriminatedUnion('kind', [
+      strictObject({ kind: z.literal('none') }),
+      strictObject({ kind: z.literal('asha'), minEpochs: z.number().int().positive().default(1), reductionFactor: z.number().int().min(2).max(10).default(3) }),
+    ]).default({ kind: 'none' }),
     /** Trials running at once under `grid` and `tpe` (more are queued by Temporal for the training workers anyway). */
     parallelism: z.number().int().positive().max(64).default(2),
     gridPoints: z.number().int().min(1).max(20).default(3),

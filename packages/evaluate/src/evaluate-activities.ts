@@ -6,7 +6,7 @@ import { loadDataset } from '@anneal/dataset';
 import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
 import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationReport } from './classification-metrics';
-import { objectiveSpec, trialsCsv } from './search-report';
+import { decisionsCsv, objectiveSpec, trialsCsv } from './search-report';
 import { learningCurvesSpec, renderChart, uploadChart } from './charts';
 import { evaluationCharts } from './evaluation-charts';
 
@@ -92,6 +92,13 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
       await mlflow.uploadArtifact(`${uri}/search/trials.csv`, Buffer.from(trialsCsv(input.trials, input.objective)));
       await uploadChart(mlflow, `${uri}/search/objective`, await renderChart(objectiveSpec(input.trials, input.objective)));
       if (input.failed.length > 0) await mlflow.uploadArtifact(`${uri}/search/failed.json`, Buffer.from(JSON.stringify(input.failed, null, 2)));
+      if (input.decisions.length > 0) {
+        await mlflow.uploadArtifact(`${uri}/search/decisions.csv`, Buffer.from(decisionsCsv(input.decisions)));
+        // Each rung's trial run says what became of it, where the runs are looked at.
+        for (const d of input.decisions.filter((x) => x.runId)) {
+          await mlflow.logBatch(d.runId as string, { tags: [{ key: 'anneal.rung', value: `${d.rung} (${d.epochs} epochs)` }, { key: 'anneal.decision', value: d.decision }] });
+        }
+      }
       await mlflow.logBatch(input.tracking.parentRunId, { tags: [{ key: 'anneal.search', value: `${input.sampler}: ${input.trials.length} trials, ${input.failed.length} failed, by validation ${input.objective.metric}` }] });
     },
 

@@ -27,3 +27,8 @@ export function objectiveSpec(trials: readonly SearchTrial[], o: { metric: strin
     ],
   };
 }
+
+/** A scheduled study's decision log as CSV, in the order the decisions were taken. */
+export function decisionsCsv(decisions: readonly { trial: number; rung: number; epochs: number; score: number | null; decision: string }[]): string {
+  return Papa.unparse(decisions.map((d) => ({ trial: d.trial, rung: d.rung, epochs: d.epochs, score: d.score ?? '', decision: d.decision })));
+}

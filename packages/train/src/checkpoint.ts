@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { ErrorType, InputError, type ArtifactRef } from '@anneal/contracts';
+import { CheckpointRef, ErrorType, InputError, type ArtifactRef } from '@anneal/contracts';
 import type { ArtifactFile, ArtifactStore } from '@anneal/tracking';
 import { layerOrderWeights } from './layer-weights';
 
@@ -11,8 +11,6 @@ export interface BestSoFar {
   accuracy: number;
 }
 
-export const CheckpointRef = z.object({ uri: z.string(), digest: z.string(), epoch: z.number().int().nonnegative() });
-export type CheckpointRef = z.infer<typeof CheckpointRef>;
 
 /** What a training attempt leaves in its heartbeats: where to resume from. */
 export const TrainingHeartbeat = z.object({ checkpoint: CheckpointRef.optional() }).passthrough();

@@ -4,7 +4,7 @@ export type { EpochLogs, FitOptions, FitResult } from './fit-classifier';
 export { toTensors } from './to-tensors';
 export { createTrainActivities, HEARTBEAT_THROTTLE_MS, trainPlugin } from './train-activities';
 export type { TrainActivities, TrainDeps } from './train-activities';
-export { CheckpointRef, TrainingHeartbeat, loadCheckpoint, saveCheckpoint } from './checkpoint';
+export { TrainingHeartbeat, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export type { BestSoFar, Checkpoint } from './checkpoint';
 export { LearningRateSchedule } from './lr-schedule';
 export { FeatureCache, FEATURES_EXPERIMENT, headOnFrozenFeatures, splitFrozenBase } from './frozen-features';

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { FineTuneInput, TransientErrorType, type BackendName, type FineTuneOutput, type In } from '@anneal/contracts';
+import { FineTuneInput, TransientErrorType, type BackendName, type CheckpointRef, type FineTuneOutput, type In } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationLoss, countTrainable, disposeWithBase, setTrainable, withNewHead } from './apply-strategy';
 import { chooseEngine } from './choose-engine';
-import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type CheckpointRef } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat } from './checkpoint';
 import { fitClassifier, type FitResult } from './fit-classifier';
 import { FeatureCache, headOnFrozenFeatures, type HeadOnFeatures } from './frozen-features';
 import { restoreWeights } from './layer-weights';
@@ -50,7 +50,9 @@ export function createTrainActivities(deps: TrainDeps) {
       return withActivityRun(mlflow, { tracking: input.tracking, runName: input.runName, params }, async (run) => {
         const ctx = Context.current();
         const classes = input.train.classes;
-        const resumeFrom = TrainingHeartbeat.safeParse(ctx.info.heartbeatDetails).data?.checkpoint;
+        // A retry goes on from its own last checkpoint; a promoted trial from the one its previous rung left.
+        const resumeFrom = TrainingHeartbeat.safeParse(ctx.info.heartbeatDetails).data?.checkpoint ?? input.resumeFrom;
+        const stopAfter = Math.min(hp.epochs, input.stopAfterEpochs ?? hp.epochs);
         const [train, validation, base, checkpoint] = await Promise.all([
           loadDataset(artifacts, input.train), loadDataset(artifacts, input.validation), loadModel(artifacts, input.model),
           resumeFrom ? loadCheckpoint(artifacts, resumeFrom) : undefined,
@@ -94,6 +96,7 @@ export function createTrainActivities(deps: TrainDeps) {
           let result: FitResult | undefined;
           for (let k = phaseAt(phases, startEpoch); k < phases.length; k++) {
             const phase = phases[k] as TrainingPhase;
+            if (phase.from >= stopAfter) break; // the rung's budget ends before this phase
             // A phase is its own compile: which layers learn, and a fresh optimizer at its learning rate.
             setTrainable(base, { strategy: phase.strategy, unfreeze: hp.unfreeze, cut: input.model.cut });
             optimizer?.dispose();
@@ -111,7 +114,7 @@ export function createTrainActivities(deps: TrainDeps) {
             metrics.log({ trainable_params: countTrainable(model), start_epoch: Math.max(startEpoch, phase.from) }, k === 0 ? ctx.info.attempt : phase.from);
             const rate = (epoch: number) => schedule.at(epoch) * phase.learningRateFactor;
             result = await fitClassifier(learner, onFeatures?.train ?? trainT.x, trainT.y, {
-              epochs: phase.to,
+              epochs: Math.min(phase.to, stopAfter),
               batchSize: hp.batchSize,
               patience: phase.patience,
               patienceFrom: phase.from,
@@ -134,7 +137,7 @@ export function createTrainActivities(deps: TrainDeps) {
                 // already logged (skipLogged), so each step is there once.
                 metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 }, e.epoch);
                 schedule.observe(e.valLoss);
-                const last = e.epoch === phase.to - 1 || stopping;
+                const last = e.epoch === Math.min(phase.to, stopAfter) - 1 || stopping;
                 const due = (e.epoch + 1) % input.checkpointEvery === 0 || last;
                 if (ctx.cancellationSignal.aborted ? shuttingDown() : due) {
                   lastCheckpoint = await saveCheckpoint(artifacts, { uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`, epoch: e.epoch, model, optimizer: opt, best: bestSoFar });
@@ -145,7 +148,7 @@ export function createTrainActivities(deps: TrainDeps) {
               },
             });
             best = result.best;
-            if (result.cancelled || (result.stoppedEarly && k === phases.length - 1)) break;
+            if (result.cancelled || (result.stoppedEarly && k === phases.length - 1) || phase.to >= stopAfter) break;
           }
           if (!result) throw new Error('no training phase ran');
           if (result.cancelled) {
@@ -166,6 +169,7 @@ export function createTrainActivities(deps: TrainDeps) {
           return {
             model: modelRef, runId: run.runId, backend: backend.backend, engine: engine.engine, epochsRun: result.epochsRun, startEpoch,
             bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss, bestValAccuracy: result.bestValAccuracy,
+            stoppedEarly: result.stoppedEarly, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
           };
         } finally {
           metrics.discard();

@@ -1,0 +1,33 @@
+import { Asha, rungBudgets } from './asha';
+
+describe('ASHA', () => {
+  it('rung budgets grow by the reduction factor up to the maximum', () => {
+    expect(rungBudgets({ minEpochs: 1, reductionFactor: 3, maxEpochs: 27 })).toEqual([1, 3, 9, 27]);
+    expect(rungBudgets({ minEpochs: 2, reductionFactor: 2, maxEpochs: 10 })).toEqual([2, 4, 8, 10]);
+    expect(rungBudgets({ minEpochs: 5, reductionFactor: 3, maxEpochs: 5 })).toEqual([5]);
+  });
+
+  it('promotes the top 1/eta of a rung, best first, highest rung first, each trial once per rung', () => {
+    const asha = new Asha({ minEpochs: 1, reductionFactor: 3, maxEpochs: 9 });
+    asha.record(0, { trial: 0, score: 0.5, done: false });
+    asha.record(0, { trial: 1, score: 0.9, done: false });
+    expect(asha.nextPromotion()).toBeUndefined(); // 2 results: floor(2/3) = 0 promotable
+    asha.record(0, { trial: 2, score: 0.7, done: false });
+    expect(asha.nextPromotion()).toEqual({ trial: 1, rung: 1, epochs: 3 });
+    expect(asha.nextPromotion()).toBeUndefined(); // trial 1 already promoted from rung 0
+    for (const [trial, score] of [[3, 0.95], [4, 0.2], [5, 0.1]] as const) asha.record(0, { trial, score, done: false });
+    expect(asha.nextPromotion()).toEqual({ trial: 3, rung: 1, epochs: 3 }); // top 2 of 6: trials 3 and 1
+    asha.record(1, { trial: 1, score: 0.92, done: false });
+    asha.record(1, { trial: 3, score: 0.8, done: false });
+    asha.record(1, { trial: 2, score: 0.85, done: false });
+    expect(asha.nextPromotion()).toEqual({ trial: 1, rung: 2, epochs: 9 }); // the higher rung goes first
+    expect(asha.summary()).toEqual([{ rung: 0, epochs: 1, trials: 6, promoted: 2 }, { rung: 1, epochs: 3, trials: 3, promoted: 1 }, { rung: 2, epochs: 9, trials: 0, promoted: 0 }]);
+  });
+
+  it('never promotes a trial that early stopping ended', () => {
+    const asha = new Asha({ minEpochs: 1, reductionFactor: 2, maxEpochs: 4 });
+    asha.record(0, { trial: 0, score: 0.99, done: true });
+    asha.record(0, { trial: 1, score: 0.5, done: false });
+    expect(asha.nextPromotion()).toBeUndefined(); // the top half is trial 0, which stopped
+  });
+});
