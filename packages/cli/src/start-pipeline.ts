@@ -64,11 +64,21 @@ export function formatResult(result: FineTuneResult | PretrainResult): string {
   return [
     result.probes.length > 0 ? `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})` : `candidates: ${result.selectedModel}`,
     `${result.trials.length} tuning trials${result.failedTrials.length ? ` (${result.failedTrials.length} failed: ${result.failedTrials.map((f) => f.label).join(', ')})` : ''}; registered ${result.registered.name} v${result.registered.version} @${result.registered.alias}`,
+    ...studyLine(result.decisions ?? []),
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
   ].join('\n');
+}
+
+/** What a scheduled study did: rung runs by decision (`12 rung runs: 3 promoted, 8 not promoted, 1 completed`). */
+function studyLine(decisions: FineTuneResult['decisions']): string[] {
+  if (decisions.length === 0) return [];
+  const counts = new Map<string, number>();
+  for (const d of decisions) counts.set(d.decision, (counts.get(d.decision) ?? 0) + 1);
+  const epochs = decisions.reduce((n, d, i) => n + d.epochs - (decisions.slice(0, i).reverse().find((e) => e.trial === d.trial)?.epochs ?? 0), 0);
+  return [`study: ${decisions.length} rung runs, ${epochs} epochs in all: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`];
 }
 
 function pct(x: number): string {
