@@ -1,6 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
 import type { CheckpointRef, Objective, PreparedCandidate, TuningSpec } from '@anneal/contracts';
-import { Asha, createSampler, hyperparametersOf, scoreOf, type Observation, type SamplerName, type SearchSpace, type Suggestion } from '@anneal/tune';
+import { createSampler, createScheduler, hyperparametersOf, scoreOf, type Observation, type SamplerName, type SearchSpace, type Suggestion } from '@anneal/tune';
 import { runTrial } from './run-trial';
 import { rootCauseMessage, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
@@ -35,16 +35,16 @@ type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: 
 
 /**
  * A study that learns as it goes. `parallelism` trial runs train at once; as each ends, its objective score joins the
- * sampler's history and the next run starts: with a scheduler (ASHA), the promotion of a paused trial to its next
- * rung when one is due (going on from its checkpoint), otherwise a new trial from the sampler, which knows what is
- * still running. Deterministic on replay: runs end in the order the history records, and sampler and scheduler are
+ * sampler's history and the next run starts: with a scheduler (ASHA, SHA, median), the promotion of a paused trial
+ * to its next rung when one is due (going on from its checkpoint), otherwise a new trial from the sampler, which
+ * knows what is still running. Deterministic on replay: runs end in the order the history records, and sampler and scheduler are
  * pure. A failed run is recorded and the study goes on; a cancelled workflow stops here.
  */
 export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials: { candidate: number; result: TrialResult }[]; failed: FailedTrial[]; decisions: Decision[] }> {
   const { search } = o;
   const sampler = createSampler(search.sampler, o.space, { seed: search.seed, gridPoints: search.gridPoints, startup: search.startupTrials, warmStart: search.warmStart });
   const maxEpochs = Math.max(...o.space.epochs);
-  const asha = search.scheduler.kind === 'asha' ? new Asha({ minEpochs: Math.min(search.scheduler.minEpochs, maxEpochs), reductionFactor: search.scheduler.reductionFactor, maxEpochs }) : undefined;
+  const scheduler = createScheduler(search.scheduler, { maxEpochs, trials: search.trials });
   const history: Observation[] = [];
   const latest = new Map<number, TrialResult>();
   const running = new Map<string, { started: Started; ended: Promise<Ended> }>();
@@ -53,19 +53,19 @@ export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials
   let next = 0;
   const launch = (s: Omit<Started, 'label'>, resumeFrom?: CheckpointRef) => {
     const started = { ...s, label: labelOf(o, s) };
-    running.set(`${s.trial}:${s.rung}`, { started, ended: start(o, started, asha ? { stopAfterEpochs: s.epochs, ...(resumeFrom ? { resumeFrom } : {}) } : undefined) });
+    running.set(`${s.trial}:${s.rung}`, { started, ended: start(o, started, scheduler ? { stopAfterEpochs: s.epochs, ...(resumeFrom ? { resumeFrom } : {}) } : undefined) });
   };
   for (;;) {
     while (running.size < search.parallelism) {
-      const promotion = asha?.nextPromotion();
+      const promotion = scheduler?.nextPromotion();
       if (promotion) {
         const from = latest.get(promotion.trial) as TrialResult;
         launch({ trial: promotion.trial, rung: promotion.rung, epochs: promotion.epochs, suggestion: suggestionOf(from) }, from.fineTune.checkpoint);
       } else if (next < search.trials) {
         const pending = [...running.values()].map((r) => r.started.suggestion);
         const [suggestion] = sampler.suggest({ history, pending, index: next, count: 1 }) as [Suggestion];
-        const first = asha ? { ...suggestion, epochs: maxEpochs } : suggestion;
-        launch({ trial: next++, rung: 0, epochs: asha ? (asha.budgets[0] as number) : suggestion.epochs, suggestion: first });
+        const first = scheduler ? { ...suggestion, epochs: maxEpochs } : suggestion;
+        launch({ trial: next++, rung: 0, epochs: scheduler ? (scheduler.budgets[0] as number) : suggestion.epochs, suggestion: first });
       } else break;
     }
     if (running.size === 0) break;
@@ -75,15 +75,16 @@ export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials
     if (!ended.ok) {
       if (isCancellation(ended.error)) throw ended.error;
       failed.push({ label: ended.label, error: rootCauseMessage(ended.error) });
+      scheduler?.record(ended.rung, { trial: ended.trial, score: -Infinity, done: true }); // a synchronous rung counts it
       decisions.push({ trial: ended.trial, rung: ended.rung, epochs: ended.epochs, score: Number.NaN, decision: 'failed' });
       continue;
     }
     const score = scoreOf(search.objective, ended.result.validation);
     latest.set(ended.trial, ended.result);
     if (ended.rung === 0) history.push({ suggestion: ended.suggestion, objective: score });
-    const last = !asha || ended.rung === asha.budgets.length - 1;
+    const last = !scheduler || ended.rung === scheduler.budgets.length - 1;
     const stopped = ended.result.fineTune.stoppedEarly;
-    asha?.record(ended.rung, { trial: ended.trial, score, done: last || stopped });
+    scheduler?.record(ended.rung, { trial: ended.trial, score, done: last || stopped });
     decisions.push({ trial: ended.trial, rung: ended.rung, epochs: ended.epochs, score, decision: stopped ? 'stopped early' : last ? 'completed' : 'paused', runId: ended.result.trialRunId });
   }
   const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, result]) => ({ candidate: o.candidate, result }));
@@ -101,7 +102,7 @@ function suggestionOf(r: TrialResult): Suggestion {
 }
 
 function labelOf(o: AdaptiveSearchOptions, s: Omit<Started, 'label'>): string {
-  const rung = o.search.scheduler.kind === 'asha' ? `, rung ${s.rung}: ${s.epochs} epochs` : '';
+  const rung = o.search.scheduler.kind === 'none' ? '' : `, rung ${s.rung}: ${s.epochs} epochs`;
   return `trial ${s.trial} ${o.named ? `${o.prepared.label} ` : ''}${s.suggestion.strategy} lr=${s.suggestion.learningRate} epochs=${s.suggestion.epochs} (${o.search.sampler}${rung})`;
 }
 

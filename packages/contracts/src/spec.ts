@@ -59,6 +59,9 @@ const trainingOptions = {
   logEveryBatches: z.number().int().nonnegative().default(0),
 };
 
+/** The rungs of a scheduler: `minEpochs`, times `reductionFactor` each rung, up to the largest of `epochs`. */
+const rungs = { minEpochs: z.number().int().positive().default(1), reductionFactor: z.number().int().min(2).max(10).default(3) };
+
 const TWO_PHASE_EPOCHS = 'strategy two-phase needs more epochs than twoPhase.headEpochs, or its second phase never runs';
 
 export const TrainingSpec = strictObject({
@@ -89,12 +92,14 @@ export const TuningSpec = strictObject({
     /**
      * `asha`: asynchronous successive halving (Li et al. 2018). Every trial starts with `minEpochs`; at the end of
      * each rung it pauses (checkpointed); the top 1/`reductionFactor` of a rung are promoted, in turn, to
-     * `reductionFactor` times the epochs, going on from their checkpoints, up to the largest of `epochs`. `none`:
-     * every trial trains its epochs.
+     * `reductionFactor` times the epochs, going on from their checkpoints, up to the largest of `epochs`. `sha`: the
+     * same rungs, synchronous (a rung is decided once all its trials are in). `median`: at each rung end, a trial goes
+     * on when it is at least the median of its rung so far (after `minTrials`). `none`: every trial trains its epochs.
      */
     scheduler: z.discriminatedUnion('kind', [
       strictObject({ kind: z.literal('none') }),
-      strictObject({ kind: z.literal('asha'), minEpochs: z.number().int().positive().default(1), reductionFactor: z.number().int().min(2).max(10).default(3) }),
+      strictObject({ kind: z.enum(['asha', 'sha']), ...rungs }),
+      strictObject({ kind: z.literal('median'), ...rungs, minTrials: z.number().int().min(1).default(3) }),
     ]).default({ kind: 'none' }),
     /** Trials running at once under `grid` and `tpe` (more are queued by Temporal for the training workers anyway). */
     parallelism: z.number().int().positive().max(64).default(2),

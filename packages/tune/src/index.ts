@@ -5,5 +5,5 @@ export type { Sampler, SamplerName, SuggestOptions } from './samplers';
 export { hyperparametersOf } from './space';
 export type { Observation, Suggestion } from './space';
 export { scoreOf } from './objective';
-export { Asha, rungBudgets } from './asha';
-export type { AshaOptions, Promotion, RungResult } from './asha';
+export { Asha, MedianStopping, SuccessiveHalving, createScheduler, rungBudgets } from './schedulers';
+export type { AshaOptions, Promotion, RungResult, Scheduler, SchedulerSpec } from './schedulers';

@@ -1,4 +1,4 @@
-import { Asha, rungBudgets } from './asha';
+import { Asha, MedianStopping, SuccessiveHalving, rungBudgets } from './schedulers';
 
 describe('ASHA', () => {
   it('rung budgets grow by the reduction factor up to the maximum', () => {
@@ -30,4 +30,30 @@ describe('ASHA', () => {
     asha.record(0, { trial: 1, score: 0.5, done: false });
     expect(asha.nextPromotion()).toBeUndefined(); // the top half is trial 0, which stopped
   });
+
+  it('synchronous SHA decides a rung once all its trials are in, then promotes its top 1/eta', () => {
+    const sha = new SuccessiveHalving({ minEpochs: 1, reductionFactor: 2, maxEpochs: 4, trials: 4 });
+    expect(sha.budgets).toEqual([1, 2, 4]);
+    sha.record(0, { trial: 0, score: 0.9, done: false });
+    sha.record(0, { trial: 1, score: 0.2, done: false });
+    sha.record(0, { trial: 2, score: 0.7, done: false });
+    expect(sha.nextPromotion()).toBeUndefined(); // 3 of 4 in: the rung is not decided yet
+    sha.record(0, { trial: 3, score: -Infinity, done: true }); // a failed run counts, and never goes on
+    expect([sha.nextPromotion(), sha.nextPromotion(), sha.nextPromotion()]).toEqual([{ trial: 0, rung: 1, epochs: 2 }, { trial: 2, rung: 1, epochs: 2 }, undefined]);
+    sha.record(1, { trial: 2, score: 0.8, done: false });
+    expect(sha.nextPromotion()).toBeUndefined();
+    sha.record(1, { trial: 0, score: 0.75, done: false });
+    expect(sha.nextPromotion()).toEqual({ trial: 2, rung: 2, epochs: 4 });
+  });
+
+  it('the median rule lets a trial go on when it is at least the median of its rung so far', () => {
+    const median = new MedianStopping({ minEpochs: 1, reductionFactor: 2, maxEpochs: 4, minTrials: 3 });
+    median.record(0, { trial: 0, score: 0.3, done: false });
+    expect(median.nextPromotion()).toEqual({ trial: 0, rung: 1, epochs: 2 }); // fewer than 3 results: go on
+    median.record(0, { trial: 1, score: 0.5, done: false });
+    median.record(0, { trial: 2, score: 0.1, done: false });
+    expect(median.nextPromotion()).toEqual({ trial: 1, rung: 1, epochs: 2 }); // median 0.3: trial 1 goes on
+    expect(median.nextPromotion()).toBeUndefined(); // trial 2 is below it; trial 0 went on already
+  });
 });
+
