@@ -84,7 +84,7 @@ it('an ASHA study on the real servers: trials pause after a rung, the best go on
   expect(rung(0)).toHaveLength(6);
   expect(rung(1).length).toBeGreaterThanOrEqual(1);
   expect(rung(1).length).toBeLessThan(6); // asynchronous: those in the top third of their rung when a slot freed
-  process.stderr.write(`asha decisions: ${result.decisions.map((d) => `trial ${d.trial} rung ${d.rung} (${d.epochs} ep) ${d.score.toFixed(3)} ${d.decision}`).join('; ')}\n`);
+  process.stderr.write(`asha decisions: ${result.decisions.map((d) => `trial ${d.trial} rung ${d.rung} (${d.epochs} ep) ${d.score?.toFixed(3) ?? '-'} ${d.decision}`).join('; ')}\n`);
   const runs = [...(await runsByName(h.mlflow, result.experimentId)).values()];
   // A promoted rung's training run starts where the previous rung's checkpoint left off, and logs only its own epochs.
   for (const d of rung(1)) {

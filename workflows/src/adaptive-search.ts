@@ -25,7 +25,8 @@ export interface Decision {
   trial: number;
   rung: number;
   epochs: number;
-  score: number;
+  /** The objective's score (higher is better); null for a failed run. */
+  score: number | null;
   decision: 'completed' | 'paused' | 'promoted' | 'stopped early' | 'not promoted' | 'failed';
   runId?: string;
 }
@@ -37,8 +38,8 @@ type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: 
  * A study that learns as it goes. `parallelism` trial runs train at once; as each ends, its objective score joins the
  * sampler's history and the next run starts: with a scheduler (ASHA, SHA, median), the promotion of a paused trial
  * to its next rung when one is due (going on from its checkpoint), otherwise a new trial from the sampler, which
- * knows what is still running. Deterministic on replay: runs end in the order the history records, and sampler and scheduler are
- * pure. A failed run is recorded and the study goes on; a cancelled workflow stops here.
+ * knows what is still running. Deterministic on replay: runs end in the order the history records, and sampler and
+ * scheduler are pure. A failed run is recorded and the study goes on; a cancelled workflow stops here.
  */
 export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials: { candidate: number; result: TrialResult }[]; failed: FailedTrial[]; decisions: Decision[] }> {
   const { search } = o;
@@ -76,7 +77,7 @@ export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials
       if (isCancellation(ended.error)) throw ended.error;
       failed.push({ label: ended.label, error: rootCauseMessage(ended.error) });
       scheduler?.record(ended.rung, { trial: ended.trial, score: -Infinity, done: true }); // a synchronous rung counts it
-      decisions.push({ trial: ended.trial, rung: ended.rung, epochs: ended.epochs, score: Number.NaN, decision: 'failed' });
+      decisions.push({ trial: ended.trial, rung: ended.rung, epochs: ended.epochs, score: null, decision: 'failed' });
       continue;
     }
     const score = scoreOf(search.objective, ended.result.validation);
