@@ -40,7 +40,10 @@ export class GraphFeatures extends tf.layers.Layer {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const given = shape.slice(1).map((d) => d ?? -1).join('x');
-    if (given !== this.args.imageShape.join('x')) throw new Error(`the graph takes images of ${this.args.imageShape.join('x')}, not ${given}`);
+    if (given !== this.args.imageShape.join('x')) {
+      // A fixed-size graph: the input contract must bring the images to exactly its size (input.size).
+      throw new InputError(ErrorType.ModelIncompatible, `layer ${this.name}: the graph takes images of ${this.args.imageShape.join('x')}, not ${given}; set input.size to ${this.args.imageShape[0]}`);
+    }
     return [shape[0] ?? null, ...this.args.featureShape];
   }
 

@@ -84,3 +84,9 @@ describe('graph model source', () => {
     expect(layers.message).toContain('model.json is not a TF.js GraphModel (no graph nodes in modelTopology): use kind "file" for a LayersModel');
   });
 });
+
+it('a fixed-size graph names the size the input contract must bring the images to', async () => {
+  const input = tf.input({ shape: [8, 8, 3] });
+  const layer = new GraphFeatures({ name: 'graph_features', graph: { uri: 'memory:x', digest: 'a'.repeat(64) }, node: 'n', imageShape: [4, 4, 3], featureShape: [2] });
+  expect(() => layer.apply(input)).toThrow('layer graph_features: the graph takes images of 4x4x3, not 8x8x3; set input.size to 4');
+});
