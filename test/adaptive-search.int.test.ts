@@ -19,19 +19,24 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-it('runs a TPE search two trials at a time, warm-started, minimizing validation loss, and replays it deterministically', async () => {
-  const name = `tpe-${randomUUID().slice(0, 6)}`;
-  const spec: FineTuneSpecInput = {
+/** A small MLP searched on 300 real digits of 10 classes: the study's settings are each test's own. */
+function studySpec(name: string, tuning: FineTuneSpecInput['tuning']): FineTuneSpecInput {
+  return {
     name,
-    dataset: { name: 'mnist-0-9-tpe', source: { kind: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], perClass: 30 }, minPerClass: 15 },
+    dataset: { name: `mnist-0-9-${name.split('-')[0]}`, source: { kind: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], perClass: 30 }, minPerClass: 15 },
     split: { validation: 0.25, test: 0.25, seed: 6 },
     model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } }], probeEpochs: 1 },
-    tuning: {
-      sampler: 'tpe', trials: 5, parallelism: 2, startupTrials: 2, seed: 8, strategies: ['full'], epochs: [2, 4], batchSize: 32,
-      learningRate: { min: 1e-4, max: 3e-2 }, warmStart: [{ learningRate: 0.003, epochs: 4, strategy: 'full' }], objective: { metric: 'loss' },
-    },
+    tuning,
     register: { name, alias: 'champion' },
   };
+}
+
+it('runs a TPE search two trials at a time, warm-started, minimizing validation loss, and replays it deterministically', async () => {
+  const name = `tpe-${randomUUID().slice(0, 6)}`;
+  const spec = studySpec(name, {
+    sampler: 'tpe', trials: 5, parallelism: 2, startupTrials: 2, seed: 8, strategies: ['full'], epochs: [2, 4], batchSize: 32,
+    learningRate: { min: 1e-4, max: 3e-2 }, warmStart: [{ learningRate: 0.003, epochs: 4, strategy: 'full' }], objective: { metric: 'loss' },
+  });
   const workflowId = `fineTune-${name}`;
   const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId, args: [spec] }) as Promise<FineTuneResult>);
   expect(result.failedTrials).toEqual([]);
@@ -67,17 +72,10 @@ it('runs a TPE search two trials at a time, warm-started, minimizing validation 
 
 it('an ASHA study on the real servers: trials pause after a rung, the best go on from their checkpoints', async () => {
   const name = `asha-${randomUUID().slice(0, 6)}`;
-  const spec: FineTuneSpecInput = {
-    name,
-    dataset: { name: 'mnist-0-9-asha', source: { kind: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], perClass: 30 }, minPerClass: 15 },
-    split: { validation: 0.25, test: 0.25, seed: 6 },
-    model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } }], probeEpochs: 1 },
-    tuning: {
-      sampler: 'random', scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 }, trials: 6, parallelism: 2, seed: 4, strategies: ['full'], epochs: [9],
-      batchSize: 32, patience: 20, learningRate: { min: 1e-4, max: 3e-2 },
-    },
-    register: { name, alias: 'champion' },
-  };
+  const spec = studySpec(name, {
+    sampler: 'random', scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 }, trials: 6, parallelism: 2, seed: 4, strategies: ['full'], epochs: [9],
+    batchSize: 32, patience: 20, learningRate: { min: 1e-4, max: 3e-2 },
+  });
   const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>);
   expect(result.failedTrials).toEqual([]);
   const rung = (k: number) => result.decisions.filter((d) => d.rung === k);
