@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const activityPackages = ['@anneal/dataset', '@anneal/models', '@anneal/train', '@anneal/evaluate', '@anneal/tracking', '@anneal/cli'];
+const activityPackages = ['@anneal/dataset', '@anneal/models', '@anneal/train', '@anneal/evaluate', '@anneal/tracking', '@anneal/registry', '@anneal/cli'];
 const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'https', 'net', 'os', 'path', 'stream', 'url', 'util', 'worker_threads', 'zlib'];
 
 export default tseslint.config(

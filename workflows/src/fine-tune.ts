@@ -1,9 +1,10 @@
 import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  FineTuneSpec, MLFLOW_TAGS, type DatasetRef, type EvaluationMetrics, type Hyperparameters, type Objective, type PreparedCandidate, type RegisteredModel,
+  FineTuneSpec, MLFLOW_TAGS, type AliasDescription, type DatasetRef, type EvaluationMetrics, type GateVerdict, type Hyperparameters, type Objective, type PreparedCandidate, type RegisteredModel,
 } from '@anneal/contracts';
 import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
+import { gateAndPromote, installApproval, type PromotionOutcome } from './promotion';
 import { activitiesFor, type Activities } from './proxies';
 import { probeThenTune, tuneEvery, type CandidateTrial, type Searched } from './search-candidates';
 import type { Decision } from './adaptive-search';
@@ -32,7 +33,11 @@ export interface FineTuneResult {
   failedTrials: FailedTrial[];
   /** A scheduled study's decision at the end of every rung run (empty without a scheduler). */
   decisions: Decision[];
+  /** The new version: `@challenger` until promoted, then the spec's alias (`@champion`). */
   registered: RegisteredModel;
+  /** The challenger against the champion on the same rows, and what became of it. */
+  gate?: GateVerdict;
+  promotion?: PromotionOutcome;
   /** Set when `register.skipIfDataUnchanged` found the champion trained on these very rows: nothing was trained. */
   skipped?: { reason: string; contentDigest: string };
 }
@@ -52,6 +57,9 @@ export const progressQuery = defineQuery<FineTuneProgress>('progress');
  */
 export async function fineTune(input: unknown): Promise<FineTuneResult> {
   const spec = parseSpec(FineTuneSpec, input, 'fineTune');
+  // Histories recorded before the registry and the gate replay the old registration (one alias set, no gate).
+  const gated = patched('promotion-gate');
+  const status = installApproval();
   const progress: FineTuneProgress = { stage: 'data', trialsDone: 0, trialsTotal: spec.tuning.trials };
   setHandler(progressQuery, () => progress);
   const wid = workflowInfo().workflowId;
@@ -67,16 +75,19 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         const champion = r.arms.find((a) => a.champion);
         return champion ? { test_accuracy: champion.test.accuracy, test_macro_f1: champion.test.macroF1, test_roc_auc_macro: champion.test.rocAucMacro } : {};
       },
-      tagsOf: (r): Record<string, string> => (r.skipped ? { 'anneal.skipped': r.skipped.reason } : {}),
+      tagsOf: (r): Record<string, string> => ({ ...(r.skipped ? { 'anneal.skipped': r.skipped.reason } : {}), ...(r.promotion ? { 'anneal.promotion': r.promotion.reason } : {}) }),
     },
     async (run, stage) => {
       const { ctx } = stage;
       const dataset = await ingest(stage, spec);
-      const skipped = await unchangedSince(acts, spec.register, dataset);
+      const champion = gated ? await acts.registry.describeAlias({ name: spec.register.name, alias: spec.register.alias }) : null;
+      const skipped = gated ? unchangedFrom(champion, spec.register, dataset) : await unchangedSince(acts, spec.register, dataset);
       if (skipped) {
+        status.waitingFor = 'nothing';
         return { experimentId: run.experimentId, pipelineRunId: run.runId, selectedModel: '', probes: [], trials: [], arms: [], failedTrials: [], decisions: [], registered: skipped.registered, skipped: skipped.reason };
       }
-      const split = await validateAndSplit(stage, spec, dataset);
+      const testRows = gated ? gateRows(spec, champion, dataset) : { split: spec.split, rowsFrom: 'this split' as const };
+      const split = await validateAndSplit(stage, { ...spec, split: testRows.split }, dataset);
       const common = {
         tracking: ctx, durability: spec.durability, train: split.train, validation: split.validation, backend: spec.backend, engine: spec.engine, outputName: spec.register.name,
         checkpointEvery: spec.tuning.checkpointEvery, heartbeatTimeoutSeconds: spec.tuning.heartbeatTimeoutSeconds,
@@ -100,19 +111,22 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       const arms = pickArms({ searched, candidates, objective: t.objective });
       const tested = await Promise.all(arms.map((a) => testArm(stage, a, split.test, spec.backend)));
       const championIndex = bestBy(arms, (a) => (a.fromTuning ? scoreOf(t.objective, a.result.validation) : -Infinity));
-      const champion = arms[championIndex] as Arm;
-      const base = candidates[champion.candidate] as PreparedCandidate;
+      const best = arms[championIndex] as Arm;
+      const base = candidates[best.candidate] as PreparedCandidate;
 
       progress.stage = 'registration';
-      const registered = await acts.evaluation.registerModel({
-        tracking: ctx, model: champion.result.fineTune.model, name: spec.register.name, alias: spec.register.alias, sourceRunId: champion.result.fineTune.runId,
-        description: `fine-tuned from ${base.label} (${champion.result.hyperparameters.strategy}); test accuracy ${(tested[championIndex] as EvaluationMetrics).accuracy.toFixed(4)}`,
+      const registration = {
+        model: best.result.fineTune.model, sourceRunId: best.result.fineTune.runId,
+        description: `fine-tuned from ${base.label} (${best.result.hyperparameters.strategy}); test accuracy ${(tested[championIndex] as EvaluationMetrics).accuracy.toFixed(4)}`,
         tags: {
-          'anneal.base_model': base.label, 'anneal.strategy': champion.result.hyperparameters.strategy, 'anneal.pipelineRunId': run.runId,
+          'anneal.base_model': base.label, 'anneal.strategy': best.result.hyperparameters.strategy, 'anneal.pipelineRunId': run.runId,
           [MLFLOW_TAGS.datasetRef]: JSON.stringify({ uri: dataset.uri, digest: dataset.digest }),
           ...(dataset.contentDigest ? { [MLFLOW_TAGS.datasetContentDigest]: dataset.contentDigest } : {}),
         },
-      });
+      };
+      const outcome = gated
+        ? await gateAndPromote(stage, status, { ...registration, register: spec.register, champion, test: split.test, rowsFrom: testRows.rowsFrom, testMetrics: tested[championIndex] as EvaluationMetrics, backend: spec.backend })
+        : { registered: await acts.evaluation.registerModel({ ...registration, tracking: ctx, name: spec.register.name, alias: spec.register.alias }) };
       progress.stage = 'done';
       return {
         experimentId: run.experimentId,
@@ -123,7 +137,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         arms: arms.map((a, i) => ({ arm: a.arm, trial: a.result.label, hyperparameters: a.result.hyperparameters, validation: a.result.validation, test: tested[i] as EvaluationMetrics, champion: i === championIndex })),
         failedTrials: searched.failed,
         decisions: searched.decisions,
-        registered,
+        ...outcome,
       };
     },
   );
@@ -186,6 +200,28 @@ async function unchangedSince(acts: Activities, register: FineTuneSpec['register
     registered: { name: register.name, version: champion.version, alias: register.alias },
     reason: { reason: `${register.name}@${register.alias} (version ${champion.version}) was trained on the same rows`, contentDigest: dataset.contentDigest },
   };
+}
+
+/** With the registry: the champion, when it was trained on rows with this content digest. */
+function unchangedFrom(champion: AliasDescription | null, register: FineTuneSpec['register'], dataset: DatasetRef): Awaited<ReturnType<typeof unchangedSince>> {
+  if (!register.skipIfDataUnchanged || !dataset.contentDigest || !champion || champion.contentDigest !== dataset.contentDigest) return undefined;
+  return {
+    registered: { name: register.name, version: champion.version, alias: register.alias },
+    reason: { reason: `${register.name}@${register.alias} (version ${champion.version}) was trained on the same rows`, contentDigest: dataset.contentDigest },
+  };
+}
+
+/**
+ * The rows the gate scores challenger and champion on: the champion's own test split, pinned, so that the
+ * challenger is not trained on them and both are judged on the same rows; else this run's test split.
+ */
+function gateRows(spec: FineTuneSpec, champion: AliasDescription | null, dataset: DatasetRef): { split: FineTuneSpec['split']; rowsFrom: 'pinned' | 'this split' } {
+  if (spec.split.pinnedTest) return { split: spec.split, rowsFrom: 'pinned' };
+  const test = champion?.testSplit;
+  // A champion of another task (other classes) has no rows to share: the gate will say they cannot be compared.
+  const sameTask = test !== undefined && [...test.classes].sort().join('\n') === [...dataset.classes].sort().join('\n');
+  if (!spec.register.gate.pinChampionTest || !test || !sameTask) return { split: spec.split, rowsFrom: 'this split' };
+  return { split: { ...spec.split, pinnedTest: { uri: test.uri, digest: test.digest } }, rowsFrom: 'pinned' };
 }
 
 /** The dataset's image size, for an image model's input contract. */

@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE, type FineTuneSpecInput } from '@anneal/contracts';
 import { bundlerOptions, workflowsPath } from '../../packages/cli/src/workflow-source';
 import type { FineTuneResult } from './fine-tune';
+import type { PromotionStatus } from './promotion';
 
 // fineTune's logic against stub activities on Temporal's dev server (the binary setup installs): arm picking, the
 // champion, the skip path, failed trials and a study that reacts to results, in seconds and with no MLflow or tfjs.
@@ -16,13 +18,31 @@ const digest = (c: string) => c.repeat(64);
 const dataset = (name: string, rows: number) => ({ uri: `mem://${name}`, digest: digest('d'), name, rows, featureShape: [4], classes: ['a', 'b'], contentDigest: digest('c') });
 
 /** What the stubs saw, for the assertions. */
-interface Calls { fineTune: { runName: string; lr: number; stopAfter?: number; resumeFrom?: string; from: number }[]; registered: string[]; running: number; maxRunning: number }
+interface Calls {
+  fineTune: { runName: string; lr: number; stopAfter?: number; resumeFrom?: string; from: number }[];
+  registered: string[];
+  running: number;
+  maxRunning: number;
+  /** The stub registry: alias -> version, and the decisions recorded. */
+  aliases: Map<string, string>;
+  decisions: string[];
+  gated: { champion?: string; rowsFrom: string }[];
+}
+
+interface StubOptions {
+  fail?: (lr: number) => boolean;
+  champion?: { version: string; contentDigest: string };
+  /** The gate's verdict (default: passed). */
+  gatePasses?: boolean;
+  /** Someone else moves the champion to this version while the workflow waits for approval. */
+  movedMeanwhile?: string;
+}
 
 /**
  * Stub activities. A trial's validation accuracy is a function of its learning rate (best at 0.01), read back from
  * the model URI the fine-tune stub writes, so picking the best is checkable; `fail` marks learning rates that fail.
  */
-function stubs(calls: Calls, o: { fail?: (lr: number) => boolean; champion?: { version: string; contentDigest: string } } = {}) {
+function stubs(calls: Calls, o: StubOptions = {}) {
   // Better near lr 0.01, and with more epochs (a rung's budget).
   const accuracyOf = (uri: string) => {
     const lr = Number(/lr=([\d.e-]+)/.exec(uri)?.[1]);
@@ -64,6 +84,47 @@ function stubs(calls: Calls, o: { fail?: (lr: number) => boolean; champion?: { v
       calls.registered.push(i.model.uri);
       return { name: i.name, version: '1', alias: i.alias };
     },
+    ...registryStubs(calls, o),
+  };
+}
+
+/** An in-memory registry with the real one's compare-and-set, and a gate whose verdict the test chooses. */
+function registryStubs(calls: Calls, o: StubOptions) {
+  if (o.champion) calls.aliases.set('champion', o.champion.version);
+  const model = { uri: 'mem://champion', digest: digest('f'), name: 'm', inputShape: [4], baseLayers: 1 };
+  return {
+    describeAlias: async (i: { name: string; alias: string }) => {
+      const version = calls.aliases.get(i.alias);
+      if (!version) return null;
+      return { name: i.name, alias: i.alias, version, model, testSplit: dataset('test', 20), ...(o.champion?.version === version ? { contentDigest: o.champion.contentDigest } : {}) };
+    },
+    registerVersion: async (i: { model: { uri: string } }) => {
+      calls.registered.push(i.model.uri);
+      return { name: 'm', version: '8' };
+    },
+    moveAlias: async (i: { alias: string; version: string }) => {
+      const from = calls.aliases.get(i.alias) ?? null;
+      calls.aliases.set(i.alias, i.version);
+      return { name: 'm', alias: i.alias, from, to: i.version, auditRunId: 'audit' };
+    },
+    gateChallenger: async (i: { challenger: { version: string }; champion?: { version: string }; rowsFrom: string }) => {
+      calls.gated.push({ ...(i.champion ? { champion: i.champion.version } : {}), rowsFrom: i.rowsFrom });
+      if (o.movedMeanwhile) calls.aliases.set('champion', o.movedMeanwhile);
+      const passed = o.gatePasses ?? true;
+      const side = { version: i.challenger.version, metrics: { accuracy: 0.9, macroF1: 0.9, rocAucMacro: 0.9, loss: 0.1 }, recall: [0.9, 0.9] };
+      return { passed, checks: [{ name: 'improvement accuracy', passed, detail: passed ? '+0.01' : '-0.02' }], classes: ['a', 'b'], rows: 20, rowsFrom: i.rowsFrom, challenger: side };
+    },
+    recordDecision: async (i: { decision: string; approver?: string }) => {
+      calls.decisions.push(`${i.decision}${i.approver ? ` by ${i.approver}` : ''}`);
+      return 'audit';
+    },
+    promote: async (i: { version: string; alias: string; expectedChampion: string | null }) => {
+      const current = calls.aliases.get(i.alias) ?? null;
+      if (current !== i.expectedChampion) throw ApplicationFailure.nonRetryable(`m@champion moved since it was read: expected v${i.expectedChampion}, found v${current}; nothing was moved`, 'AliasMovedError');
+      if (current) calls.aliases.set('previous', current);
+      calls.aliases.set(i.alias, i.version);
+      return [];
+    },
   };
 }
 
@@ -86,15 +147,22 @@ beforeAll(async () => {
 afterAll(async () => env?.teardown());
 
 let n = 0;
-async function run(input: FineTuneSpecInput, o: Parameters<typeof stubs>[1] = {}): Promise<{ result?: FineTuneResult; error?: unknown; calls: Calls }> {
-  const calls: Calls = { fineTune: [], registered: [], running: 0, maxRunning: 0 };
+async function run(input: FineTuneSpecInput, o: StubOptions = {}, during?: (handle: WorkflowHandle) => Promise<void>): Promise<{ result?: FineTuneResult; error?: unknown; calls: Calls }> {
+  const calls: Calls = { fineTune: [], registered: [], running: 0, maxRunning: 0, aliases: new Map(), decisions: [], gated: [] };
   const activities = stubs(calls, o);
   const workers = await Promise.all([CPU_TASK_QUEUE, GPU_TASK_QUEUE].map((taskQueue) => Worker.create({
     connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, ...(taskQueue === GPU_TASK_QUEUE ? { maxConcurrentActivityTaskExecutions: 8 } : {}),
   })));
   const id = `stubbed-${++n}`;
-  const execution = env.client.workflow.execute('fineTune', { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [input] }) as Promise<FineTuneResult>;
+  const handle = await env.client.workflow.start('fineTune', { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [input] });
+  const execution = handle.result() as Promise<FineTuneResult>;
+  // A failed assertion in `during` ends the workflow (it may be waiting days for an approval) and fails the test.
+  const watcher = during?.(handle).catch(async (err: unknown) => {
+    await handle.terminate('the test failed').catch(() => undefined);
+    throw err;
+  });
   const [settled] = await Promise.allSettled([Promise.all(workers.map((w) => w.runUntil(execution)))]);
+  await watcher;
   return settled.status === 'fulfilled' ? { result: await execution, calls } : { error: settled.reason, calls };
 }
 
@@ -185,3 +253,79 @@ describe('fineTune against stub activities', () => {
   });
 });
 
+
+describe('the gate, approval and promotion against stub activities', () => {
+  const quick = (register: FineTuneSpecInput['register'] = { name: 'm' }) => spec({ trials: 1, epochs: [1] }, { register, model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } });
+  const waitFor = async (handle: WorkflowHandle, what: PromotionStatus['waitingFor']) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await handle.query<PromotionStatus>('status')).waitingFor === what) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the workflow never waited for ${what}`);
+  };
+  const refusal = (handle: WorkflowHandle, update: string, arg: unknown) => handle.executeUpdate(update, { args: [arg] }).then(() => 'accepted', (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
+  const updateEvents = async (handle: WorkflowHandle) => (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+
+  it('a challenger that passes the gate against the champion on its pinned rows becomes champion, the old one previous', async () => {
+    const { result, calls } = await run(quick(), { champion: { version: '7', contentDigest: digest('9') } });
+    expect(calls.gated).toEqual([{ champion: '7', rowsFrom: 'pinned' }]);
+    expect(result!.registered).toEqual({ name: 'm', version: '8', alias: 'champion' });
+    expect(result!.promotion).toMatchObject({ promoted: true, reason: 'v8 is champion' });
+    expect(Object.fromEntries(calls.aliases)).toEqual({ champion: '8', challenger: '8', previous: '7' });
+  });
+
+  it('a challenger the gate refuses stays challenger, and the champion stays where it was', async () => {
+    const { result, calls } = await run(quick(), { champion: { version: '7', contentDigest: digest('9') }, gatePasses: false });
+    expect(result!.registered.alias).toBe('challenger');
+    expect(result!.promotion?.promoted).toBe(false);
+    expect(result!.promotion?.reason).toBe('the gate refused v8: improvement accuracy (-0.02)');
+    expect(Object.fromEntries(calls.aliases)).toEqual({ champion: '7', challenger: '8' });
+  });
+
+  it('waits for approval: the validator refuses an early, a mistaken and an anonymous decision without a trace; approve promotes', async () => {
+    const { result, calls } = await run(quick({ name: 'm', approval: { required: true } }), { champion: { version: '7', contentDigest: digest('9') } }, async (handle) => {
+      expect(await refusal(handle, 'approve', { version: '8', approver: 'ana' })).toMatch(/not waiting for an approval \(waiting for: (training|gate)\)/);
+      await waitFor(handle, 'approval');
+      const status = await handle.query<PromotionStatus>('status');
+      expect(status).toMatchObject({ waitingFor: 'approval', challenger: '8', champion: '7', gate: { passed: true, failed: [] } });
+      expect(new Date(status.deadline!).getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+      expect(await refusal(handle, 'approve', { version: '9', approver: 'ana' })).toBe('the challenger waiting for approval is v8, not v9');
+      expect(await refusal(handle, 'approve', { version: '8', approver: ' ' })).toBe('expected { version, approver, comment }: approver: approver: who decides');
+      expect(await updateEvents(handle)).toBe(0);
+      expect(await refusal(handle, 'approve', { version: '8', approver: 'ana', comment: 'looked at the confusion matrices' })).toBe('accepted');
+      expect(await refusal(handle, 'reject', { version: '8', approver: 'bo' })).toBe('v8 was already approved by ana');
+      expect(await updateEvents(handle)).toBe(1);
+    });
+    expect(result!.promotion).toMatchObject({ promoted: true, approver: 'ana' });
+    expect(calls.decisions).toEqual(['approved by ana']);
+    expect(Object.fromEntries(calls.aliases)).toMatchObject({ champion: '8', previous: '7' });
+  });
+
+  it('a rejection or no decision in time promotes nothing', async () => {
+    const rejected = await run(quick({ name: 'm', approval: { required: true } }), { champion: { version: '7', contentDigest: digest('9') } }, async (handle) => {
+      await waitFor(handle, 'approval');
+      await handle.executeUpdate('reject', { args: [{ version: '8', approver: 'bo', comment: 'class b looks worse' }] });
+    });
+    expect(rejected.result!.promotion).toMatchObject({ promoted: false, reason: 'rejected by bo: class b looks worse', approver: 'bo' });
+    expect(rejected.calls.aliases.get('champion')).toBe('7');
+    expect(rejected.calls.decisions).toEqual(['rejected by bo']);
+    const late = await run(quick({ name: 'm', approval: { required: true, timeout: '2s' } }), { champion: { version: '7', contentDigest: digest('9') } });
+    expect(late.result!.promotion).toMatchObject({ promoted: false, reason: 'no approval within 2s: nothing was promoted' });
+    expect(late.calls.aliases.get('champion')).toBe('7');
+    expect(late.calls.decisions).toEqual(['timed out']);
+  });
+
+  it('aborts the promotion, and says so, when the champion moved after the gate read it', async () => {
+    const { result, calls } = await run(quick(), { champion: { version: '7', contentDigest: digest('9') }, movedMeanwhile: '6' });
+    expect(result!.promotion?.promoted).toBe(false);
+    expect(result!.promotion?.reason).toMatch(/^promotion aborted: m@champion moved since it was read: expected v7, found v6/);
+    expect(calls.aliases.get('champion')).toBe('6');
+  });
+
+  it('with no champion yet, the first challenger is compared with nothing and promoted', async () => {
+    const { result, calls } = await run(quick());
+    expect(calls.gated).toEqual([{ rowsFrom: 'this split' }]);
+    expect(result!.registered.alias).toBe('champion');
+    expect(calls.aliases.has('previous')).toBe(false);
+  });
+});

@@ -4,3 +4,5 @@ export { pretrain } from './pretrain';
 export type { PretrainResult } from './pretrain';
 export { trial } from './trial';
 export type { TrialInput, TrialResult } from './trial';
+export { approveUpdate, rejectUpdate, statusQuery } from './promotion';
+export type { PromotionOutcome, PromotionStatus } from './promotion';

@@ -3,6 +3,7 @@ import { Durability, GPU_TASK_QUEUE, nonRetryableErrorTypes } from '@anneal/cont
 import type { DatasetActivities } from '@anneal/dataset';
 import type { EvaluateActivities } from '@anneal/evaluate';
 import type { ModelActivities } from '@anneal/models';
+import type { RegistryActivities } from '@anneal/registry';
 import type { TrackingActivities } from '@anneal/tracking';
 import type { TrainActivities } from '@anneal/train';
 
@@ -29,6 +30,7 @@ export function activitiesFor(durability: Durability = Durability.parse({})) {
     data: proxyActivities<DatasetActivities>(watched('30m')),
     models: proxyActivities<ModelActivities>(watched('10m')),
     evaluation: proxyActivities<EvaluateActivities>(watched('30m')),
+    registry: proxyActivities<RegistryActivities>(watched('5m')),
     /**
      * Training runs on GPU workers. It heartbeats every batch, so a lost worker is noticed within the heartbeat
      * timeout and the retry resumes from the checkpoint named in the last heartbeat.

@@ -65,11 +65,21 @@ export function formatResult(result: FineTuneResult | PretrainResult): string {
     result.probes.length > 0 ? `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})` : `candidates: ${result.selectedModel}`,
     `${result.trials.length} tuning trials${result.failedTrials.length ? ` (${result.failedTrials.length} failed: ${result.failedTrials.map((f) => f.label).join(', ')})` : ''}; registered ${result.registered.name} v${result.registered.version} @${result.registered.alias}`,
     ...studyLine(result.decisions ?? []),
+    ...gateLines(result),
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
   ].join('\n');
+}
+
+/** The gate's verdict and what became of the challenger (`gate passed against v3 on 270 pinned rows: ...`). */
+function gateLines(result: FineTuneResult): string[] {
+  const { gate, promotion } = result;
+  if (!gate || !promotion) return [];
+  const against = gate.champion ? `against champion v${gate.champion.version}` : 'with no champion yet';
+  const checks = gate.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  return [`gate ${gate.passed ? 'passed' : 'failed'} ${against} on ${gate.rows} ${gate.rowsFrom === 'pinned' ? 'pinned' : ''} test rows`.replace('  ', ' '), ...checks, `${promotion.promoted ? 'promoted' : 'not promoted'}: ${promotion.reason}`];
 }
 
 /** What a scheduled study did: rung runs by decision (`12 rung runs: 3 promoted, 8 not promoted, 1 completed`). */

@@ -4,6 +4,7 @@ import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
 import { datasetPlugin } from '@anneal/dataset';
 import { evaluatePlugin } from '@anneal/evaluate';
 import { modelsPlugin } from '@anneal/models';
+import { registryPlugin } from '@anneal/registry';
 import { activityBoundaryPlugin, trackingPlugin, workerIdentity, type ArtifactStore, type Failpoint, type MlflowClient } from '@anneal/tracking';
 import { HEARTBEAT_THROTTLE_MS, trainPlugin } from '@anneal/train';
 import type { Config } from './config';
@@ -47,7 +48,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     workers.push(await Worker.create({
       ...common,
       taskQueue: CPU_TASK_QUEUE,
-      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...downloads }), modelsPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, ...downloads }), evaluatePlugin({ mlflow, artifacts, backend })],
+      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...downloads }), modelsPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, ...downloads }), evaluatePlugin({ mlflow, artifacts, backend }), registryPlugin({ mlflow })],
       ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: bundlerOptions() }),
       maxConcurrentActivityTaskExecutions: 2,
     }));

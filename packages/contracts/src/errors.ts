@@ -15,6 +15,8 @@ export const ErrorType = {
   MlflowRequest: 'MlflowRequestError',
   /** Every trial of a study failed: there is nothing to choose from. */
   AllTrialsFailed: 'AllTrialsFailedError',
+  /** A compare-and-set alias move found the alias moved since it was read (someone else promoted or rolled back). */
+  AliasMoved: 'AliasMovedError',
   /** A failure that `ANNEAL_FAILPOINTS` injected on purpose (fault-injection tests and drills). */
   InjectedFault: 'InjectedFaultError',
 } as const;

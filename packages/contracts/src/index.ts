@@ -1,7 +1,7 @@
 export { ArtifactRef, CheckpointRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
 export { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Objective, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 export {
-  Architecture, CnnArchitecture, MlpArchitecture, FineTuneSpec, ModelCandidate, PIPELINE_SPECS, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec, specJsonSchema,
+  Architecture, CnnArchitecture, MlpArchitecture, FineTuneRegisterSpec, FineTuneSpec, ModelCandidate, PIPELINE_SPECS, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec, specJsonSchema,
 } from './spec';
 export {
   CheckLevel, ColumnSpec, DataFormat, DatasetChecks, DatasetSource, DatasetSpec, FileSource, ImageSpec, JsonlSource, MlflowSource, MnistSource,
@@ -18,3 +18,7 @@ export { strictObject } from './strict-object';
 export type { ParseResult } from './format-issues';
 export { MLFLOW_TAGS } from './tags';
 export { createRng, shuffled } from './seeded-random';
+export { ALIASES } from './aliases';
+export { AliasDescription, AliasMove, ApprovalDecision, DecisionRecordInput, DescribeAliasInput, MoveAliasInput, MoveReason, PromoteInput, RegisterVersionInput, RegisteredVersion } from './registry';
+export { ApprovalPolicy, Duration, GateMetric, GatePolicy } from './gate-policy';
+export { GateCheck, GateInput, GateSide, GateVerdict } from './gate';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { strictObject } from './strict-object';
+import { ALIASES } from './aliases';
+import { ApprovalPolicy, GatePolicy } from './gate-policy';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
 import { FileModelSource, GraphModelSource, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
 import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Objective, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
@@ -123,6 +125,17 @@ export const RegisterSpec = strictObject({
 });
 export type RegisterSpec = z.infer<typeof RegisterSpec>;
 
+/**
+ * Where a fine-tuned model goes: a new version, first as `challenger`; `alias` (the champion) moves to it only when
+ * the gate passes it against the current champion on the same rows, and, with `approval.required`, someone approves.
+ */
+export const FineTuneRegisterSpec = RegisterSpec.extend({
+  alias: z.string().min(1).default('champion'),
+  gate: GatePolicy.prefault({}),
+  approval: ApprovalPolicy.prefault({}),
+}).refine((r) => r.alias !== ALIASES.challenger && r.alias !== ALIASES.previous, { message: `alias: "${ALIASES.challenger}" and "${ALIASES.previous}" are the gate's own aliases`, path: ['alias'] });
+export type FineTuneRegisterSpec = z.output<typeof FineTuneRegisterSpec>;
+
 /** What every pipeline spec starts with: its name (the MLflow experiment), backend, data and split. */
 const pipelineBase = {
   /** The JSON Schema an editor checks the file against (`schemas/*.schema.json`); ignored by Anneal. */
@@ -151,7 +164,7 @@ export const FineTuneSpec = strictObject({
     select: z.enum(['probe', 'all']).default('probe'),
   }),
   tuning: TuningSpec.prefault({}),
-  register: RegisterSpec.default({ name: 'anneal-model', alias: 'champion', skipIfDataUnchanged: false }),
+  register: FineTuneRegisterSpec.prefault({ name: 'anneal-model' }),
 }).refine((s) => !s.model.candidates.some((c) => c.kind === 'graph') || s.tuning.strategies.every((x) => x === 'feature-extraction'), {
   message: 'a graph model candidate is a frozen feature extractor: tuning.strategies must be ["feature-extraction"] (a GraphModel has no layers to train)',
   path: ['tuning', 'strategies'],

@@ -16,6 +16,13 @@ export const MLFLOW_TAGS = {
   /** On activity runs: the Temporal identity (`pid@host`) and the host of the worker that ran the latest attempt. */
   workerIdentity: 'anneal.worker.identity',
   workerHost: 'anneal.worker.host',
+  /** On registered versions: the model's artifact reference (ModelRef as JSON), so any worker can load it. */
+  modelRef: 'anneal.modelRef',
+  /** On registered versions: the model's content digest (how a retried registration finds its version). */
+  modelDigest: 'anneal.digest',
+  /** On registered versions: the test split (DatasetRef as JSON) and the test figures (JSON) it was scored with. */
+  testSplit: 'anneal.test.split',
+  testMetrics: 'anneal.test.metrics',
   /** On a failed trial's run: why it failed. */
   error: 'anneal.error',
 } as const;

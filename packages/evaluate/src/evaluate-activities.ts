@@ -1,14 +1,16 @@
-import * as tf from '@tensorflow/tfjs';
 import {
-  ChampionDataInput, ErrorType, EvaluateInput, InputError, LearningCurvesInput, MLFLOW_TAGS, RegisterModelInput, SearchReportInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
+  ChampionDataInput, EvaluateInput, LearningCurvesInput, RegisterModelInput, SearchReportInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
 } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
-import { MODEL_REF_TAG, loadModel, resolveBackend } from '@anneal/models';
-import { activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
+import { loadModel, resolveBackend } from '@anneal/models';
+import { ModelRegistry } from '@anneal/registry';
+import { activityIdentity, activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationReport } from './classification-metrics';
 import { decisionsCsv, objectiveSpec, trialsCsv } from './search-report';
 import { learningCurvesSpec, renderChart, uploadChart } from './charts';
 import { evaluationCharts } from './evaluation-charts';
+import { gateChallengerActivity } from './gate/gate-challenger';
+import { labelIndices, predictRows } from './predict-rows';
 
 export interface EvaluateDeps {
   mlflow: MlflowClient;
@@ -16,10 +18,9 @@ export interface EvaluateDeps {
   backend: BackendName;
 }
 
-const PREDICT_BATCH = 256;
-
 export function createEvaluateActivities(deps: EvaluateDeps) {
   const { mlflow, artifacts } = deps;
+  const registry = new ModelRegistry(mlflow);
   return {
     /** Accuracy, macro-F1, ROC-AUC and the confusion matrix of a model on one split, logged to its own run. */
     async evaluateModel(raw: In<typeof EvaluateInput>): Promise<EvaluateOutput> {
@@ -29,17 +30,9 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
         await resolveBackend(input.backend === 'auto' ? deps.backend : input.backend);
         const [dataset, model] = await Promise.all([loadDataset(artifacts, input.dataset), loadModel(artifacts, input.model)]);
         const classes = input.model.classes ?? dataset.classes;
-        const index = new Map(classes.map((c, i) => [c, i]));
-        const labels = dataset.labels.map((l) => {
-          const i = index.get(l);
-          if (i === undefined) throw new InputError(ErrorType.DatasetValidation, `dataset ${dataset.name}: label "${l}" is not one of the model's classes (${classes.join(', ')})`);
-          return i;
-        });
+        const labels = labelIndices(dataset, classes);
         try {
-          const x = tf.tensor(dataset.features, [labels.length, ...dataset.featureShape]);
-          const probs = tf.tidy(() => model.predict(x, { batchSize: PREDICT_BATCH }) as tf.Tensor);
-          const values = (await probs.data()) as Float32Array;
-          tf.dispose([x, probs]);
+          const values = await predictRows(model, dataset);
           const report = classificationReport(values, labels, classes.length);
           const now = Date.now();
           const metric = (key: string, value: number) => ({ key, value, step: 0, timestamp: now });
@@ -58,30 +51,20 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
       });
     },
 
-    /** Registers the model as a new version of `name` and points `alias` at it. */
+    /** Registers the model as a new version of `name` and points `alias` at it (pretrain; fineTune before the gate). */
     async registerModel(raw: In<typeof RegisterModelInput>): Promise<RegisteredModel> {
       const input = RegisterModelInput.parse(raw);
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `register ${input.name}@${input.alias}`, params: { 'model.digest': input.model.digest } }, async (run) => {
-        await mlflow.createRegisteredModel(input.name);
-        // A retry after the version was made must not make a second one: look for this digest first.
-        const existing = (await mlflow.searchModelVersions(`name = '${input.name}' and run_id = '${input.sourceRunId}'`))
-          .find((v) => v.tags.some((t) => t.key === 'anneal.digest' && t.value === input.model.digest));
-        const version =
-          existing ??
-          (await mlflow.createModelVersion({
-            name: input.name,
-            source: input.model.uri,
-            runId: input.sourceRunId,
-            description: input.description,
-            tags: { ...input.tags, 'anneal.digest': input.model.digest, [MODEL_REF_TAG]: JSON.stringify({ ...input.model, version: undefined }) },
-          }));
-        await mlflow.setAlias({ name: input.name, alias: input.alias, version: version.version });
-        await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${input.name}/${version.version}@${input.alias}` }] });
-        return { name: input.name, version: version.version, alias: input.alias };
+        const { version } = await registry.registerVersion(input);
+        const { workflowId } = activityIdentity();
+        await registry.moveAlias({ name: input.name, alias: input.alias, version, reason: `registered by ${run.runId}`, workflowId });
+        await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${input.name}/${version}@${input.alias}` }] });
+        return { name: input.name, version, alias: input.alias };
       });
     },
 
-    /** What the alias's model was trained on, so a scheduled retrain can end early when nothing changed. */
+    gateChallenger: gateChallengerActivity(deps),
+
     /**
      * The search at a glance, on the pipeline's run (the trials are its children): every trial in `search/trials.csv`,
      * best first, and the objective against each hyperparameter in `search/objective.svg` (with its Vega-Lite spec).
@@ -113,12 +96,12 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
       await uploadChart(mlflow, `${uri}/learning_curves`, await renderChart(learningCurvesSpec(points, input.title)));
     },
 
+    /** What the alias's model was trained on (fineTune before the gate; now `describeAlias` of the registry). */
     async championData(raw: In<typeof ChampionDataInput>): Promise<ChampionData> {
       const input = ChampionDataInput.parse(raw);
-      const version = await mlflow.getModelVersionByAlias(input.name, input.alias);
-      if (!version) return {};
-      const digest = version.tags.find((t) => t.key === MLFLOW_TAGS.datasetContentDigest)?.value;
-      return { version: version.version, ...(digest ? { contentDigest: digest } : {}) };
+      const described = await registry.describeAlias(input.name, input.alias);
+      if (!described) return {};
+      return { version: described.version, ...(described.contentDigest ? { contentDigest: described.contentDigest } : {}) };
     },
   };
 }

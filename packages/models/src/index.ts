@@ -8,5 +8,5 @@ export { resolveBackend } from './tf-backend';
 export type { BackendInfo } from './tf-backend';
 export { createModelActivities, modelsPlugin } from './model-activities';
 export type { ModelActivities, ModelDeps } from './model-activities';
-export { MODEL_REF_TAG, modelSources, readLayersModel, resolveRegisteredModel } from './sources';
+export { modelSources, readLayersModel, resolveRegisteredModel } from './sources';
 export type { ModelFileReader, ModelSource, ReadModel, SourceContext, SourcedModel } from './sources';

@@ -172,6 +172,10 @@ export class MlflowClient {
     await this.call('POST', 'registered-models/alias', { body: options });
   }
 
+  async setModelVersionTag(options: { name: string; version: string; key: string; value: string }): Promise<void> {
+    await this.call('POST', 'model-versions/set-tag', { body: options });
+  }
+
   /** One version of a registered model, or undefined when there is no such model or version. */
   async getModelVersion(name: string, version: string): Promise<ModelVersion | undefined> {
     const res = await this.call('GET', 'model-versions/get', { query: { name, version }, schema: ModelVersionResponse, allow404: true });

@@ -1,4 +1,5 @@
-import { ArtifactRef, MLFLOW_TAGS, type ValidationPolicy } from '@anneal/contracts';
+import type { ArtifactRef, ValidationPolicy } from '@anneal/contracts';
+import { ModelRegistry } from '@anneal/registry';
 import type { MlflowClient } from '@anneal/tracking';
 
 /**
@@ -12,11 +13,9 @@ export async function resolveReference(
 ): Promise<{ ref?: ArtifactRef; note?: string }> {
   if (!reference) return {};
   if (!('model' in reference)) return { ref: reference };
-  const version = await mlflow.getModelVersionByAlias(reference.model, reference.alias);
+  const described = await new ModelRegistry(mlflow).describeAlias(reference.model, reference.alias);
   const label = `${reference.model}@${reference.alias}`;
-  if (!version) return { note: `no drift check: ${label} is not registered yet` };
-  const tag = version.tags.find((t) => t.key === MLFLOW_TAGS.datasetRef)?.value;
-  const parsed = tag ? ArtifactRef.safeParse(JSON.parse(tag)) : undefined;
-  if (!parsed?.success) return { note: `no drift check: ${label} (version ${version.version}) does not record its training data` };
-  return { ref: parsed.data, note: `drift measured against the data ${label} (version ${version.version}) was trained on` };
+  if (!described) return { note: `no drift check: ${label} is not registered yet` };
+  if (!described.dataset) return { note: `no drift check: ${label} (version ${described.version}) does not record its training data` };
+  return { ref: described.dataset, note: `drift measured against the data ${label} (version ${described.version}) was trained on` };
 }

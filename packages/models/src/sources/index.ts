@@ -19,6 +19,6 @@ export const modelSources: ModelSources = {
 };
 
 export type { ModelSource, SourceContext, SourcedModel } from './model-source';
-export { MODEL_REF_TAG, resolveRegisteredModel } from './registry-source';
+export { resolveRegisteredModel } from './registry-source';
 export { readLayersModel } from './read-layers-model';
 export type { ModelFileReader, ReadModel } from './read-layers-model';

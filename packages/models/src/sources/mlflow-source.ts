@@ -1,9 +1,9 @@
 import { ErrorType, InputError, type MlflowModelSource } from '@anneal/contracts';
+import { registeredRef } from '@anneal/registry';
 import { MlflowError, type MlflowClient } from '@anneal/tracking';
 import type { z } from 'zod';
 import type { ModelSource, SourcedModel } from './model-source';
 import { readLayersModel, sourceError } from './read-layers-model';
-import { registeredRef } from './registry-source';
 
 /**
  * A model on the tracking server: a folder holding model.json in a run's artifacts, or a registered version (one

@@ -1,0 +1,88 @@
+import { MLFLOW_TAGS, type AliasMove, type MoveReason } from '@anneal/contracts';
+import type { MlflowClient, Run } from '@anneal/tracking';
+
+/** The MLflow experiment that keeps every alias move (MLflow itself keeps no history of aliases). */
+export const AUDIT_EXPERIMENT = 'anneal-registry';
+
+const TAG = {
+  model: 'anneal.registry.model',
+  alias: 'anneal.registry.alias',
+  from: 'anneal.registry.from',
+  to: 'anneal.registry.to',
+  reason: 'anneal.registry.reason',
+  workflow: 'anneal.registry.workflowId',
+  approver: 'anneal.registry.approver',
+  comment: 'anneal.registry.comment',
+  decision: 'anneal.registry.decision',
+} as const;
+
+/** One alias move (or, with `decision`, a person's decision on a version) as the audit trail shows it. */
+export interface AuditEntry extends AliasMove, MoveReason {
+  at: number;
+  decision?: string;
+}
+
+/**
+ * Records a move: a FINISHED run in `anneal-registry` (when: its start time; what, why, by which workflow, approved
+ * by whom: its tags) and a tag `anneal.alias.<alias>` on the version it now points at.
+ */
+export async function recordMove(mlflow: MlflowClient, o: { name: string; alias: string; from: string | null; to: string; key?: string; why: MoveReason }): Promise<AliasMove> {
+  const experimentId = await mlflow.getOrCreateExperiment(AUDIT_EXPERIMENT);
+  const tags: Record<string, string> = {
+    [TAG.model]: o.name, [TAG.alias]: o.alias, [TAG.from]: o.from ?? '', [TAG.to]: o.to, [TAG.reason]: o.why.reason,
+    ...(o.why.workflowId ? { [TAG.workflow]: o.why.workflowId, [MLFLOW_TAGS.workflowId]: o.why.workflowId } : {}),
+    ...(o.why.approver ? { [TAG.approver]: o.why.approver } : {}),
+    ...(o.why.comment ? { [TAG.comment]: o.why.comment } : {}),
+    ...(o.key ? { [MLFLOW_TAGS.idempotencyKey]: o.key } : {}),
+  };
+  const run = await mlflow.createRun({ experimentId, runName: `${o.name}@${o.alias}: ${o.from ? `v${o.from}` : 'none'} -> v${o.to}`, tags });
+  await mlflow.updateRun({ runId: run.info.run_id, status: 'FINISHED' });
+  const by = o.why.approver ? `, approved by ${o.why.approver}` : '';
+  await mlflow.setModelVersionTag({ name: o.name, version: o.to, key: `anneal.alias.${o.alias}`, value: `${new Date().toISOString()} from ${o.from ? `v${o.from}` : 'none'}: ${o.why.reason}${by}` });
+  return { name: o.name, alias: o.alias, from: o.from, to: o.to, auditRunId: run.info.run_id };
+}
+
+/** An approval, rejection or approval timeout of a version: a run in the audit trail and a tag on the version. */
+export async function recordDecision(mlflow: MlflowClient, o: { name: string; version: string; decision: string; approver?: string; comment?: string; workflowId?: string }): Promise<string> {
+  const experimentId = await mlflow.getOrCreateExperiment(AUDIT_EXPERIMENT);
+  const key = o.workflowId ? `${o.workflowId}:${o.name}:${o.version}:decision` : undefined;
+  const found = key ? (await mlflow.searchRuns({ experimentIds: [experimentId], filter: `tags.\`${MLFLOW_TAGS.idempotencyKey}\` = '${key}'`, maxResults: 1 }))[0] : undefined;
+  if (found) return found.info.run_id;
+  const by = o.approver ? ` by ${o.approver}` : '';
+  const tags: Record<string, string> = {
+    [TAG.model]: o.name, [TAG.alias]: '', [TAG.from]: '', [TAG.to]: o.version, [TAG.reason]: `${o.decision}${by}`, [TAG.decision]: o.decision,
+    ...(o.workflowId ? { [TAG.workflow]: o.workflowId, [MLFLOW_TAGS.workflowId]: o.workflowId } : {}),
+    ...(o.approver ? { [TAG.approver]: o.approver } : {}),
+    ...(o.comment ? { [TAG.comment]: o.comment } : {}),
+    ...(key ? { [MLFLOW_TAGS.idempotencyKey]: key } : {}),
+  };
+  const run = await mlflow.createRun({ experimentId, runName: `${o.name} v${o.version}: ${o.decision}${by}`, tags });
+  await mlflow.updateRun({ runId: run.info.run_id, status: 'FINISHED' });
+  await mlflow.setModelVersionTag({ name: o.name, version: o.version, key: 'anneal.approval', value: `${o.decision}${by}${o.comment ? `: ${o.comment}` : ''}` });
+  return run.info.run_id;
+}
+
+/** The move a workflow already recorded under `key` (a retried activity), if any. */
+export async function findMove(mlflow: MlflowClient, key: string): Promise<AliasMove | undefined> {
+  const experimentId = await mlflow.getOrCreateExperiment(AUDIT_EXPERIMENT);
+  const [run] = await mlflow.searchRuns({ experimentIds: [experimentId], filter: `tags.\`${MLFLOW_TAGS.idempotencyKey}\` = '${key}'`, maxResults: 1 });
+  return run ? toEntry(run) : undefined;
+}
+
+/** Every move of `name`'s aliases, newest first. */
+export async function aliasHistory(mlflow: MlflowClient, name: string, maxResults = 100): Promise<AuditEntry[]> {
+  const experimentId = await mlflow.getOrCreateExperiment(AUDIT_EXPERIMENT);
+  const runs = await mlflow.searchRuns({ experimentIds: [experimentId], filter: `tags.\`${TAG.model}\` = '${name}'`, maxResults });
+  return runs.map(toEntry).sort((a, b) => b.at - a.at);
+}
+
+function toEntry(run: Run): AuditEntry {
+  const tag = (key: string) => run.data.tags.find((t) => t.key === key)?.value;
+  const optional = (field: keyof MoveReason, key: string) => (tag(key) ? { [field]: tag(key) } : {});
+  return {
+    name: tag(TAG.model) ?? '', alias: tag(TAG.alias) ?? '', from: tag(TAG.from) || null, to: tag(TAG.to) ?? '', auditRunId: run.info.run_id,
+    reason: tag(TAG.reason) ?? '', at: run.info.start_time ?? 0,
+    ...optional('workflowId', TAG.workflow), ...optional('approver', TAG.approver), ...optional('comment', TAG.comment),
+    ...(tag(TAG.decision) ? { decision: tag(TAG.decision) } : {}),
+  };
+}
