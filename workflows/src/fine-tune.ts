@@ -1,4 +1,4 @@
-import { defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, defineSignal, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   FineTuneSpec, MLFLOW_TAGS, type AliasDescription, type DatasetRef, type EvaluationMetrics, type GateVerdict, type Hyperparameters, type Objective, type PreparedCandidate, type RegisteredModel,
 } from '@anneal/contracts';
@@ -46,9 +46,13 @@ export interface FineTuneProgress {
   stage: string;
   trialsDone: number;
   trialsTotal: number;
+  /** `dataArrived` notifications received (`anneal data arrived` signals-with-start one retrain per data digest). */
+  notifications?: number;
 }
 
 export const progressQuery = defineQuery<FineTuneProgress>('progress');
+/** New data was announced; the retrain it started (or is running) counts the notifications. */
+export const dataArrivedSignal = defineSignal<[{ contentDigest: string; source: string }]>('dataArrived');
 
 /**
  * The main pipeline: data -> model selection by probe -> seeded random search over fine-tuning trials
@@ -62,6 +66,9 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
   const status = installApproval();
   const progress: FineTuneProgress = { stage: 'data', trialsDone: 0, trialsTotal: spec.tuning.trials };
   setHandler(progressQuery, () => progress);
+  setHandler(dataArrivedSignal, () => {
+    progress.notifications = (progress.notifications ?? 0) + 1;
+  });
   const wid = workflowInfo().workflowId;
   const acts = activitiesFor(spec.durability);
 

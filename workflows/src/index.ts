@@ -1,4 +1,4 @@
-export { fineTune, progressQuery } from './fine-tune';
+export { dataArrivedSignal, fineTune, progressQuery } from './fine-tune';
 export type { ArmResult, FineTuneProgress, FineTuneResult } from './fine-tune';
 export { pretrain } from './pretrain';
 export type { PretrainResult } from './pretrain';

@@ -49,7 +49,7 @@ export async function datasetCommand(config: Config, argv: string[]): Promise<nu
   return report.passed ? 0 : 1;
 }
 
-function sourceOf(location: string, format: string | undefined): DatasetSource | Record<string, unknown> {
+export function sourceOf(location: string, format: string | undefined): DatasetSource | Record<string, unknown> {
   if (format !== undefined && !DataFormat.safeParse(format).success) throw new UsageError(`--format: expected csv, tsv, jsonl or images, found ${format}`);
   const withFormat = format ? { format } : {};
   if (/^https?:\/\//.test(location)) return { kind: 'url', url: location, ...withFormat };

@@ -3,7 +3,10 @@ import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
 import { down, demo, doctor, serveWorkers, start, up } from './commands';
 import { loadConfig } from './config';
 import { datasetCommand, UsageError } from './dataset-command';
+import { approvalCommand } from './approval-command';
+import { dataCommand } from './data-command';
 import { modelCommand } from './model-command';
+import { scheduleCommand } from './schedule-command';
 import { specCommand } from './spec-command';
 import type { Queue } from './worker';
 
@@ -21,13 +24,25 @@ const USAGE = `usage: anneal <command>
   model inspect <source> [--cut layer] [--json]
                           a model's layers, parameters, suggested cut and graph-engine support
   spec schema <fineTune|pretrain>
-                          a spec's JSON Schema (schemas/*.schema.json), for editors`;
+                          a spec's JSON Schema (schemas/*.schema.json), for editors
+  status <workflow id>    what a retrain waits for (the gate, an approval)
+  approve|reject <workflow id> --approver <who> [--comment text]
+                          decide on the challenger a retrain waits with
+  rollback <model> [--by who]   champion back to the previous version (audited)
+  history <model>         every alias move and approval of a registered model
+  schedule create|list|describe|pause|unpause|trigger|backfill|delete ...
+                          retrain on a Temporal Schedule (\`anneal schedule\` for options)
+  data arrived <spec.json> [--source path|url]
+                          retrain once per new data digest (signal-with-start)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'dataset') return usageErrorsAsExit2(() => datasetCommand(loadConfig(), rest));
   if (command === 'model') return usageErrorsAsExit2(() => modelCommand(loadConfig(), rest));
   if (command === 'spec') return usageErrorsAsExit2(() => specCommand(rest));
+  if (command === 'schedule') return usageErrorsAsExit2(() => scheduleCommand(loadConfig(), rest));
+  if (command === 'data') return usageErrorsAsExit2(() => dataCommand(loadConfig(), rest));
+  if (command && ['status', 'approve', 'reject', 'rollback', 'history'].includes(command)) return usageErrorsAsExit2(() => approvalCommand(loadConfig(), command, rest));
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { CPU_TASK_QUEUE, FineTuneSpec, PretrainSpec, parseWithProblems } from '@anneal/contracts';
+import { CPU_TASK_QUEUE } from '@anneal/contracts';
 import type { FineTuneResult, PretrainResult } from '@anneal/workflows';
 import { watchProgress } from './progress';
+import { readSpecFile, type PipelineType } from './spec-file';
 
-export type PipelineType = 'fineTune' | 'pretrain';
+export type { PipelineType };
 
 export interface StartedPipeline {
   type: PipelineType;
@@ -16,16 +16,8 @@ export interface StartedPipeline {
 
 /** Reads a spec file, validates it with the workflow's own schema (so a bad spec fails here, listing every problem), and starts it. */
 export async function startPipeline(client: Client, options: { specPath: string; type?: PipelineType; workflowId?: string }): Promise<StartedPipeline> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(options.specPath, 'utf8'));
-  } catch (err) {
-    throw new Error(`${options.specPath}: ${(err as Error).message}`);
-  }
-  const type: PipelineType = options.type ?? ((raw as { architecture?: unknown }).architecture ? 'pretrain' : 'fineTune');
-  const parsed = parseWithProblems(type === 'pretrain' ? PretrainSpec : FineTuneSpec, raw);
-  if (!parsed.ok) throw new Error(`${options.specPath} is not a valid ${type} spec:\n  ${parsed.problems.join('\n  ')}`);
-  const name = (parsed.value as { name: string }).name;
+  const { type, raw, spec } = await readSpecFile(options.specPath, options.type);
+  const name = spec.name;
   const workflowId = options.workflowId ?? `${type}-${name}-${randomUUID().slice(0, 8)}`;
   // The raw spec goes in: the workflow parses it again with the same schema (defaults applied there).
   const handle = await client.workflow.start(type, { taskQueue: CPU_TASK_QUEUE, workflowId, args: [raw] });

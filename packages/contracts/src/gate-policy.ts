@@ -16,8 +16,8 @@ export const GatePolicy = strictObject({
   metric: GateMetric.default('accuracy'),
   /** Minimum test figures, champion or not: `{ "accuracy": 0.9 }`. */
   floors: strictObject({ accuracy: share.optional(), macroF1: share.optional(), rocAucMacro: share.optional() }).default({}),
-  /** challenger - champion >= absolute, and (challenger - champion) / champion >= relative. 0 and 0: not worse. */
-  minImprovement: strictObject({ absolute: z.number().min(-1).max(1).default(0), relative: z.number().min(-1).max(10).default(0) }).prefault({}),
+  /** challenger - champion >= absolute (0: not worse), and, when given, (challenger - champion) / champion >= relative. */
+  minImprovement: strictObject({ absolute: z.number().min(-1).max(1).default(0), relative: z.number().min(-1).max(10).optional() }).prefault({}),
   /**
    * Exact McNemar test on per-example correctness (the same rows for both): the challenger must be right on
    * significantly more of the rows they disagree on, at level `alpha`. Off unless given.

@@ -48,8 +48,8 @@ function improvementCheck(policy: GatePolicy, challenger: GateSide, champion: Ga
   const theirs = champion.metrics[metric];
   const delta = ours - theirs;
   const relDelta = theirs > 0 ? delta / theirs : Infinity;
-  const passed = delta >= absolute - 1e-12 && relDelta >= relative - 1e-12;
-  const needs = `needs ${signed(absolute)}${relative !== 0 ? ` and ${signed(relative * 100, 1)} %` : ''}`;
+  const passed = delta >= absolute - 1e-12 && (relative === undefined || relDelta >= relative - 1e-12);
+  const needs = `needs ${signed(absolute)}${relative !== undefined ? ` and ${signed(relative * 100, 1)} %` : ''}`;
   return { name: `improvement ${metric}`, passed, detail: `${fmt(ours)} against champion v${champion.version}'s ${fmt(theirs)}: ${signed(delta)} (${needs})` };
 }
 

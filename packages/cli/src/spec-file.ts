@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { FineTuneSpec, PretrainSpec, parseWithProblems } from '@anneal/contracts';
+import { UsageError } from './dataset-command';
+
+export type PipelineType = 'fineTune' | 'pretrain';
+
+/**
+ * A spec file, checked with the workflow's own schema (a bad spec fails here, listing every problem). The raw JSON
+ * is what gets sent: the workflow parses it again with the same schema, so its defaults apply there.
+ */
+export async function readSpecFile(path: string, type?: PipelineType): Promise<{ type: PipelineType; raw: Record<string, unknown>; spec: FineTuneSpec | PretrainSpec }> {
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`${path}: ${(err as Error).message}`);
+  }
+  const kind: PipelineType = type ?? (raw.architecture ? 'pretrain' : 'fineTune');
+  const parsed = parseWithProblems(kind === 'pretrain' ? PretrainSpec : FineTuneSpec, raw);
+  if (!parsed.ok) throw new UsageError(`${path} is not a valid ${kind} spec:\n  ${parsed.problems.join('\n  ')}`);
+  return { type: kind, raw, spec: parsed.value };
+}
+
+export async function readFineTuneSpec(path: string): Promise<{ raw: Record<string, unknown>; spec: FineTuneSpec }> {
+  const { raw, spec } = await readSpecFile(path, 'fineTune');
+  return { raw, spec: spec as FineTuneSpec };
+}
