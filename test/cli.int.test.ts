@@ -39,12 +39,13 @@ it('replays its own histories deterministically (and records them as fixtures wi
   });
   const dir = process.env.ANNEAL_RECORD_HISTORIES ? join(REPO_ROOT, 'workflows', 'test', 'histories') : h.stack.home;
   const files: string[] = [];
-  for (const [id, fixture] of [[workflowId, 'fine-tune-quick'], [`${workflowId}/trial-0`, 'trial-quick']] as const) {
+  // fine-tune-quick and trial-quick were recorded before the promotion gate (they replay its patched-out path).
+  for (const [id, fixture] of [[workflowId, 'fine-tune-gated'], [`${workflowId}/trial-0`, 'trial-gated']] as const) {
     const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.stack.temporalAddress], { maxBuffer: 64 << 20 });
     files.push(join(dir, `${fixture}.json`));
     writeFileSync(files[files.length - 1]!, JSON.stringify({ workflowId: id, history: JSON.parse(stdout) }));
   }
   const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), ...files]);
-  expect(stdout).toContain('replayed fine-tune-quick.json');
-  expect(stdout).toContain('replayed trial-quick.json');
+  expect(stdout).toContain('replayed fine-tune-gated.json');
+  expect(stdout).toContain('replayed trial-gated.json');
 });

@@ -12,10 +12,11 @@ const replay = (paths: string[]) => promisify(execFile)(process.execPath, [join(
 
 jest.setTimeout(120_000);
 
-it('replays the recorded histories of fineTune and trial without non-determinism', async () => {
-  expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['fine-tune-quick.json', 'trial-quick.json']);
+it('replays the recorded histories of fineTune and trial, from before and after the promotion gate, without non-determinism', async () => {
+  const names = ['fine-tune-gated.json', 'fine-tune-quick.json', 'trial-gated.json', 'trial-quick.json'];
+  expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(names);
   const { stdout } = await replay(files);
-  expect(stdout.trim().split('\n').sort()).toEqual(['replayed fine-tune-quick.json', 'replayed trial-quick.json']);
+  expect(stdout.trim().split('\n').sort()).toEqual(names.map((n) => `replayed ${n}`));
 });
 
 it('catches a history that the code would not reproduce', async () => {
