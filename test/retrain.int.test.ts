@@ -75,6 +75,8 @@ describe('retraining with a gate, approval and rollback', () => {
     expect(gate.passed).toBe(false);
     expect(gate.checks.find((c) => c.name === 'improvement accuracy')?.passed).toBe(false);
     expect(gate.mcnemar!.championOnly).toBeGreaterThan(gate.mcnemar!.challengerOnly);
+    // Drift is measured against the champion's training data: the same rows, so none.
+    expect(gate.drift).toMatchObject({ reference: `drift measured against the data ${model}@champion (version 1) was trained on`, maxPsi: 0, labelShift: 0 });
     expect(worse.registered).toEqual({ name: model, version: '2', alias: 'challenger' });
     expect(worse.promotion?.reason).toMatch(/^the gate refused v2: improvement accuracy/);
     expect(await aliasOf('champion')).toBe('1');
@@ -83,7 +85,7 @@ describe('retraining with a gate, approval and rollback', () => {
     const runs = await h.mlflow.searchRuns({ experimentIds: [worse.experimentId], filter: `tags.\`mlflow.parentRunId\` = '${worse.pipelineRunId}'` });
     const gateRun = runs.find((r) => r.info.run_name === 'gate v2 against champion v1')!;
     expect(tag(gateRun, 'anneal.gate')).toMatch(/^failed: improvement accuracy/);
-    expect(Object.fromEntries(gateRun.data.metrics.map((m) => [m.key, m.value]))).toMatchObject({ 'gate.passed': 0, 'challenger.accuracy': gate.challenger.metrics.accuracy, 'champion.accuracy': gate.champion!.metrics.accuracy });
+    expect(Object.fromEntries(gateRun.data.metrics.map((m) => [m.key, m.value]))).toMatchObject({ 'gate.passed': 0, 'drift.label_shift': 0, 'challenger.accuracy': gate.challenger.metrics.accuracy, 'champion.accuracy': gate.champion!.metrics.accuracy });
     const files = (await h.mlflow.listArtifacts(`${gateRun.info.artifact_uri}/gate`)).map((f) => f.path.split('/').pop());
     expect(files).toEqual(expect.arrayContaining(['verdict.json', 'confusion_matrices.svg', 'confusion_matrices.png', 'confusion_matrices.vl.json']));
   });

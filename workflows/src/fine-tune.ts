@@ -94,7 +94,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         return { experimentId: run.experimentId, pipelineRunId: run.runId, selectedModel: '', probes: [], trials: [], arms: [], failedTrials: [], decisions: [], registered: skipped.registered, skipped: skipped.reason };
       }
       const testRows = gated ? gateRows(spec, champion, dataset) : { split: spec.split, rowsFrom: 'this split' as const };
-      const split = await validateAndSplit(stage, { ...spec, split: testRows.split }, dataset);
+      const split = await validateAndSplit(stage, { dataset: gated ? withDriftReference(spec, champion) : spec.dataset, split: testRows.split }, dataset);
       const common = {
         tracking: ctx, durability: spec.durability, train: split.train, validation: split.validation, backend: spec.backend, engine: spec.engine, outputName: spec.register.name,
         checkpointEvery: spec.tuning.checkpointEvery, heartbeatTimeoutSeconds: spec.tuning.heartbeatTimeoutSeconds,
@@ -132,7 +132,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         },
       };
       const outcome = gated
-        ? await gateAndPromote(stage, status, { ...registration, register: spec.register, champion, test: split.test, rowsFrom: testRows.rowsFrom, testMetrics: tested[championIndex] as EvaluationMetrics, backend: spec.backend })
+        ? await gateAndPromote(stage, status, { ...registration, register: spec.register, champion, test: split.test, rowsFrom: testRows.rowsFrom, drift: split.report.drift, testMetrics: tested[championIndex] as EvaluationMetrics, backend: spec.backend })
         : { registered: await acts.evaluation.registerModel({ ...registration, tracking: ctx, name: spec.register.name, alias: spec.register.alias }) };
       progress.stage = 'done';
       return {
@@ -229,6 +229,13 @@ function gateRows(spec: FineTuneSpec, champion: AliasDescription | null, dataset
   const sameTask = test !== undefined && [...test.classes].sort().join('\n') === [...dataset.classes].sort().join('\n');
   if (!spec.register.gate.pinChampionTest || !test || !sameTask) return { split: spec.split, rowsFrom: 'this split' };
   return { split: { ...spec.split, pinnedTest: { uri: test.uri, digest: test.digest } }, rowsFrom: 'pinned' };
+}
+
+/** Drift is measured against the champion's training data unless the spec names a reference of its own. */
+function withDriftReference(spec: FineTuneSpec, champion: AliasDescription | null): FineTuneSpec['dataset'] {
+  const { validation } = spec.dataset;
+  if (!champion || validation.reference) return spec.dataset;
+  return { ...spec.dataset, validation: { ...validation, reference: { model: spec.register.name, alias: spec.register.alias } } };
 }
 
 /** The dataset's image size, for an image model's input contract. */

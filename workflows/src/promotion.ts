@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, condition, defineQuery, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   ALIASES, ApprovalDecision, ErrorType,
-  type AliasDescription, type BackendName, type AliasMove, type DatasetRef, type EvaluationMetrics, type FineTuneRegisterSpec, type GateVerdict, type In, type ModelRef, type RegisteredModel,
+  type AliasDescription, type BackendName, type DriftSummary, type AliasMove, type DatasetRef, type EvaluationMetrics, type FineTuneRegisterSpec, type GateVerdict, type In, type ModelRef, type RegisteredModel,
 } from '@anneal/contracts';
 import type { Stage } from './stages';
 
@@ -61,6 +61,7 @@ export interface GateAndPromote {
   test: DatasetRef;
   rowsFrom: 'pinned' | 'this split';
   testMetrics: EvaluationMetrics;
+  drift?: DriftSummary;
   backend: BackendName;
 }
 
@@ -77,7 +78,7 @@ export async function gateAndPromote(stage: Stage, status: PromotionStatus, o: G
   Object.assign(status, { waitingFor: 'gate', challenger: version, champion: o.champion?.version ?? null });
 
   const champion = o.champion?.model ? { champion: { ...o.champion.model, version: o.champion.version } } : {};
-  const gate = await evaluation.gateChallenger({ tracking: stage.ctx, challenger: { ...o.model, version }, ...champion, test: o.test, rowsFrom: o.rowsFrom, policy: o.register.gate, backend: o.backend });
+  const gate = await evaluation.gateChallenger({ tracking: stage.ctx, challenger: { ...o.model, version }, ...champion, test: o.test, rowsFrom: o.rowsFrom, policy: o.register.gate, backend: o.backend, ...(o.drift ? { drift: o.drift } : {}) });
   status.gate = { passed: gate.passed, failed: gate.checks.filter((c) => !c.passed).map((c) => c.name) };
   const asChallenger = { name, version, alias: ALIASES.challenger };
   const refused = (reason: string, approver?: string) => {

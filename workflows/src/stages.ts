@@ -1,5 +1,5 @@
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
-import type { DatasetRef, DatasetSpec, PipelineRun, SplitOutput, SplitSpec, TrackingContext } from '@anneal/contracts';
+import type { DatasetRef, DatasetSpec, PipelineRun, SplitOutput, SplitSpec, TrackingContext, ValidationSummary } from '@anneal/contracts';
 import type { Activities } from './proxies';
 
 /** What every stage of a pipeline runs with: its activities and the MLflow run its runs hang under. */
@@ -46,9 +46,10 @@ export async function ingest(stage: Stage, spec: { dataset: DatasetSpec }): Prom
   return (await stage.acts.data.ingestDataset({ tracking: stage.ctx, dataset: spec.dataset })).dataset;
 }
 
-export async function validateAndSplit(stage: Stage, spec: { dataset: DatasetSpec; split: SplitSpec }, dataset: DatasetRef): Promise<SplitOutput> {
-  await stage.acts.data.validateDataset({ tracking: stage.ctx, dataset, spec: spec.dataset });
-  return stage.acts.data.splitDataset({ tracking: stage.ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
+export async function validateAndSplit(stage: Stage, spec: { dataset: DatasetSpec; split: SplitSpec }, dataset: DatasetRef): Promise<SplitOutput & { report: ValidationSummary }> {
+  const report = await stage.acts.data.validateDataset({ tracking: stage.ctx, dataset, spec: spec.dataset });
+  const split = await stage.acts.data.splitDataset({ tracking: stage.ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
+  return { ...split, report };
 }
 
 /** A flat, string-valued view of a spec for MLflow params (`tuning.trials` = "4"). */

@@ -71,7 +71,8 @@ function gateLines(result: FineTuneResult): string[] {
   if (!gate || !promotion) return [];
   const against = gate.champion ? `against champion v${gate.champion.version}` : 'with no champion yet';
   const checks = gate.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
-  return [`gate ${gate.passed ? 'passed' : 'failed'} ${against} on ${gate.rows} ${gate.rowsFrom === 'pinned' ? 'pinned' : ''} test rows`.replace('  ', ' '), ...checks, `${promotion.promoted ? 'promoted' : 'not promoted'}: ${promotion.reason}`];
+  const drift = gate.drift ? [`  drift against ${gate.drift.reference.replace(/^drift measured against /, '')}: largest feature PSI ${gate.drift.maxPsi.toFixed(3)}${gate.drift.worstFeature ? ` (${gate.drift.worstFeature})` : ''}, label shift ${gate.drift.labelShift.toFixed(3)}`] : [];
+  return [`gate ${gate.passed ? 'passed' : 'failed'} ${against} on ${gate.rows} ${gate.rowsFrom === 'pinned' ? 'pinned' : ''} test rows`.replace('  ', ' '), ...checks, ...drift, `${promotion.promoted ? 'promoted' : 'not promoted'}: ${promotion.reason}`];
 }
 
 /** What a scheduled study did: rung runs by decision (`12 rung runs: 3 promoted, 8 not promoted, 1 completed`). */

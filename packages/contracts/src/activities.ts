@@ -30,6 +30,9 @@ export const CloseRunInput = z.object({
 export const IngestInput = z.object({ tracking: TrackingContext, dataset: DatasetSpec });
 export const IngestOutput = z.object({ dataset: DatasetRef, runId: z.string() });
 export const ValidateInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, spec: DatasetSpec });
+/** Drift of a dataset against a reference (the champion's training data): the largest feature PSI and the label shift. */
+export const DriftSummary = z.object({ reference: z.string(), maxPsi: z.number(), worstFeature: z.string().optional(), labelShift: z.number() });
+export type DriftSummary = z.infer<typeof DriftSummary>;
 export const ValidationSummary = z.object({
   rows: z.number().int(),
   classCounts: z.record(z.string(), z.number().int()),
@@ -38,6 +41,7 @@ export const ValidationSummary = z.object({
   /** Checks that fired at level `warn`, one line each. */
   warnings: z.array(z.string()),
   runId: z.string(),
+  drift: DriftSummary.optional(),
 });
 export type ValidationSummary = z.infer<typeof ValidationSummary>;
 export const SplitInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, split: SplitSpec, leakage: CheckLevel.default('fail') });

@@ -20,7 +20,13 @@ export const MnistSource = strictObject({
 export const JsonlSource = strictObject({ kind: z.literal('jsonl'), path: z.string().min(1) });
 
 /** A file or folder inside the worker's data roots (ANNEAL_DATA_ROOTS). */
-export const FileSource = strictObject({ kind: z.literal('file'), path: z.string().min(1), format: DataFormat.optional() });
+export const FileSource = strictObject({
+  kind: z.literal('file'),
+  path: z.string().min(1),
+  format: DataFormat.optional(),
+  /** `path` is a folder: read its newest entry (by modification time) whose name matches this glob, e.g. `*.csv`. */
+  newest: z.string().min(1).optional(),
+});
 
 const MiB = 1024 * 1024;
 /** Streamed to the worker's cache with a size cap; a stalled transfer times out and is retried. */

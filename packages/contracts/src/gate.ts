@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EvaluationMetrics } from './activities';
+import { DriftSummary, EvaluationMetrics } from './activities';
 import { DatasetRef, ModelRef, TrackingContext } from './refs';
 import { BackendName } from './spec-parts';
 import { GatePolicy } from './gate-policy';
@@ -27,6 +27,8 @@ export const GateVerdict = z.object({
   champion: GateSide.optional(),
   /** Rows only the challenger got right, only the champion got right, and the exact two-sided McNemar p-value. */
   mcnemar: z.object({ challengerOnly: z.number().int(), championOnly: z.number().int(), pValue: z.number() }).optional(),
+  /** The new data's drift against the champion's training data, from validation (shown, not judged). */
+  drift: DriftSummary.optional(),
 });
 export type GateVerdict = z.infer<typeof GateVerdict>;
 
@@ -38,5 +40,6 @@ export const GateInput = z.object({
   test: DatasetRef,
   rowsFrom: z.enum(['pinned', 'this split']),
   policy: GatePolicy,
+  drift: DriftSummary.optional(),
   backend: BackendName.default('auto'),
 });

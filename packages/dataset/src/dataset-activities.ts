@@ -88,7 +88,8 @@ export function createDatasetActivities(deps: DatasetDeps) {
             { failures: report.failures, warnings: report.warnings, reportRunId: run.runId },
           );
         }
-        return { rows: report.rows, classCounts: report.classCounts, imbalanceRatio: report.imbalanceRatio, duplicateRows: report.rowStats.duplicateRows, warnings: report.warnings, runId: run.runId };
+        const driftSummary = drift ? { reference: reference.note ?? drift.reference.name, maxPsi: drift.maxPsi, labelShift: drift.labelShift, ...(drift.features[0] ? { worstFeature: String(drift.features[0].feature) } : {}) } : undefined;
+        return { rows: report.rows, classCounts: report.classCounts, imbalanceRatio: report.imbalanceRatio, duplicateRows: report.rowStats.duplicateRows, warnings: report.warnings, runId: run.runId, ...(driftSummary ? { drift: driftSummary } : {}) };
       });
     },
 

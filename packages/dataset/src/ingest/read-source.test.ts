@@ -1,3 +1,4 @@
+import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { DatasetSpec, type DatasetSpecInput } from '@anneal/contracts';
@@ -25,6 +26,20 @@ describe('readSource', () => {
     expect(r.dataset.labels).toEqual(['cat', 'dog', 'cat']);
     expect(r.columns.find((c) => c.name === 'ratio')).toMatchObject({ missing: 1, min: 0.5, max: 1.5, role: 'feature' });
     expect(r.notices).toEqual(['columns not used as features: colour']);
+  });
+
+  it('reads the newest entry of a folder that matches `newest`, and says which', async () => {
+    const older = write('drops/2026-12-01.csv', 'label,x\na,1\nb,2\n');
+    write('drops/notes.txt', 'not data');
+    const newer = write('drops/2026-12-02.csv', 'label,x\na,3\nb,4\na,5\n');
+    utimesSync(older, new Date('2026-12-01T00:00:00Z'), new Date('2026-12-01T00:00:00Z'));
+    utimesSync(newer, new Date('2026-12-02T00:00:00Z'), new Date('2026-12-02T00:00:00Z'));
+    const folder = join(newer, '..');
+    const r = await read({ name: 'd', source: { kind: 'file', path: folder, newest: '*.csv' } });
+    expect(r.dataset.labels).toEqual(['a', 'b', 'a']);
+    expect(r.notices).toContain(`read ${join(folder, '2026-12-02.csv')}, the newest entry of ${folder} matching "*.csv"`);
+    await expect(read({ name: 'd', source: { kind: 'file', path: folder, newest: '*.parquet' } })).rejects.toThrow(`${folder}: nothing matches "*.parquet"`);
+    await expect(read({ name: 'd', source: { kind: 'file', path: newer, newest: '*.csv' } })).rejects.toThrow(`${newer}: newest "*.csv" needs a folder to look in`);
   });
 
   it('reads TSV, a byte-order mark and CRLF line ends the same as plain CSV', async () => {

@@ -6,6 +6,7 @@ import type { MlflowClient } from '@anneal/tracking';
 import { sourceError } from '../source-error';
 import { resolveDataPath } from './data-roots';
 import { download } from './download';
+import { newestMatch } from './newest-match';
 import type { IngestResult, Progress } from './ingest-result';
 import { readDelimitedParallel, type ParallelOptions } from './read-delimited-parallel';
 import { readImages } from './read-images';
@@ -36,11 +37,16 @@ export async function readSource(options: ReadSourceOptions): Promise<IngestResu
   const source = spec.source;
   if (source.kind === 'mnist') return readMnist(source, { name: spec.name, keepFeatures: options.keepFeatures });
   if (source.kind === 'jsonl' || source.kind === 'file') {
-    const path = await resolveDataPath(source.path, options.dataRoots);
+    const named = await resolveDataPath(source.path, options.dataRoots);
+    const glob = source.kind === 'file' ? source.newest : undefined;
+    const picked = glob ? { ...(await newestMatch(named, glob, source.path)), glob } : undefined;
+    const [path, shown] = picked ? [picked.path, join(source.path, picked.name)] : [named, source.path];
     const folder = (await stat(path)).isDirectory();
-    const format = source.kind === 'jsonl' ? 'jsonl' : (source.format ?? (folder ? 'images' : formatOf(source.path)));
-    if (folder !== (format === 'images')) throw sourceError(`${source.path}: ${folder ? 'a folder; only format images reads folders' : `not a folder; format images wants one folder per class`}`);
-    return readFile({ ...options, path, shown: source.path, format });
+    const format = source.kind === 'jsonl' ? 'jsonl' : (source.format ?? (folder ? 'images' : formatOf(shown)));
+    if (folder !== (format === 'images')) throw sourceError(`${shown}: ${folder ? 'a folder; only format images reads folders' : `not a folder; format images wants one folder per class`}`);
+    const read = await readFile({ ...options, path, shown, format });
+    if (picked) read.notices.push(`read ${shown}, the newest entry of ${source.path} matching "${picked.glob}"`);
+    return read;
   }
   const shown = source.kind === 'url' ? redact(source.url) : source.uri;
   const format = source.format ?? formatOf(new URL(source.kind === 'url' ? source.url : `x:/${source.uri.replace(/^[a-z-]+:\/+/, '')}`).pathname);

@@ -36,7 +36,7 @@ export function gateChallengerActivity(deps: { mlflow: MlflowClient; artifacts: 
         policy: input.policy, classes, challenger: challenger.side, ...(champion ? { champion: champion.side, discordant: discordantPairs(challenger.correct, champion.correct) } : {}),
       });
       if (!sameTask) decision.checks.push(classesCheck(input.champion as ModelRef, classes));
-      const verdict: GateVerdict = { ...decision, passed: decision.passed && sameTask, classes, rows: rows.labels.length, rowsFrom: input.rowsFrom, challenger: challenger.side, ...(champion ? { champion: champion.side } : {}) };
+      const verdict: GateVerdict = { ...decision, passed: decision.passed && sameTask, classes, rows: rows.labels.length, rowsFrom: input.rowsFrom, challenger: challenger.side, ...(champion ? { champion: champion.side } : {}), ...(input.drift ? { drift: input.drift } : {}) };
       await logVerdict(mlflow, { runId: run.runId, artifactUri: run.artifactUri, verdict, confusions: [challenger, ...(champion ? [champion] : [])] });
       return verdict;
     });
@@ -76,6 +76,7 @@ async function logVerdict(mlflow: MlflowClient, o: { runId: string; artifactUri:
   const metrics = sides.flatMap(([who, side]) => (side ? Object.entries(side.metrics).map(([k, v]) => metric(`${who}.${k}`, v)) : []));
   metrics.push(metric('gate.passed', verdict.passed ? 1 : 0), metric('gate.rows', verdict.rows));
   if (verdict.mcnemar) metrics.push(metric('gate.mcnemar_p', verdict.mcnemar.pValue));
+  if (verdict.drift) metrics.push(metric('drift.max_psi', verdict.drift.maxPsi), metric('drift.label_shift', verdict.drift.labelShift));
   const failed = verdict.checks.filter((c) => !c.passed).map((c) => c.name);
   await mlflow.logBatch(o.runId, { metrics, tags: [{ key: 'anneal.gate', value: verdict.passed ? 'passed' : `failed: ${failed.join(', ')}` }] });
   await mlflow.uploadArtifact(`${o.artifactUri}/gate/verdict.json`, Buffer.from(JSON.stringify(verdict, null, 2)));
