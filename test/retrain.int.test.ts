@@ -46,6 +46,16 @@ const anneal = async (...args: string[]) => {
 };
 const fineTune = (s: FineTuneSpecInput, workflowId = `retrain-${randomUUID().slice(0, 8)}`) =>
   h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId, args: [s] }) as Promise<FineTuneResult>);
+/** The workflow's history (updates, a worker lost mid-wait) replays against today's code; recorded with ANNEAL_RECORD_HISTORIES=1. */
+const replaysDeterministically = async (workflowId: string, fixture: string) => {
+  const dir = process.env.ANNEAL_RECORD_HISTORIES ? join(REPO_ROOT, 'workflows', 'test', 'histories') : mkdtempSync(join(tmpdir(), 'histories-'));
+  const show = ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', h.stack.temporalAddress];
+  const { stdout } = await promisify(execFile)(h.stack.temporalBin, show, { maxBuffer: 64 << 20 });
+  const file = join(dir, `${fixture}.json`);
+  writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(stdout) }));
+  const replayed = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), file]);
+  expect(replayed.stdout).toContain(`replayed ${fixture}.json`);
+};
 const aliasOf = async (alias: string) => (await h.mlflow.getModelVersionByAlias(model, alias))?.version;
 
 describe('retraining with a gate, approval and rollback', () => {
@@ -117,6 +127,7 @@ describe('retraining with a gate, approval and rollback', () => {
     const result = (await handle.result()) as FineTuneResult;
     expect(result.promotion).toMatchObject({ promoted: true, approver: 'ana' });
     expect([await aliasOf('champion'), await aliasOf('previous')]).toEqual(['3', '1']);
+    await replaysDeterministically(workflowId, 'fine-tune-approved');
 
     const rolledBack = await anneal('rollback', model, '--by', 'ops', '--comment', 'latency regression');
     expect(rolledBack.stdout).toMatch(new RegExp(`${model}@champion: v3 -> v1`));

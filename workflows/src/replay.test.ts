@@ -13,7 +13,8 @@ const replay = (paths: string[]) => promisify(execFile)(process.execPath, [join(
 jest.setTimeout(120_000);
 
 it('replays the recorded histories of fineTune and trial, from before and after the promotion gate, without non-determinism', async () => {
-  const names = ['fine-tune-gated.json', 'fine-tune-quick.json', 'trial-gated.json', 'trial-quick.json'];
+  // fine-tune-approved: a retrain that waited for approval (refused and accepted updates, its workers killed meanwhile).
+  const names = ['fine-tune-approved.json', 'fine-tune-gated.json', 'fine-tune-quick.json', 'trial-gated.json', 'trial-quick.json'];
   expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(names);
   const { stdout } = await replay(files);
   expect(stdout.trim().split('\n').sort()).toEqual(names.map((n) => `replayed ${n}`));

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { resolveBackend } from '@anneal/models';
+import { ModelRegistry } from '@anneal/registry';
 import { loadAddon } from '@anneal/tf-graph';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Config } from './config';
@@ -83,8 +84,7 @@ export async function demo(config: Config): Promise<void> {
   await up(config);
   const { workers, run } = await runWorkers(config, ['cpu', 'gpu']);
   try {
-    const { mlflow } = mlflowOf(config);
-    const base = await mlflow.getModelVersionByAlias('digits-base', 'base');
+    const base = await new ModelRegistry(mlflowOf(config).mlflow).describeAlias('digits-base', 'base');
     if (base) say(`base model digits-base@base is registered (v${base.version}); skipping pretrain`);
     else {
       say('pretraining the base model on digits 0-4 ...');
