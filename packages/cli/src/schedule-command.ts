@@ -107,7 +107,13 @@ export async function scheduleCommand(config: Config, argv: string[]): Promise<n
       case 'describe': say(describeSchedule(await handle.describe())); return 0;
       case 'pause': await handle.pause(values.note ?? 'paused by anneal schedule pause'); say(`paused ${id}`); return 0;
       case 'unpause': await handle.unpause(values.note ?? 'unpaused by anneal schedule unpause'); say(`unpaused ${id}`); return 0;
-      case 'trigger': await handle.trigger(); say(`triggered ${id}`); return 0;
+      case 'trigger': {
+        // The SDK's trigger allows overlap unless told otherwise; a manual run keeps the schedule's policy.
+        const { policies } = await handle.describe();
+        await handle.trigger(policies.overlap);
+        say(`triggered ${id} (overlap ${policies.overlap})`);
+        return 0;
+      }
       case 'backfill': {
         const [start, end] = [values.from, values.to].map((t) => new Date(t ?? ''));
         if (!start || !end || Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new UsageError('schedule backfill: give --from and --to as ISO times, e.g. --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z');
