@@ -125,6 +125,11 @@ export const ValidationPolicy = strictObject({
 });
 export type ValidationPolicy = z.infer<typeof ValidationPolicy>;
 
+/** What pandas' read_csv reads as missing by default (`keep_default_na`); a cell holding one of these is empty. */
+export const PANDAS_MISSING_VALUES = [
+  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null',
+];
+
 export const DatasetSpec = strictObject({
   name: Name,
   source: DatasetSource,
@@ -134,6 +139,8 @@ export const DatasetSpec = strictObject({
   minPerClass: z.number().int().positive().default(10),
   /** Declared table schema; inferred from the first rows (and reported, so it can be pinned) when absent. */
   schema: TableSchema.optional(),
+  /** Table cells read as missing (after trimming spaces); pandas' default set unless given. */
+  missingValues: z.array(z.string()).default(PANDAS_MISSING_VALUES),
   image: ImageSpec.optional(),
   validation: ValidationPolicy.prefault({}),
 });

@@ -4,7 +4,7 @@ export {
   Architecture, CnnArchitecture, MlpArchitecture, FineTuneRegisterSpec, FineTuneSpec, ModelCandidate, PIPELINE_SPECS, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec, specJsonSchema,
 } from './spec';
 export {
-  CheckLevel, ColumnSpec, DataFormat, DatasetChecks, DatasetSource, DatasetSpec, FileSource, ImageSpec, JsonlSource, MlflowSource, MnistSource,
+  CheckLevel, ColumnSpec, DataFormat, PANDAS_MISSING_VALUES, DatasetChecks, DatasetSource, DatasetSpec, FileSource, ImageSpec, JsonlSource, MlflowSource, MnistSource,
   SplitSpec, TableSchema, UrlSource, ValidationPolicy,
 } from './dataset-spec';
 export type { CheckName, DatasetSpecInput } from './dataset-spec';

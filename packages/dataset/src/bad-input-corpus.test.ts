@@ -19,7 +19,7 @@ describe('text tables', () => {
     ['ragged.csv', 'label,f0,f1\na,1,2\nb,3\n', INVALID, 'ragged.csv:3, field "(row)", expected 3 fields, as in the header, found 2 fields'],
     ['open-quote.csv', 'label,f0,f1\na,1,2\nb,"3,4\na,5,6\n', SOURCE, 'open-quote.csv: line 3: a quoted field is never closed'],
     ['after-quote.csv', 'label,f0,f1\na,1,2\nb,"3"x,4\n', SOURCE, 'a quoted field has text after its closing quote'],
-    ['nan.csv', 'label,f0,f1\na,1,2\nb,NaN,4\n', INVALID, 'nan.csv:3, field "f0", expected a finite number or empty, found "NaN"'],
+    ['inf.csv', 'label,f0,f1\na,1,2\nb,-inf,4\n', INVALID, 'inf.csv:3, field "f0", expected a finite number or empty, found "-inf"'],
     ['infinity.csv', 'label,f0,f1\na,1.5,2\nb,Infinity,4\n', INVALID, 'infinity.csv:3, field "f0", expected a finite number or empty, found "Infinity"'],
     ['duplicate-header.csv', 'label,f0,f0\na,1,2\nb,3,4\n', SOURCE, 'line 1: column "f0" appears twice in the header'],
     ['no-label.csv', 'target,f0\na,1\nb,2\n', SOURCE, 'label column "label" is not in the schema\'s columns (target, f0)'],

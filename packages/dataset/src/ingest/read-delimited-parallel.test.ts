@@ -7,7 +7,7 @@ const { write } = dataRoot();
 function rows(n: number): string {
   const lines = ['label,f0,f1,note'];
   for (let i = 0; i < n; i++) {
-    const f0 = i === 10 || i === n - 10 ? 'NaN' : String(i % 50);
+    const f0 = i === 10 || i === n - 10 ? 'inf' : String(i % 50);
     lines.push(`${i % 3 === 0 ? 'x' : 'y'},${f0},${i % 2},n${i % 5}`);
   }
   return `${lines.join('\n')}\n`;

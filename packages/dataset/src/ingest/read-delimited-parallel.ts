@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Papa from 'papaparse';
+import { PANDAS_MISSING_VALUES } from '@anneal/contracts';
 import { sourceError } from '../source-error';
 import type { IngestResult } from './ingest-result';
 import { headerOf, readDelimited, type DelimitedOptions, type RangeOptions } from './read-delimited';
@@ -39,7 +40,7 @@ export async function readDelimitedParallel(options: DelimitedOptions, parallel:
     ...cloneable, schema, schemaInferred: inferred, header, start: b.start, end: bounds[i + 1]?.start ?? size, firstLine: b.line,
   }));
   const parts = await Promise.all(ranges.map((r) => runRange(r, onBytes)));
-  const merged = new TableIngest({ name: options.name, file: options.file, header, schema, schemaInferred: inferred, keepFeatures: options.keepFeatures });
+  const merged = new TableIngest({ name: options.name, file: options.file, header, schema, schemaInferred: inferred, keepFeatures: options.keepFeatures, missingValues: options.missingValues });
   let dataLines = 0;
   for (const p of parts) {
     dataLines += p.dataLines;
@@ -80,7 +81,7 @@ async function readHead(options: DelimitedOptions) {
   const rows = Papa.parse<string[]>(text, { delimiter: options.delimiter, preview: INFER_ROWS + 1, skipEmptyLines: true }).data;
   const header = headerOf(rows[0] ?? [], options);
   if (options.schema) return { header, headerEnd, schema: options.schema, inferred: false };
-  return { header, headerEnd, schema: inferSchema(header, rows.slice(1), 'label'), inferred: true };
+  return { header, headerEnd, schema: inferSchema(header, rows.slice(1), { label: 'label', missing: new Set(options.missingValues ?? PANDAS_MISSING_VALUES) }), inferred: true };
 }
 
 function runRange(options: RangeOptions, onBytes?: (bytes: number) => void): Promise<{ part?: TablePart; dataLines: number }> {

@@ -10,6 +10,8 @@ export interface ReadJsonlOptions {
   file: string;
   name: string;
   schema?: TableSchema;
+  /** Cell texts read as missing (default: pandas' set). */
+  missingValues?: readonly string[];
   keepFeatures: boolean;
   onBytes?: (bytes: number) => void;
 }
@@ -93,7 +95,7 @@ class TableRows {
   private readonly table: TableIngest;
 
   constructor(options: ReadJsonlOptions, private readonly keys: string[]) {
-    this.table = new TableIngest({ name: options.name, file: options.file, header: keys, schema: options.schema, keepFeatures: options.keepFeatures });
+    this.table = new TableIngest({ name: options.name, file: options.file, header: keys, schema: options.schema, keepFeatures: options.keepFeatures, missingValues: options.missingValues });
   }
 
   push(row: Record<string, unknown>, line: number): void {

@@ -42,6 +42,20 @@ describe('readSource', () => {
     await expect(read({ name: 'd', source: { kind: 'file', path: newer, newest: '*.csv' } })).rejects.toThrow(`${newer}: newest "*.csv" needs a folder to look in`);
   });
 
+  it("reads pandas' missing-value markers as missing, and only the given ones when the spec lists its own", async () => {
+    const path = write('markers.csv', 'label,x,y\na,NA,1\nb,2, null \na,N/A,NaN\nb,4,-\n');
+    const r = await read(file(path));
+    expect(r.schema?.columns.map((c) => `${c.name}:${c.type}`)).toEqual(['label:category', 'x:integer', 'y:category']);
+    expect(r.columns.find((c) => c.name === 'x')).toMatchObject({ missing: 2 });
+    const own = await read({ ...file(path), missingValues: ['NA', 'N/A', 'null', 'NaN', '-'] });
+    expect(own.schema?.columns.map((c) => `${c.name}:${c.type}`)).toEqual(['label:category', 'x:integer', 'y:integer']);
+    expect(own.columns.find((c) => c.name === 'y')).toMatchObject({ missing: 3 });
+    // A declared numeric column: the default markers are missing values, not invalid rows.
+    const declared = await read({ ...file(path), missingValues: undefined, schema: { columns: [{ name: 'label', type: 'category' }, { name: 'x', type: 'number', nullable: true }] } });
+    expect(declared.rowStats.invalidRows).toBe(0);
+    expect([...declared.dataset.features]).toEqual([0, 2, 0, 4]);
+  });
+
   it('reads TSV, a byte-order mark and CRLF line ends the same as plain CSV', async () => {
     const plain = await read(file(write('a.csv', csv(6))));
     const tsv = await read(file(write('a.tsv', csv(6).replace(/,/g, '\t'))));

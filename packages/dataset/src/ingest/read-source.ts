@@ -78,9 +78,9 @@ async function readFile(o: ReadSourceOptions & { path: string; shown: string; fo
   switch (o.format) {
     case 'csv':
     case 'tsv':
-      return readDelimitedParallel({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema }, o.parallel);
+      return readDelimitedParallel({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema, missingValues: o.spec.missingValues }, o.parallel);
     case 'jsonl':
-      return readJsonl({ ...common, schema: o.spec.schema });
+      return readJsonl({ ...common, schema: o.spec.schema, missingValues: o.spec.missingValues });
     case 'images':
       if (!o.spec.image) throw sourceError(`${o.shown}: an image folder needs dataset.image ({ width, height, channels }) to size the images`);
       return readImages({ ...common, image: o.spec.image, dataRoots: o.dataRoots, onProgress: o.onProgress });

@@ -1,9 +1,9 @@
-import type { ColumnSpec, TableSchema } from '@anneal/contracts';
+import { PANDAS_MISSING_VALUES, type ColumnSpec, type TableSchema } from '@anneal/contracts';
 import { DatasetCollector, type CollectedPart, type RowProblem } from './collector';
 import { ColumnStats, type ColumnSnapshot } from './column-profile';
 import type { IngestResult } from './ingest-result';
 import { compileColumnCheck } from './column-check';
-import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type ResolvedColumns } from './table-schema';
+import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type MissingValues, type ResolvedColumns } from './table-schema';
 
 const INFER_ROWS = 1000;
 
@@ -16,6 +16,8 @@ export interface TableIngestOptions {
   /** The schema given was inferred elsewhere (from the first rows, by the thread that split the file). */
   schemaInferred?: boolean;
   keepFeatures: boolean;
+  /** Cell texts read as missing (default: pandas' set). */
+  missingValues?: readonly string[];
 }
 
 /** One part of a file read by one thread. */
@@ -30,6 +32,7 @@ export interface TablePart {
  */
 export class TableIngest {
   private readonly pending: { cells: unknown[]; line: number }[] = [];
+  private readonly missing: MissingValues;
   private state?: {
     schema: TableSchema;
     resolved: ResolvedColumns;
@@ -42,6 +45,7 @@ export class TableIngest {
   };
 
   constructor(private readonly options: TableIngestOptions) {
+    this.missing = new Set(options.missingValues ?? PANDAS_MISSING_VALUES);
     if (options.schema) this.start(options.schema);
   }
 
@@ -85,7 +89,7 @@ export class TableIngest {
 
   private inferAndReplay(): void {
     const { header } = this.options;
-    this.start(inferSchema(header, this.pending.map((p) => p.cells), this.options.schema?.label ?? 'label'));
+    this.start(inferSchema(header, this.pending.map((p) => p.cells), { label: this.options.schema?.label ?? 'label', missing: this.missing }));
     for (const p of this.pending.splice(0)) this.accept(p.cells, p.line);
   }
 
@@ -114,7 +118,7 @@ export class TableIngest {
     }
     for (let i = 0; i < columns.length; i++) {
       const raw = cells[index[i] as number];
-      const value = coerceCell(raw, (columns[i] as (typeof columns)[number]).type);
+      const value = coerceCell(raw, (columns[i] as (typeof columns)[number]).type, this.missing);
       if (!(s.checks[i] as (v: unknown) => boolean)(value)) {
         s.collector.addInvalid(this.problem(i, raw, at));
         return;
@@ -136,7 +140,7 @@ export class TableIngest {
   /** zod says what was wrong with the cell (the fast check only says that it was). */
   private problem(i: number, raw: unknown, at: string): RowProblem {
     const column = (this.state as NonNullable<typeof this.state>).resolved.columns[i] as ColumnSpec;
-    const issue = columnSchema(column).safeParse(coerceCell(raw, column.type));
+    const issue = columnSchema(column).safeParse(coerceCell(raw, column.type, this.missing));
     if (issue.success) throw new Error(`column check and zod schema disagree on ${JSON.stringify(raw)} in column ${column.name}`);
     const found = raw === null || raw === undefined || raw === '' ? 'empty' : JSON.stringify(raw).slice(0, 60);
     return { at, field: column.name, expected: describeColumn(column), found };

@@ -8,9 +8,10 @@ const SAMPLE_CATEGORIES = 50;
 const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 
 /** A schema read off the first rows: numeric columns where every sampled value is a number, categories otherwise. */
-export function inferSchema(header: readonly string[], sample: readonly (readonly unknown[])[], label: string): TableSchema {
+export function inferSchema(header: readonly string[], sample: readonly (readonly unknown[])[], o: { label: string; missing: MissingValues }): TableSchema {
+  const { label } = o;
   const columns = header.map((name, c): ColumnSpec => {
-    const values = sample.map((row) => row[c]).filter((v) => v !== null && v !== undefined && v !== '');
+    const values = sample.map((row) => row[c]).filter((v) => !isMissing(v, o.missing));
     const numeric = values.length > 0 && values.every((v) => typeof v === 'number' || (typeof v === 'string' && (NON_FINITE.test(v.trim()) || Number.isFinite(Number(v)))));
     if (name === label || !numeric) {
       const distinct = new Set(values.map(String));
@@ -22,9 +23,16 @@ export function inferSchema(header: readonly string[], sample: readonly (readonl
   return { columns, label };
 }
 
-/** Turns a raw cell (CSV text or a JSON value) into what the column's zod schema checks. */
-export function coerceCell(cell: unknown, type: ColumnSpec['type']): unknown {
-  if (cell === null || cell === undefined || cell === '') return null;
+/** The cell texts read as missing (trimmed): `dataset.missingValues`. */
+export type MissingValues = ReadonlySet<string>;
+
+function isMissing(cell: unknown, missing: MissingValues): boolean {
+  return cell === null || cell === undefined || cell === '' || (typeof cell === 'string' && missing.has(cell.trim()));
+}
+
+/** Turns a raw cell (CSV text or a JSON value) into what the column's zod schema checks; a missing marker is null. */
+export function coerceCell(cell: unknown, type: ColumnSpec['type'], missing: MissingValues): unknown {
+  if (isMissing(cell, missing)) return null;
   if (type === 'number' || type === 'integer') {
     if (typeof cell !== 'string') return cell;
     // Number() ignores surrounding spaces, and reads a blank as 0: a blank is missing.
