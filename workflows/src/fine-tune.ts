@@ -103,7 +103,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
 
       progress.stage = 'model selection';
       const candidates = await Promise.all(spec.model.candidates.map((candidate) =>
-        acts.models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length, ...imageShapeOf(spec.dataset) })));
+        acts.models.prepareCandidate({ tracking: ctx, candidate, inputShape: split.train.featureShape, numClasses: split.train.classes.length, ...imageShapeOf(spec.dataset), ...(split.scaling ? { scaling: split.scaling } : {}) })));
       progress.stage = 'tuning';
       const t = spec.tuning;
       const searched = await (spec.model.select === 'all' ? tuneEvery : probeThenTune)({

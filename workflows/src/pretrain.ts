@@ -22,7 +22,7 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
     async (run, stage) => {
       const { ctx } = stage;
       const split = await prepareData(stage, spec);
-      const prepared = await acts.models.prepareCandidate({ tracking: ctx, candidate: { kind: 'scratch', architecture: spec.architecture }, inputShape: split.train.featureShape, numClasses: split.train.classes.length });
+      const prepared = await acts.models.prepareCandidate({ tracking: ctx, candidate: { kind: 'scratch', architecture: spec.architecture }, inputShape: split.train.featureShape, numClasses: split.train.classes.length, ...(split.scaling ? { scaling: split.scaling } : {}) });
       const t = spec.training;
       const result = await runTrial(`${workflowInfo().workflowId}/train`, {
         tracking: ctx, durability: spec.durability, label: `pretrain ${prepared.label}`, model: prepared.model, train: split.train, validation: split.validation, hyperparameters: { learningRate: t.learningRate, epochs: t.epochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: t.lrSchedule, regularization: t.regularization, ...(t.augmentation ? { augmentation: t.augmentation } : {}) }, backend: spec.backend, engine: spec.engine, outputName: spec.register.name, checkpointEvery: t.checkpointEvery, heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds, logEveryBatches: t.logEveryBatches,

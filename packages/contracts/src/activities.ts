@@ -45,7 +45,10 @@ export const ValidationSummary = z.object({
 });
 export type ValidationSummary = z.infer<typeof ValidationSummary>;
 export const SplitInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, split: SplitSpec, leakage: CheckLevel.default('fail') });
-export const SplitOutput = z.object({ train: DatasetRef, validation: DatasetRef, test: DatasetRef, runId: z.string() });
+/** Per-feature standardization of a table, fitted on its training split: the model computes (x - mean) / std first. */
+export const FeatureScaling = z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) });
+export type FeatureScaling = z.infer<typeof FeatureScaling>;
+export const SplitOutput = z.object({ train: DatasetRef, validation: DatasetRef, test: DatasetRef, runId: z.string(), scaling: FeatureScaling.optional() });
 export type SplitOutput = z.infer<typeof SplitOutput>;
 
 // models
@@ -56,6 +59,8 @@ export const PrepareCandidateInput = z.object({
   /** [height, width, channels] of the rows when the dataset is of images (its `image` block). */
   imageShape: z.array(z.number().int().positive()).length(3).optional(),
   numClasses: z.number().int().min(2),
+  /** A table's scaling (from the split): a model built here from an architecture standardizes its input with it. */
+  scaling: FeatureScaling.optional(),
 });
 export const PreparedCandidate = z.object({ model: ModelRef, label: z.string(), pretrained: z.boolean(), runId: z.string() });
 export type PreparedCandidate = z.infer<typeof PreparedCandidate>;

@@ -11,6 +11,7 @@ import { profileDataset } from './ingest/profile-dataset';
 import type { Progress } from './ingest/ingest-result';
 import { readSource } from './ingest/read-source';
 import { findLeakage } from './split/find-leakage';
+import { fitScaling } from './split/feature-scaling';
 import { splitStratified } from './split/split-dataset';
 import { measureDrift } from './validate/drift';
 import { resolveReference } from './validate/resolve-reference';
@@ -130,7 +131,9 @@ export function createDatasetActivities(deps: DatasetDeps) {
         await mlflow.logInputs(run.runId, Object.entries(refs).map(([context, r]) => ({
           name: r.name, digest: r.digest.slice(0, 16), sourceType: 'anneal', source: r.uri, schema: JSON.stringify({ featureShape: r.featureShape, classes: r.classes }), profile: JSON.stringify({ num_rows: r.rows }), context: context === 'train' ? 'training' : context,
         })));
-        return { ...refs, runId: run.runId };
+        const scaling = fitScaling(parts.train);
+        if (scaling) await mlflow.uploadArtifact(`${run.artifactUri}/split/scaling.json`, Buffer.from(JSON.stringify({ features: parts.train.featureNames, ...scaling }, null, 2)));
+        return { ...refs, runId: run.runId, ...(scaling ? { scaling } : {}) };
       });
     },
   };

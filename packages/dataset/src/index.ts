@@ -10,6 +10,7 @@ export type { ReadSourceOptions } from './ingest/read-source';
 export type { IngestResult } from './ingest/ingest-result';
 export { inferSchema } from './ingest/table-schema';
 export { splitStratified, hashRows } from './split/split-dataset';
+export { fitScaling } from './split/feature-scaling';
 export type { SplitFractions, SplitResult } from './split/split-dataset';
 export { findLeakage } from './split/find-leakage';
 export { measureDrift } from './validate/drift';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { ErrorType, InputError, type Architecture } from '@anneal/contracts';
+import { ErrorType, InputError, type Architecture, type FeatureScaling } from '@anneal/contracts';
+import { addStandardize } from './standardize-layers';
 
 /**
  * Layers named with this prefix are the reusable feature extractor, frozen by feature extraction. Layers between
@@ -17,13 +18,18 @@ export interface BuildOptions {
   architecture: Architecture;
   numClasses: number;
   seed?: number;
+  /** A table's standardization (fitted on its training split); an MLP puts it in front as frozen layers. */
+  scaling?: FeatureScaling;
 }
 
 /** A classifier of the given architecture: base layers, then a softmax head. */
 export function buildClassifier(options: BuildOptions): tf.Sequential {
   const model = tf.sequential({ name: options.architecture.kind });
   const init = (i: number) => tf.initializers.glorotUniform({ seed: options.seed === undefined ? undefined : options.seed + i });
-  if (options.architecture.kind === 'mlp') addMlpBase(model, options.architecture, { inputShape: options.inputShape, init });
+  if (options.architecture.kind === 'mlp') {
+    if (options.scaling) addStandardize(model, { inputShape: options.inputShape, scaling: options.scaling });
+    addMlpBase(model, options.architecture, { inputShape: options.inputShape, init });
+  }
   else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
   model.add(tf.layers.dense({ name: HEAD_NAME, units: options.numClasses, activation: 'softmax', kernelInitializer: init(99) }));
   return model;
@@ -33,7 +39,8 @@ type Ctx = { inputShape: number[]; init: (i: number) => ReturnType<typeof tf.ini
 
 function addMlpBase(model: tf.Sequential, a: Mlp, ctx: Ctx): void {
   a.hiddenUnits.forEach((units, i) => {
-    model.add(tf.layers.dense({ name: `${BASE_PREFIX}dense_${i + 1}`, units, activation: 'relu', kernelInitializer: ctx.init(i), ...(i === 0 ? { inputShape: ctx.inputShape } : {}) }));
+    const first = i === 0 && model.layers.length === 0;
+    model.add(tf.layers.dense({ name: `${BASE_PREFIX}dense_${i + 1}`, units, activation: 'relu', kernelInitializer: ctx.init(i), ...(first ? { inputShape: ctx.inputShape } : {}) }));
     if (a.dropout > 0) model.add(tf.layers.dropout({ name: `${BASE_PREFIX}dropout_${i + 1}`, rate: a.dropout }));
   });
 }

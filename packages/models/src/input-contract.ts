@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ErrorType, InputError, type InputContract } from '@anneal/contracts';
+import { STANDARDIZE_LAYERS } from './standardize-layers';
 
 export interface AdaptedModel {
   model: tf.LayersModel;
@@ -55,7 +56,7 @@ export function adaptInput(model: tf.LayersModel, o: { cut: string | undefined; 
 }
 
 /** Names of the layers that put the contract into a model: they never train, whatever the strategy. */
-export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set(['rows_as_image', 'input_upsample', 'grey_as_rgb', 'input_rescale', 'input_normalize']);
+export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set(['rows_as_image', 'input_upsample', 'grey_as_rgb', 'input_rescale', 'input_normalize', ...STANDARDIZE_LAYERS]);
 
 /**
  * Per-channel `(x - mean) / std` as a frozen 1x1 depthwise convolution (scale 1/std, bias -mean/std): a layer tfjs's

@@ -35,7 +35,7 @@ export function createModelActivities(deps: ModelDeps) {
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label, 'candidate.kind': candidate.kind } }, async (run) => {
         await resolveBackend(deps.backend);
         const ctx: SourceContext = {
-          mlflow, artifacts, dataRoots: deps.dataRoots ?? [], downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'), storeAt: run.artifactUri, task: { inputShape: input.inputShape, numClasses: input.numClasses },
+          mlflow, artifacts, dataRoots: deps.dataRoots ?? [], downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'), storeAt: run.artifactUri, task: { inputShape: input.inputShape, numClasses: input.numClasses, ...(input.scaling ? { scaling: input.scaling } : {}) },
         };
         const loaded = await source.load(candidate, ctx);
         const sourced = fresh && 'model' in loaded ? { model: await reinitialize(loaded.model, 7).finally(() => loaded.model.dispose()) } : loaded;

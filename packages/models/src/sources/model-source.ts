@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelCandidate, ModelRef } from '@anneal/contracts';
+import type { FeatureScaling, ModelCandidate, ModelRef } from '@anneal/contracts';
 import type { ArtifactStore, MlflowClient } from '@anneal/tracking';
 
 export interface SourceContext {
@@ -12,7 +12,7 @@ export interface SourceContext {
   /** Where a source stores what the imported model refers to (a graph); absent outside a pipeline. */
   storeAt?: string;
   /** The task: what a from-scratch net is built for. */
-  task: { inputShape: number[]; numClasses: number };
+  task: { inputShape: number[]; numClasses: number; scaling?: FeatureScaling };
 }
 
 /** What a source gives: a model already in Anneal's artifact store, or one read from elsewhere, to be stored. */

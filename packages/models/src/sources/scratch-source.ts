@@ -7,7 +7,8 @@ export const scratchSource: ModelSource<Extract<ModelCandidate, { kind: 'scratch
   label: (c) => `scratch-${describeArchitecture(c.architecture)}`,
   pretrained: false,
   async load(c, ctx) {
-    return { model: buildClassifier({ inputShape: ctx.task.inputShape, architecture: c.architecture, numClasses: ctx.task.numClasses, seed: 7 }) };
+    const { inputShape, numClasses, scaling } = ctx.task;
+    return { model: buildClassifier({ inputShape, architecture: c.architecture, numClasses, seed: 7, ...(scaling ? { scaling } : {}) }) };
   },
 };
 

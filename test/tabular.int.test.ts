@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FineTuneSpecInput } from '@anneal/contracts';
+import { loadDataset } from '@anneal/dataset';
+import { ModelRegistry } from '@anneal/registry';
+import type { FineTuneResult } from '@anneal/workflows';
+import { REPO_ROOT, connectHarness, type Harness } from './integration/harness';
+
+// A real table whose features range from 0.1 to 1,680 (scikit-learn's bundled wine data, from the pinned venv):
+// the split fits the scaling on its training rows, the model carries it, and the registered model takes raw rows.
+jest.setTimeout(300_000);
+
+let h: Harness;
+beforeAll(async () => {
+  h = await connectHarness();
+});
+afterAll(async () => h?.close());
+
+it('standardizes a table with statistics of its training split, inside the registered model that tfjs loads as it is', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'anneal-wine-'));
+  const csv = join(root, 'wine.csv');
+  execFileSync(join(REPO_ROOT, '.venv', 'bin', 'python'), [join(REPO_ROOT, 'bench', 'tabular_sklearn.py'), 'export', 'wine', csv]);
+  const name = `wine-${randomUUID().slice(0, 6)}`;
+  const spec: FineTuneSpecInput = {
+    name,
+    dataset: { name: 'wine', source: { kind: 'file', path: csv }, minPerClass: 20 },
+    split: { validation: 0.2, test: 0.25, seed: 7 },
+    model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [64] } }] },
+    tuning: { trials: 1, strategies: ['full'], epochs: [150], learningRate: { min: 3e-3, max: 3e-3 }, batchSize: 16, patience: 30 },
+    register: { name },
+  };
+  const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: name, args: [spec] }) as Promise<FineTuneResult>, ['cpu', 'gpu'], { dataRoots: [root] });
+  const champion = result.arms.find((a) => a.champion)!;
+  // Unscaled, the same MLP reached 0.82 on these test rows (npm run bench:tabular); standardized, about 0.96.
+  expect(champion.test.accuracy).toBeGreaterThan(0.9);
+
+  const described = await new ModelRegistry(h.mlflow).describeAlias(name, 'champion');
+  const model = described!.model!;
+  // The split run keeps the scaling it fitted on the training rows (not the mean of all rows).
+  const [splitRun] = await h.mlflow.searchRuns({ experimentIds: [result.experimentId], filter: `attributes.run_name = 'split wine'` });
+  const scaling = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${splitRun!.info.artifact_uri}/split/scaling.json`)).toString()) as { features: string[]; mean: number[]; std: number[] };
+  expect(scaling.features).toHaveLength(13);
+  const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').slice(1).map(Number));
+  const meanOfAll = rows[0]!.map((_, f) => rows.reduce((sum, r) => sum + r[f]!, 0) / rows.length);
+  expect(scaling.mean.some((m, f) => Math.abs(m - meanOfAll[f]!) > 1e-3 * Math.abs(meanOfAll[f]!))).toBe(true);
+  // tfjs's own loader, in a plain Node process with nothing of Anneal's, over HTTP from MLflow's artifact proxy:
+  // raw test rows in, the evaluation's accuracy out.
+  const { url } = await h.mlflow.artifactDownload(`${model.uri}/model.json`);
+  const test = await loadDataset(h.artifacts, described!.testSplit!);
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    (async () => {
+      const { url, rows } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+      const model = await tf.loadLayersModel(url);
+      const layer = model.getLayer('table_standardize');
+      const [kernel, bias] = layer.getWeights().map((w) => Array.from(w.dataSync()));
+      const predicted = Array.from(model.predict(tf.tensor2d(rows)).argMax(-1).dataSync());
+      process.stdout.write(JSON.stringify({ predicted, trainable: layer.trainable, kernel, bias }));
+    })();`;
+  const d = test.featureShape[0]!;
+  const rowsOf = test.labels.map((_, r) => Array.from(test.features.subarray(r * d, (r + 1) * d)));
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, input: JSON.stringify({ url, rows: rowsOf }) }).toString()) as { predicted: number[]; trainable: boolean; kernel: number[]; bias: number[] };
+  const classes = model.classes!;
+  const accuracy = test.labels.filter((l, i) => classes[out.predicted[i]!] === l).length / test.labels.length;
+  expect(accuracy).toBeCloseTo(champion.test.accuracy, 6);
+  // The frozen layer holds that scaling: kernel 1/std, bias -mean/std, unchanged by training.
+  expect(out.trainable).toBe(false);
+  out.kernel.forEach((k, i) => expect(k).toBeCloseTo(1 / scaling.std[i]!, 4));
+  out.bias.forEach((b, i) => expect(b).toBeCloseTo(-scaling.mean[i]! / scaling.std[i]!, 3));
+});
