@@ -64,12 +64,13 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
   // Histories recorded before the registry and the gate replay the old registration (one alias set, no gate).
   const gated = patched('promotion-gate');
   const status = installApproval();
+  const wid = workflowInfo().workflowId;
   const progress: FineTuneProgress = { stage: 'data', trialsDone: 0, trialsTotal: spec.tuning.trials };
-  setHandler(progressQuery, () => progress);
+  // What `anneal start` shows: the stage, and while a challenger waits, who has to act and how.
+  setHandler(progressQuery, () => (status.waitingFor === 'approval' ? { ...progress, stage: `waiting for approval of v${status.challenger} (anneal approve ${wid} --approver <you>)` } : progress));
   setHandler(dataArrivedSignal, () => {
     progress.notifications = (progress.notifications ?? 0) + 1;
   });
-  const wid = workflowInfo().workflowId;
   const acts = activitiesFor(spec.durability);
 
   return withPipelineRun(

@@ -289,6 +289,7 @@ describe('the gate, approval and promotion against stub activities', () => {
       const status = await handle.query<PromotionStatus>('status');
       expect(status).toMatchObject({ waitingFor: 'approval', challenger: '8', champion: '7', gate: { passed: true, failed: [] } });
       expect(new Date(status.deadline!).getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+      expect((await handle.query<{ stage: string }>('progress')).stage).toBe(`waiting for approval of v8 (anneal approve ${handle.workflowId} --approver <you>)`);
       expect(await refusal(handle, 'approve', { version: '9', approver: 'ana' })).toBe('the challenger waiting for approval is v8, not v9');
       expect(await refusal(handle, 'approve', { version: '8', approver: ' ' })).toBe('expected { version, approver, comment }: approver: approver: who decides');
       expect(await updateEvents(handle)).toBe(0);
