@@ -17,3 +17,29 @@ it('says what a scheduled study did: rung runs by decision and the epochs traine
   } as FineTuneResult;
   expect(formatResult(result).split('\n')[2]).toBe('study: 4 rung runs, 5 epochs in all: 2 not promoted, 1 promoted, 1 completed');
 });
+
+it('shows the gate and marks a refused winner as the challenger, not the champion', () => {
+  const side = (version: string, accuracy: number) => ({ version, metrics: { ...metrics, accuracy }, recall: [0.9, 0.9] });
+  const result = {
+    experimentId: '1', pipelineRunId: 'p', selectedModel: 'scratch', probes: [], failedTrials: [], decisions: [],
+    trials: [{ label: 'trial 0', hyperparameters: hp, validationAccuracy: 0.9, validation: metrics, epochsRun: 9 }],
+    arms: [{ arm: 'scratch full', trial: 'trial 0', hyperparameters: hp, validation: metrics, test: metrics, champion: true }],
+    registered: { name: 'm', version: '2', alias: 'challenger' },
+    gate: {
+      passed: false, classes: ['a', 'b'], rows: 600, rowsFrom: 'pinned', challenger: side('2', 0.93), champion: side('1', 0.94),
+      checks: [{ name: 'improvement accuracy', passed: false, detail: '-0.0100' }, { name: 'per-class recall', passed: true, detail: 'no drop' }],
+      drift: { reference: 'drift measured against the data m@champion (version 1) was trained on', maxPsi: 0.0123, worstFeature: 'f3', labelShift: 0 },
+    },
+    promotion: { promoted: false, reason: 'the gate refused v2: improvement accuracy (-0.0100)', moves: [] },
+  } as FineTuneResult;
+  const lines = formatResult(result).split('\n');
+  expect(lines.slice(1, 7)).toEqual([
+    '1 tuning trials; registered m v2 @challenger',
+    'gate failed against champion v1 on 600 pinned test rows',
+    '  FAIL improvement accuracy: -0.0100',
+    '  ok   per-class recall: no drop',
+    '  drift against the data m@champion (version 1) was trained on: largest feature PSI 0.012 (f3), label shift 0.000',
+    'not promoted: the gate refused v2: improvement accuracy (-0.0100)',
+  ]);
+  expect(lines.at(-1)).toMatch(/ challenger$/);
+});

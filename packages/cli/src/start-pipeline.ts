@@ -47,9 +47,11 @@ export function formatResult(result: FineTuneResult | PretrainResult): string {
   }
   if (result.skipped) return `nothing to train: ${result.skipped.reason} (content digest ${result.skipped.contentDigest.slice(0, 12)})`;
   const header = ['arm', 'strategy', 'lr', 'epochs', 'val acc', 'test acc', 'test F1', 'test AUC', ''];
+  // The run's winner is the champion only when it was promoted; refused or awaiting, it is the challenger.
+  const winner = result.promotion && !result.promotion.promoted ? 'challenger' : 'champion';
   const rows = result.arms.map((a) => [
     a.arm, a.hyperparameters.strategy, String(a.hyperparameters.learningRate), String(a.hyperparameters.epochs),
-    pct(a.validation.accuracy), pct(a.test.accuracy), a.test.macroF1.toFixed(3), a.test.rocAucMacro.toFixed(3), a.champion ? 'champion' : '',
+    pct(a.validation.accuracy), pct(a.test.accuracy), a.test.macroF1.toFixed(3), a.test.rocAucMacro.toFixed(3), a.champion ? winner : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
