@@ -6,7 +6,7 @@ import { readSource } from '@anneal/dataset';
 import type { Config } from './config';
 import { connectClient, mlflowOf } from './connect';
 import { UsageError, sourceOf } from './dataset-command';
-import { readFineTuneSpec } from './spec-file';
+import { onlyOnNewData, readFineTuneSpec } from './spec-file';
 
 export const DATA_USAGE = `usage: anneal data arrived <spec.json> [--source <file, folder or URL>] [--format csv|tsv|jsonl|images]
   Starts the retrain of the spec's model on this data, once per content digest: the data is read here, its
@@ -39,8 +39,7 @@ export async function dataArrived(client: Client, config: Config, o: DataArrived
   });
   const contentDigest = read.rowStats.contentDigest;
   const workflowId = `retrain-${spec.register.name}-${contentDigest.slice(0, 16)}`;
-  // New data trains only when the champion has not seen these rows already.
-  const args = [{ ...raw, dataset: { ...(raw.dataset as object), source }, register: { ...(raw.register as object | undefined), skipIfDataUnchanged: true } }];
+  const args = [onlyOnNewData({ ...raw, dataset: { ...(raw.dataset as object), source } })];
   const handle = client.workflow.getHandle(workflowId);
   const running = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);
   try {

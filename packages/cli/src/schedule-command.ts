@@ -4,7 +4,7 @@ import { CPU_TASK_QUEUE, Duration } from '@anneal/contracts';
 import type { Config } from './config';
 import { connectClient } from './connect';
 import { UsageError } from './dataset-command';
-import { readFineTuneSpec } from './spec-file';
+import { onlyOnNewData, readFineTuneSpec } from './spec-file';
 
 export const SCHEDULE_USAGE = `usage: anneal schedule <action> ...
   create <id> <spec.json> (--cron "<expr>" | --every <duration>) [--overlap buffer-one|skip|buffer-all|cancel-other|terminate-other|allow-all]
@@ -46,8 +46,7 @@ export async function createRetrainSchedule(client: Client, o: RetrainSchedule):
     if (value !== undefined && !Duration.safeParse(value).success) throw new UsageError(`${flag}: expected a duration such as 30s, 15m, 12h or 7d, found ${value}`);
   }
   const { raw } = await readFineTuneSpec(o.specPath);
-  // A scheduled retrain trains only on new data: the run ends at once when the champion saw these very rows.
-  const args = [o.trainUnchanged ? raw : { ...raw, register: { ...(raw.register as object | undefined), skipIfDataUnchanged: true } }];
+  const args = [o.trainUnchanged ? raw : onlyOnNewData(raw)];
   const handle = await client.schedule.create({
     scheduleId: o.scheduleId,
     spec: o.cron ? { cronExpressions: [o.cron] } : { intervals: [{ every: o.every as `${number}s` }] },

@@ -21,6 +21,11 @@ export async function readSpecFile(path: string, type?: PipelineType): Promise<{
   return { type: kind, raw, spec: parsed.value };
 }
 
+/** A retrain started by a schedule or by new data trains only when the champion has not seen these very rows. */
+export function onlyOnNewData(raw: Record<string, unknown>): Record<string, unknown> {
+  return { ...raw, register: { ...(raw.register as object | undefined), skipIfDataUnchanged: true } };
+}
+
 export async function readFineTuneSpec(path: string): Promise<{ raw: Record<string, unknown>; spec: FineTuneSpec }> {
   const { raw, spec } = await readSpecFile(path, 'fineTune');
   return { raw, spec: spec as FineTuneSpec };

@@ -34,7 +34,8 @@ export function classificationReport(probs: Float32Array, labels: readonly numbe
   };
 }
 
-function argmax(values: Float32Array): number {
+/** Index of the largest value (the first of equals). */
+export function argmax(values: Float32Array): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
   return best;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ErrorType, InputError } from '@anneal/contracts';
+import { argmax } from './classification-metrics';
 
 const PREDICT_BATCH = 256;
 
@@ -36,11 +37,7 @@ export async function predictRows(model: tf.LayersModel, rows: Rows): Promise<Fl
 /** Whether the arg-max of each row is its label. */
 export function rowCorrectness(probs: Float32Array, labels: readonly number[]): boolean[] {
   const k = labels.length === 0 ? 0 : probs.length / labels.length;
-  return labels.map((label, r) => {
-    let best = 0;
-    for (let c = 1; c < k; c++) if ((probs[r * k + c] as number) > (probs[r * k + best] as number)) best = c;
-    return best === label;
-  });
+  return labels.map((label, r) => argmax(probs.subarray(r * k, (r + 1) * k)) === label);
 }
 
 /** Recall of each class from a confusion matrix (confusion[actual][predicted]); a class with no rows counts 1. */
