@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  FineTuneSpec, MLFLOW_TAGS, type AliasDescription, type DatasetRef, type EvaluationMetrics, type GateVerdict, type Hyperparameters, type Objective, type PreparedCandidate, type RegisteredModel,
+  FineTuneSpec, MLFLOW_TAGS, sameClasses, type AliasDescription, type DatasetRef, type EvaluationMetrics, type GateVerdict, type Hyperparameters, type Objective, type PreparedCandidate, type RegisteredModel,
 } from '@anneal/contracts';
 import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
@@ -227,7 +227,7 @@ function gateRows(spec: FineTuneSpec, champion: AliasDescription | null, dataset
   if (spec.split.pinnedTest) return { split: spec.split, rowsFrom: 'pinned' };
   const test = champion?.testSplit;
   // A champion of another task (other classes) has no rows to share: the gate will say they cannot be compared.
-  const sameTask = test !== undefined && [...test.classes].sort().join('\n') === [...dataset.classes].sort().join('\n');
+  const sameTask = test !== undefined && sameClasses(test.classes, dataset.classes);
   if (!spec.register.gate.pinChampionTest || !test || !sameTask) return { split: spec.split, rowsFrom: 'this split' };
   return { split: { ...spec.split, pinnedTest: { uri: test.uri, digest: test.digest } }, rowsFrom: 'pinned' };
 }

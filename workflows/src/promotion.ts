@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, condition, defineQuery, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  ALIASES, ApprovalDecision, ErrorType,
+  ALIASES, ApprovalDecision, ErrorType, formatIssues,
   type AliasDescription, type BackendName, type DriftSummary, type AliasMove, type DatasetRef, type EvaluationMetrics, type FineTuneRegisterSpec, type GateVerdict, type In, type ModelRef, type RegisteredModel,
 } from '@anneal/contracts';
 import type { Stage } from './stages';
@@ -37,7 +37,7 @@ export function installApproval(): PromotionStatus {
   setHandler(statusQuery, () => status);
   const validate = (raw: In<typeof ApprovalDecision>) => {
     const parsed = ApprovalDecision.safeParse(raw);
-    if (!parsed.success) throw new Error(`expected { version, approver, comment }: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new Error(`expected { version, approver, comment }: ${formatIssues(parsed.error.issues).join('; ')}`);
     if (status.decision) throw new Error(`v${status.challenger} was already ${status.decision.decision} by ${status.decision.approver}`);
     if (status.waitingFor !== 'approval') throw new Error(`not waiting for an approval (waiting for: ${status.waitingFor})`);
     if (parsed.data.version !== status.challenger) throw new Error(`the challenger waiting for approval is v${status.challenger}, not v${parsed.data.version}`);

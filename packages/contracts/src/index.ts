@@ -1,4 +1,4 @@
-export { ArtifactRef, CheckpointRef, DatasetRef, Digest, ModelRef, TrackingContext } from './refs';
+export { ArtifactRef, CheckpointRef, DatasetRef, Digest, ModelRef, TrackingContext, sameClasses } from './refs';
 export { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Objective, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 export {
   Architecture, CnnArchitecture, MlpArchitecture, FineTuneRegisterSpec, FineTuneSpec, ModelCandidate, PIPELINE_SPECS, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec, specJsonSchema,

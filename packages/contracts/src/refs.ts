@@ -39,6 +39,12 @@ export const ModelRef = ArtifactRef.extend({
 });
 export type ModelRef = z.infer<typeof ModelRef>;
 
+/** Whether two class lists name the same classes, in any order (a model and a dataset, or two models, of one task). */
+export function sameClasses(a: readonly string[], b: readonly string[]): boolean {
+  const sorted = [...b].sort();
+  return a.length === b.length && [...a].sort().every((c, i) => c === sorted[i]);
+}
+
 /** A training checkpoint (weights, optimizer and early-stopping state) after `epoch`. */
 export const CheckpointRef = z.object({ uri: z.string(), digest: z.string(), epoch: z.number().int().nonnegative() });
 export type CheckpointRef = z.infer<typeof CheckpointRef>;

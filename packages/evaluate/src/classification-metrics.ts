@@ -10,6 +10,11 @@ export interface ClassificationReport {
   confusion: number[][];
 }
 
+/** The headline figures of a report, as evaluations and the gate return them. */
+export function headlineMetrics(report: ClassificationReport): { accuracy: number; macroF1: number; rocAucMacro: number; loss: number } {
+  return { accuracy: report.accuracy, macroF1: report.macroF1, rocAucMacro: report.rocAucMacro, loss: report.loss };
+}
+
 export function classificationReport(probs: Float32Array, labels: readonly number[], numClasses: number): ClassificationReport {
   const rows = labels.length;
   if (probs.length !== rows * numClasses) throw new Error(`expected ${rows * numClasses} probabilities, got ${probs.length}`);

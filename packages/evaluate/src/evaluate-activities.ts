@@ -5,7 +5,7 @@ import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend } from '@anneal/models';
 import { ModelRegistry } from '@anneal/registry';
 import { activityIdentity, activityPlugin, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import { classificationReport } from './classification-metrics';
+import { classificationReport, headlineMetrics } from './classification-metrics';
 import { decisionsCsv, objectiveSpec, trialsCsv } from './search-report';
 import { learningCurvesSpec, renderChart, uploadChart } from './charts';
 import { evaluationCharts } from './evaluation-charts';
@@ -42,7 +42,7 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
           for (const { name, chart } of await evaluationCharts({ probs: values, labels, classes, confusion: report.confusion })) await uploadChart(mlflow, `${run.artifactUri}/${name}`, chart);
           await mlflow.uploadArtifact(`${run.artifactUri}/confusion_matrix.json`, Buffer.from(JSON.stringify({ classes, matrix: report.confusion })));
           return {
-            metrics: { accuracy: report.accuracy, macroF1: report.macroF1, rocAucMacro: report.rocAucMacro, loss: report.loss },
+            metrics: headlineMetrics(report),
             confusionMatrix: report.confusion, classes, runId: run.runId,
           };
         } finally {

@@ -1,8 +1,8 @@
-import { GateInput, type BackendName, type GateCheck, type GateSide, type GateVerdict, type In, type ModelRef } from '@anneal/contracts';
+import { GateInput, sameClasses, type BackendName, type GateCheck, type GateSide, type GateVerdict, type In, type ModelRef } from '@anneal/contracts';
 import { loadDataset, type Dataset } from '@anneal/dataset';
 import { loadModel, resolveBackend } from '@anneal/models';
 import { withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
-import { classificationReport } from '../classification-metrics';
+import { classificationReport, headlineMetrics } from '../classification-metrics';
 import { renderChart, uploadChart } from '../charts';
 import { labelIndices, predictRows, recallPerClass, rowCorrectness } from '../predict-rows';
 import { gateConfusionSpec } from './gate-charts';
@@ -51,17 +51,13 @@ async function scoreVersion(artifacts: ArtifactStore, o: { ref: ModelRef & { ver
     const labels = labelIndices(o.rows, own);
     const probs = await predictRows(model, o.rows);
     const report = classificationReport(probs, labels, own.length);
-    const metrics = { accuracy: report.accuracy, macroF1: report.macroF1, rocAucMacro: report.rocAucMacro, loss: report.loss };
+    const metrics = headlineMetrics(report);
     const recall = recallPerClass(report.confusion);
     const side = { version: o.ref.version, metrics, recall: o.order.map((c) => recall[own.indexOf(c)] ?? 0) };
     return { side, correct: rowCorrectness(probs, labels), confusion: report.confusion };
   } finally {
     model.dispose();
   }
-}
-
-function sameClasses(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().every((c, i) => c === [...b].sort()[i]);
 }
 
 function classesCheck(champion: ModelRef, classes: string[]): GateCheck {
