@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 'use strict';
+// Quiet by default: TensorFlow's native INFO and WARNING lines (tfjs-node and the graph engine) only with --verbose.
+if (!process.argv.includes('--verbose') && process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '2';
 let cli;
 try {
   cli = require('../dist/main.js');

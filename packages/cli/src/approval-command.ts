@@ -1,20 +1,46 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ModelRegistry, aliasHistory, type AuditEntry } from '@anneal/registry';
 import type { PromotionStatus } from '@anneal/workflows';
-import type { Config } from './config';
-import { connectClient, mlflowOf } from './connect';
-import { UsageError } from './dataset-command';
+import { UsageError, say, type Cli } from './cli-context';
+import { mlflowOf, withClient } from './connect';
 
-export const APPROVAL_USAGE = `usage:
-  anneal status <workflow id>                       what a retrain waits for (the gate, an approval, nothing)
-  anneal approve <workflow id> --approver <who> [--comment <text>] [--version <n>]
-  anneal reject <workflow id> --approver <who> [--comment <text>] [--version <n>]
-                          decide on the challenger a retrain waits with (--version: refuse unless it is this one)
-  anneal rollback <model> [--by <who>] [--comment <text>]   champion back to the previous version, audited
-  anneal history <model>  every alias move and decision of a registered model, newest first
+const TEMPORAL_CLI = `
 The same with the Temporal CLI: temporal workflow query --workflow-id <id> --type status;
   temporal workflow update execute --workflow-id <id> --name approve --input '{"version":"8","approver":"ana"}'`;
+
+interface DecideOptions {
+  approver: string;
+  comment?: string;
+  version?: string;
+}
+
+export function registerApprovalCommands(program: Command, cli: Cli): void {
+  program.command('status').description('what a retrain waits for: the gate, an approval, nothing').argument('<workflow-id>')
+    .addHelpText('after', TEMPORAL_CLI)
+    .action(cli.action((id: string) => withClient(cli.config, async (client) => say(formatStatus(id, await client.workflow.getHandle(id).query<PromotionStatus>('status'))))));
+  for (const decision of ['approve', 'reject'] as const) {
+    program.command(decision).description(`${decision} the challenger a retrain waits with`).argument('<workflow-id>')
+      .requiredOption('--approver <who>', 'who decides (it goes into the audit trail)')
+      .option('--comment <text>', 'why')
+      .option('--version <n>', 'refuse unless the challenger is this version')
+      .addHelpText('after', TEMPORAL_CLI)
+      .action(cli.action((id: string, o: DecideOptions) => withClient(cli.config, async (client) => {
+        if (!o.approver.trim()) throw new UsageError(`${decision}: --approver <who> is required (it goes into the audit trail)`);
+        const status = await decide(client, { workflowId: id, decision, ...o });
+        say(`${decision === 'approve' ? 'approved' : 'rejected'} v${status.challenger} of ${id}`);
+      })));
+  }
+  program.command('rollback').description('champion back to the previous version, audited').argument('<model>', 'a registered model name')
+    .option('--by <who>', 'who rolls back (default: $USER)').option('--comment <text>', 'why')
+    .action(cli.action(async (model: string, o: { by?: string; comment?: string }) => {
+      const by = o.by ?? process.env.USER ?? 'unknown';
+      const moves = await new ModelRegistry(mlflowOf(cli.config).mlflow).rollback({ name: model, by, ...(o.comment ? { comment: o.comment } : {}) });
+      for (const m of moves) say(`${m.name}@${m.alias}: v${m.from} -> v${m.to} (audit run ${m.auditRunId})`);
+    }));
+  program.command('history').description('every alias move and decision of a registered model, newest first').argument('<model>', 'a registered model name')
+    .action(cli.action(async (model: string) => say(formatHistory(await aliasHistory(mlflowOf(cli.config).mlflow, model)))));
+}
 
 /** Sends an approve or reject Update; the workflow's validator refuses a wrong version, a missing approver or a second decision. */
 export async function decide(client: Client, o: { workflowId: string; decision: 'approve' | 'reject'; approver: string; comment?: string; version?: string }): Promise<PromotionStatus> {
@@ -46,38 +72,4 @@ export function formatHistory(entries: AuditEntry[]): string {
     const who = [e.workflowId ? `by ${e.workflowId}` : '', e.approver ? `approver ${e.approver}` : '', e.comment ? `"${e.comment}"` : ''].filter(Boolean).join(', ');
     return `${new Date(e.at).toISOString()}  ${what}  (${e.reason}${who ? `; ${who}` : ''})`;
   }).join('\n');
-}
-
-/** `anneal status|approve|reject|rollback|history`. */
-export async function approvalCommand(config: Config, command: string, argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { approver: { type: 'string' }, comment: { type: 'string' }, version: { type: 'string' }, by: { type: 'string' } },
-  });
-  const [target] = positionals;
-  if (!target) throw new UsageError(APPROVAL_USAGE);
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  if (command === 'rollback' || command === 'history') {
-    const { mlflow } = mlflowOf(config);
-    if (command === 'history') say(formatHistory(await aliasHistory(mlflow, target)));
-    else {
-      const by = values.by ?? process.env.USER ?? 'unknown';
-      const moves = await new ModelRegistry(mlflow).rollback({ name: target, by, ...(values.comment ? { comment: values.comment } : {}) });
-      for (const m of moves) say(`${m.name}@${m.alias}: v${m.from} -> v${m.to} (audit run ${m.auditRunId})`);
-    }
-    return 0;
-  }
-  const client = await connectClient(config);
-  try {
-    if (command === 'status') {
-      say(formatStatus(target, await client.workflow.getHandle(target).query<PromotionStatus>('status')));
-      return 0;
-    }
-    if (!values.approver?.trim()) throw new UsageError(`${command}: --approver <who> is required (it goes into the audit trail)`);
-    const status = await decide(client, { workflowId: target, decision: command as 'approve' | 'reject', approver: values.approver, comment: values.comment, version: values.version });
-    say(`${command === 'approve' ? 'approved' : 'rejected'} v${status.challenger} of ${target}`);
-    return 0;
-  } finally {
-    await client.connection.close();
-  }
 }

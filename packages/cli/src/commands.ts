@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import { resolveBackend } from '@anneal/models';
 import { ModelRegistry } from '@anneal/registry';
 import { loadAddon } from '@anneal/tf-graph';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { Runtime, type Worker } from '@temporalio/worker';
+import { UsageError, say } from './cli-context';
+import { CliLogger } from './cli-logger';
 import type { Config } from './config';
 import { connectClient, connectWorker, mlflowOf } from './connect';
 import { downLocalStack, httpOk, portOpen, upLocalStack, type LocalStack } from './local-services';
 import { EXAMPLES, venvPath } from './repo-paths';
-import { formatResult, links, startPipeline, waitForPipeline, type PipelineType } from './start-pipeline';
+import { readSpecFile } from './spec-file';
+import { formatResult, links, startPipeline, waitForPipeline, type PipelineType, type StartedPipeline } from './start-pipeline';
 import { createWorkers, type Queue } from './worker';
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export function localStack(config: Config): LocalStack {
   const port = (address: string, fallback: number) => Number(/:(\d+)$/.exec(address)?.[1] ?? fallback);
@@ -46,8 +47,8 @@ export async function runWorkers(config: Config, queues: Queue[]): Promise<{ wor
  * `anneal worker`: serves until SIGTERM or SIGINT, then shuts down gracefully (polling stops, running activities get
  * the grace time, training checkpoints and hands over); a second signal exits at once.
  */
-export async function serveWorkers(config: Config, queues: Queue[]): Promise<void> {
-  Runtime.install({ shutdownSignals: [] });
+export async function serveWorkers(config: Config, queues: Queue[], o: { verbose: boolean }): Promise<void> {
+  Runtime.install({ shutdownSignals: [], logger: new CliLogger('INFO', o.verbose) });
   const { workers, run } = await runWorkers(config, queues);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -61,26 +62,70 @@ export async function serveWorkers(config: Config, queues: Queue[]): Promise<voi
   say('worker stopped');
 }
 
-export async function start(config: Config, options: { specPath: string; type?: PipelineType; wait: boolean }): Promise<void> {
+export async function start(config: Config, options: { specPath: string; type?: PipelineType; wait: boolean; interruptible?: boolean }): Promise<number> {
+  // A bad spec is refused before anything connects (and without a server).
+  await readSpecFile(options.specPath, options.type);
   const client = await connectClient(config);
-  const started = await startPipeline(client, options);
-  say(`started ${started.type} ${started.workflowId} (run ${started.runId})`);
-  say(`  follow: temporal workflow describe --workflow-id ${started.workflowId}`);
-  if (!options.wait) return;
-  const result = await waitForPipeline(started, { interactive: process.stderr.isTTY === true });
-  say('');
-  say(formatResult(result));
-  const l = links({ mlflowUri: config.MLFLOW_TRACKING_URI, temporalUi: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, experimentId: result.experimentId, runId: result.pipelineRunId, workflowId: started.workflowId, workflowRunId: started.runId });
-  say('');
-  say(`MLflow run:        ${l.mlflow}`);
-  say(`Temporal workflow: ${l.temporal}`);
+  try {
+    const started = await startPipeline(client, options);
+    say(`started ${started.type} ${started.workflowId} (run ${started.runId})`);
+    say(`  follow: anneal follow ${started.workflowId}`);
+    return options.wait ? await followToTheEnd(config, started, { interruptible: options.interruptible ?? true }) : 0;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** `anneal follow <workflow id>`: a running (or finished) pipeline's progress and result. */
+export async function follow(config: Config, workflowId: string): Promise<number> {
+  const client = await connectClient(config);
+  try {
+    const handle = client.workflow.getHandle(workflowId);
+    const { type, runId } = await handle.describe();
+    if (type !== 'fineTune' && type !== 'pretrain') throw new UsageError(`${workflowId} is a ${type} workflow, not a pipeline (fineTune or pretrain)`);
+    return await followToTheEnd(config, { type, workflowId, runId, handle }, { interruptible: true });
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/**
+ * Progress, then the result and its links. Through a server restart it keeps following; Ctrl-C stops following
+ * (the pipeline goes on) and says how to follow it again.
+ */
+async function followToTheEnd(config: Config, started: StartedPipeline, o: { interruptible: boolean }): Promise<number> {
+  let interrupted: () => void = () => {};
+  const onInterrupt = new Promise<'interrupted'>((r) => (interrupted = () => r('interrupted')));
+  if (o.interruptible) process.once('SIGINT', interrupted);
+  try {
+    const result = await Promise.race([
+      waitForPipeline(started, {
+        interactive: process.stderr.isTTY === true,
+        onServer: (state, err) => say(state === 'lost' ? `\nlost the Temporal server (${err?.message}); following again when it is back (Ctrl-C stops following)` : 'the Temporal server is back'),
+      }),
+      onInterrupt,
+    ]);
+    if (result === 'interrupted') {
+      say(`\nstopped following; ${started.workflowId} goes on. Follow it again: anneal follow ${started.workflowId}`);
+      return 130;
+    }
+    say('');
+    say(formatResult(result));
+    const l = links({ mlflowUri: config.MLFLOW_TRACKING_URI, temporalUi: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, experimentId: result.experimentId, runId: result.pipelineRunId, workflowId: started.workflowId, workflowRunId: started.runId });
+    say('');
+    say(`MLflow run:        ${l.mlflow}`);
+    say(`Temporal workflow: ${l.temporal}`);
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+  }
 }
 
 /** The whole demo on the local stack: services up, a worker in this process, pretrain (once), then fine-tune. */
-export async function demo(config: Config): Promise<void> {
+export async function demo(config: Config, o: { verbose: boolean }): Promise<void> {
   const t0 = Date.now();
   // The demo prints its own progress; the worker's lifecycle lines would bury it.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new CliLogger('WARN', o.verbose) });
   await up(config);
   const { workers, run } = await runWorkers(config, ['cpu', 'gpu']);
   try {
@@ -88,10 +133,10 @@ export async function demo(config: Config): Promise<void> {
     if (base) say(`base model digits-base@base is registered (v${base.version}); skipping pretrain`);
     else {
       say('pretraining the base model on digits 0-4 ...');
-      await start(config, { specPath: join(EXAMPLES, 'pretrain-digits-0-4.json'), type: 'pretrain', wait: true });
+      await start(config, { specPath: join(EXAMPLES, 'pretrain-digits-0-4.json'), type: 'pretrain', wait: true, interruptible: false });
     }
     say('\nfine-tuning for digits 5-9 ...');
-    await start(config, { specPath: join(EXAMPLES, 'fine-tune-digits-5-9.json'), type: 'fineTune', wait: true });
+    await start(config, { specPath: join(EXAMPLES, 'fine-tune-digits-5-9.json'), type: 'fineTune', wait: true, interruptible: false });
     say(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s; services stay up for auditing (npm run down stops them)`);
   } finally {
     workers.forEach((w) => w.shutdown());

@@ -32,3 +32,13 @@ export function mlflowOf(config: Config): { mlflow: MlflowClient; artifacts: Art
   });
   return { mlflow, artifacts: new ArtifactStore({ client: mlflow, cacheDir: config.cacheDir }) };
 }
+
+/** A client for one command, its connection closed whatever the command does. */
+export async function withClient<T>(config: Config, body: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(config);
+  try {
+    return await body(client);
+  } finally {
+    await client.connection.close();
+  }
+}

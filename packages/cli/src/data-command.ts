@@ -1,18 +1,13 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { CPU_TASK_QUEUE, DatasetSpec, parseWithProblems } from '@anneal/contracts';
+import { CPU_TASK_QUEUE, DataFormat, DatasetSpec, parseWithProblems } from '@anneal/contracts';
 import { readSource } from '@anneal/dataset';
+import { UsageError, say, type Cli } from './cli-context';
 import type { Config } from './config';
-import { connectClient, mlflowOf } from './connect';
-import { UsageError, sourceOf } from './dataset-command';
+import { mlflowOf, withClient } from './connect';
+import { sourceOf } from './dataset-command';
 import { onlyOnNewData, readFineTuneSpec } from './spec-file';
-
-export const DATA_USAGE = `usage: anneal data arrived <spec.json> [--source <file, folder or URL>] [--format csv|tsv|jsonl|images]
-  Starts the retrain of the spec's model on this data, once per content digest: the data is read here, its
-  order-independent digest names the workflow (retrain-<model>-<digest>), and a second notification for the same
-  rows signals that workflow (or finds it done) instead of starting another. --source replaces the spec's source.
-  The client call it makes: client.workflow.signalWithStart('fineTune', { workflowId, signal: 'dataArrived', ... })`;
 
 export interface DataArrived {
   specPath: string;
@@ -57,17 +52,20 @@ export async function dataArrived(client: Client, config: Config, o: DataArrived
 }
 
 /** `anneal data arrived`. */
-export async function dataCommand(config: Config, argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { source: { type: 'string' }, format: { type: 'string' } } });
-  const [action, specPath] = positionals;
-  if (action !== 'arrived' || !specPath) throw new UsageError(DATA_USAGE);
-  const client = await connectClient(config);
-  try {
-    const r = await dataArrived(client, config, { specPath, source: values.source, format: values.format });
-    const what = { started: 'started the retrain', signalled: 'the retrain of this data is running; signalled it', done: 'this data was retrained on already by' }[r.outcome];
-    process.stdout.write(`${what} ${r.workflowId} (content digest ${r.contentDigest.slice(0, 12)})\n`);
-    return 0;
-  } finally {
-    await client.connection.close();
-  }
+export function registerDataCommands(program: Command, cli: Cli): void {
+  program.command('data').description('tell Anneal about new data')
+    .command('arrived')
+    .description("start the retrain of the spec's model on this data, once per content digest (signal-with-start)")
+    .argument('<spec>', 'a fineTune spec file')
+    .option('--source <path-or-url>', "a file, folder or URL that replaces the spec's source")
+    .addOption(new Option('--format <format>', 'when the extension does not say').choices(DataFormat.options))
+    .addHelpText('after', `
+The data is read here; its order-independent digest names the workflow (retrain-<model>-<digest>), and a second
+notification for the same rows signals that workflow (or finds it done) instead of starting another. The client call:
+client.workflow.signalWithStart('fineTune', { workflowId, signal: 'dataArrived', ... })`)
+    .action(cli.action((specPath: string, o: { source?: string; format?: string }) => withClient(cli.config, async (client) => {
+      const r = await dataArrived(client, cli.config, { specPath, ...o });
+      const what = { started: 'started the retrain', signalled: 'the retrain of this data is running; signalled it', done: 'this data was retrained on already by' }[r.outcome];
+      say(`${what} ${r.workflowId} (content digest ${r.contentDigest.slice(0, 12)})`);
+    })));
 }

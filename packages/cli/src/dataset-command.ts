@@ -1,33 +1,37 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import { DataFormat, DatasetSpec, parseWithProblems, TableSchema, type DatasetSource } from '@anneal/contracts';
 import { readSource, reportToMarkdown, validateDataset } from '@anneal/dataset';
+import { UsageError, type Cli } from './cli-context';
 import type { Config } from './config';
 import { mlflowOf } from './connect';
+import { progressDisplay, readProgress } from './progress';
 
-export const DATASET_USAGE = `usage: anneal dataset validate <source> [options]
-  <source>                a file or folder inside ANNEAL_DATA_ROOTS, an http(s) URL, or runs:/<run id>/<path>
-  --schema <file>         a table schema ({ columns, label, group }) or a dataset block
-                          ({ schema, classes, minPerClass, image, validation }) as JSON
-  --format csv|tsv|jsonl|images    when the extension does not say
-  --classes a,b,...       the task's classes (rows with other labels fail)
-  --image WxH[xC]         size image folders are resized to (C: 1 or 3 channels)
-  --json                  print the report as JSON
-exit 0: valid; 1: a check failed (the failing checks on stderr); 2: the source or options are unusable`;
+export interface ValidateOptions {
+  schema?: string;
+  format?: string;
+  classes?: string;
+  image?: string;
+  json: boolean;
+}
 
-/** A problem with what the user asked for: one line, exit 2. */
-export class UsageError extends Error {}
+export function registerDatasetCommands(program: Command, cli: Cli): void {
+  const dataset = program.command('dataset').description('datasets, without a workflow or a server');
+  dataset.command('validate')
+    .description("read and validate a dataset the way the pipeline's ingest does; the report on stdout")
+    .argument('<source>', 'a file or folder inside ANNEAL_DATA_ROOTS, an http(s) URL, or runs:/<run id>/<path>')
+    .option('--schema <file>', 'a table schema ({ columns, label, group }) or a dataset block ({ schema, classes, minPerClass, image, validation }) as JSON')
+    .addOption(new Option('--format <format>', 'when the extension does not say').choices(DataFormat.options))
+    .option('--classes <a,b,...>', "the task's classes (rows with other labels fail)")
+    .option('--image <WxH[xC]>', 'the size image folders are resized to (C: 1 or 3 channels)')
+    .option('--json', 'print the report as JSON', false)
+    .addHelpText('after', '\nexit 0: valid; 1: a check failed (the failing checks on stderr); 2: the source or options are unusable')
+    .action(cli.action((location: string, o: ValidateOptions) => validateDatasetCommand(cli.config, location, o)));
+}
 
 /** `anneal dataset validate`: the pipeline's ingest and validation, without a workflow or a server. */
-export async function datasetCommand(config: Config, argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { schema: { type: 'string' }, format: { type: 'string' }, classes: { type: 'string' }, image: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const [action, location] = positionals;
-  if (action !== 'validate' || !location) throw new UsageError(DATASET_USAGE);
+export async function validateDatasetCommand(config: Config, location: string, values: ValidateOptions): Promise<number> {
   const block = values.schema ? await readSchemaFile(values.schema) : {};
   const parsed = parseWithProblems(DatasetSpec, {
     ...block,
@@ -38,11 +42,11 @@ export async function datasetCommand(config: Config, argv: string[]): Promise<nu
   });
   if (!parsed.ok) throw new UsageError(`invalid options: ${parsed.problems.join('; ')}`);
   const spec = parsed.value;
-  const bar = process.stderr.isTTY ? readProgressBar() : undefined;
+  const progress = progressDisplay({ interactive: process.stderr.isTTY === true });
   const ingested = await readSource({
     spec, dataRoots: config.dataRoots, downloadDir: join(config.cacheDir, 'downloads'),
-    mlflow: spec.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined, keepFeatures: false, onProgress: bar?.update,
-  }).finally(() => bar?.done());
+    mlflow: spec.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined, keepFeatures: false, onProgress: (p) => progress.update(readProgress(p)),
+  }).finally(() => progress.stop());
   const report = validateDataset(ingested, { source: location, policy: spec.validation, classes: spec.classes, minPerClass: spec.minPerClass });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : reportToMarkdown(report));
   if (!report.passed) process.stderr.write(`validation failed:\n${report.failures.map((f) => `  ${f}`).join('\n')}\n`);
@@ -75,26 +79,4 @@ async function readSchemaFile(path: string): Promise<Record<string, unknown>> {
   const schema = parseWithProblems(TableSchema, value);
   if (!schema.ok) throw new UsageError(`--schema ${path}: ${schema.problems.join('; ')}`);
   return { schema: schema.value };
-}
-
-/** A bar on stderr for a terminal, redrawn at most ten times a second. */
-function readProgressBar() {
-  const WIDTH = 24;
-  let last = 0;
-  let drawn = false;
-  return {
-    update(p: { done: number; total: number; unit: 'bytes' | 'files' }): void {
-      const now = Date.now();
-      if (now - last < 100 || p.total === 0) return;
-      last = now;
-      drawn = true;
-      const share = Math.min(1, p.done / p.total);
-      const filled = Math.round(share * WIDTH);
-      const amount = p.unit === 'bytes' ? `${(p.done / 2 ** 20).toFixed(0)}/${(p.total / 2 ** 20).toFixed(0)} MB` : `${p.done}/${p.total} files`;
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${(share * 100).toFixed(0)}% ${amount}\x1b[K`);
-    },
-    done(): void {
-      if (drawn) process.stderr.write('\r\x1b[K');
-    },
-  };
 }

@@ -1,90 +1,68 @@
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, Option } from 'commander';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
-import { down, demo, doctor, serveWorkers, start, up } from './commands';
-import { loadConfig } from './config';
-import { datasetCommand, UsageError } from './dataset-command';
-import { approvalCommand } from './approval-command';
-import { dataCommand } from './data-command';
-import { modelCommand } from './model-command';
-import { scheduleCommand } from './schedule-command';
-import { specCommand } from './spec-command';
+import { registerApprovalCommands } from './approval-command';
+import { Cli, isUsageError } from './cli-context';
+import { demo, doctor, down, follow, serveWorkers, start, up } from './commands';
+import { registerDataCommands } from './data-command';
+import { registerDatasetCommands } from './dataset-command';
+import { registerModelCommands } from './model-command';
+import { registerRunsCommand } from './runs-command';
+import { registerScheduleCommands } from './schedule-command';
+import { registerSpecCommands } from './spec-command';
 import type { Queue } from './worker';
 
-const USAGE = `usage: anneal <command>
-  up                      start local Temporal and MLflow servers (reused when already up)
-  down                    stop the local servers that \`up\` started
-  worker [--queue cpu|gpu|all]  (or the queue names: anneal, anneal-gpu)
-                          run a worker (cpu: workflows + data/eval activities on 'anneal'; gpu: training on 'anneal-gpu')
-  start <spec.json> [--type fineTune|pretrain] [--no-wait]
-                          validate a spec and start its pipeline
-  demo                    the whole demo: services, worker, pretrain, fine-tune, results
-  doctor                  check services and the TF.js backend
-  dataset validate <source> [--schema file] [--json]
-                          validate a dataset without a workflow (\`anneal dataset\` for options)
-  model inspect <source> [--cut layer] [--json]
-                          a model's layers, parameters, suggested cut and graph-engine support
-  spec schema <fineTune|pretrain>
-                          a spec's JSON Schema (schemas/*.schema.json), for editors
-  status <workflow id>    what a retrain waits for (the gate, an approval)
-  approve|reject <workflow id> --approver <who> [--comment text]
-                          decide on the challenger a retrain waits with
-  rollback <model> [--by who]   champion back to the previous version (audited)
-  history <model>         every alias move and approval of a registered model
-  schedule create|list|describe|pause|unpause|trigger|backfill|delete ...
-                          retrain on a Temporal Schedule (\`anneal schedule\` for options)
-  data arrived <spec.json> [--source path|url]
-                          retrain once per new data digest (signal-with-start)`;
+// The task queues' own names work too: anneal (cpu) and anneal-gpu (gpu).
+const QUEUES: Record<string, Queue[]> = { all: ['cpu', 'gpu'], cpu: ['cpu'], gpu: ['gpu'], [CPU_TASK_QUEUE]: ['cpu'], [GPU_TASK_QUEUE]: ['gpu'] };
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'dataset') return usageErrorsAsExit2(() => datasetCommand(loadConfig(), rest));
-  if (command === 'model') return usageErrorsAsExit2(() => modelCommand(loadConfig(), rest));
-  if (command === 'spec') return usageErrorsAsExit2(() => specCommand(rest));
-  if (command === 'schedule') return usageErrorsAsExit2(() => scheduleCommand(loadConfig(), rest));
-  if (command === 'data') return usageErrorsAsExit2(() => dataCommand(loadConfig(), rest));
-  if (command && ['status', 'approve', 'reject', 'rollback', 'history'].includes(command)) return usageErrorsAsExit2(() => approvalCommand(loadConfig(), command, rest));
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { queue: { type: 'string', default: 'all' }, type: { type: 'string' }, 'no-wait': { type: 'boolean', default: false } },
-  });
-  const config = loadConfig();
-  switch (command) {
-    case 'up': await up(config); return 0;
-    case 'down': down(config); return 0;
-    case 'demo': await demo(config); return 0;
-    case 'doctor': return (await doctor(config)) ? 0 : 1;
-    case 'worker': {
-      // The task queues' own names work too: anneal (cpu) and anneal-gpu (gpu).
-      const named: Record<string, Queue[]> = { all: ['cpu', 'gpu'], cpu: ['cpu'], gpu: ['gpu'], [CPU_TASK_QUEUE]: ['cpu'], [GPU_TASK_QUEUE]: ['gpu'] };
-      const queue = values.queue ?? 'all';
-      const queues = Object.hasOwn(named, queue) ? named[queue] : undefined;
-      if (!queues) throw new Error(`--queue: expected cpu (${CPU_TASK_QUEUE}), gpu (${GPU_TASK_QUEUE}) or all, found ${values.queue}`);
-      await serveWorkers(config, queues);
-      return 0;
-    }
-    case 'start': {
-      const specPath = positionals[0];
-      if (!specPath) throw new Error('start: give the path of a spec file, e.g. examples/fine-tune-digits-5-9.json');
-      if (values.type !== undefined && values.type !== 'fineTune' && values.type !== 'pretrain') throw new Error(`--type: expected fineTune or pretrain, found ${values.type}`);
-      await start(config, { specPath, type: values.type, wait: !values['no-wait'] });
-      return 0;
-    }
-    default:
-      process.stderr.write(`${USAGE}\n`);
-      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
-  }
+/** The whole command line: every command with its own `--help`, typo suggestions, and exit 2 for bad usage. */
+export function buildProgram(cli: Cli): Command {
+  const program = new Command('anneal')
+    .description('Fine-tune pre-trained models as durable Temporal workflows, tracked in MLflow.')
+    .option('--verbose', "show TensorFlow's native logging and the workers' lifecycle lines")
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(`anneal: ${text.replace(/^error: /, '')}`) })
+    .hook('preAction', (cmd) => {
+      cli.verbose = cmd.optsWithGlobals<{ verbose?: boolean }>().verbose === true;
+    });
+  program.command('up').description('start local Temporal and MLflow servers (reused when already up)').action(cli.action(() => up(cli.config)));
+  program.command('down').description('stop the local servers that `anneal up` started').action(cli.action(async () => down(cli.config)));
+  program.command('worker')
+    .description("run a worker: cpu serves workflows and data/evaluation activities on 'anneal', gpu serves training on 'anneal-gpu'")
+    .addOption(new Option('--queue <queue>', 'which task queues to poll').choices(Object.keys(QUEUES)).default('all'))
+    .action(cli.action((o: { queue: string }) => serveWorkers(cli.config, QUEUES[o.queue] ?? [], { verbose: cli.verbose })));
+  program.command('start')
+    .description('validate a spec and start its pipeline, then follow it to the end')
+    .argument('<spec>', 'a pipeline spec (JSON), e.g. examples/fine-tune-digits-5-9.json')
+    .addOption(new Option('--type <type>', 'the pipeline (default: pretrain when the spec has an architecture, fineTune otherwise)').choices(['fineTune', 'pretrain']))
+    .option('--no-wait', 'start it and return at once')
+    .action(cli.action((specPath: string, o: { type?: 'fineTune' | 'pretrain'; wait: boolean }) => start(cli.config, { specPath, type: o.type, wait: o.wait })));
+  program.command('follow')
+    .description("follow a running pipeline: its progress, then its result (Ctrl-C stops following; the pipeline goes on)")
+    .argument('<workflow-id>', 'the id `anneal start` printed')
+    .action(cli.action((workflowId: string) => follow(cli.config, workflowId)));
+  program.command('demo').description('the whole demo: services, a worker, pretrain, fine-tune, gate and promotion').action(cli.action(() => demo(cli.config, { verbose: cli.verbose })));
+  program.command('doctor').description('check the services and the TF.js backend').action(cli.action(async () => ((await doctor(cli.config)) ? 0 : 1)));
+  const registers = [registerRunsCommand, registerDatasetCommands, registerModelCommands, registerSpecCommands, registerApprovalCommands, registerScheduleCommands, registerDataCommands];
+  for (const register of registers) register(program, cli);
+  return program;
 }
 
-/** Bad options and unreadable sources are one line on stderr and exit 2 (a failed dataset check is exit 1). */
-async function usageErrorsAsExit2(command: () => Promise<number>): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const cli = new Cli(env);
+  const program = buildProgram(cli);
+  for (const cmd of [program, ...allCommands(program)]) cmd.exitOverride();
   try {
-    return await command();
+    await program.parseAsync(argv, { from: 'user' });
+    return cli.exitCode;
   } catch (err) {
-    const typed = err as { type?: string; code?: string };
-    const known = err instanceof UsageError || typed.type !== undefined || typed.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || typed.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE';
-    if (!known) throw err;
+    // Commander has printed its message (or the help) already.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (!isUsageError(err)) throw err;
     process.stderr.write(`anneal: ${(err as Error).message}\n`);
     return 2;
   }
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }

@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import type * as tf from '@tensorflow/tfjs';
 import { ModelCandidate, parseWithProblems } from '@anneal/contracts';
 import { chooseCut, loadModel, modelSources, resolveBackend, type ModelSource } from '@anneal/models';
 import { unsupportedReason } from '@anneal/tf-graph';
+import { UsageError, type Cli } from './cli-context';
 import type { Config } from './config';
 import { mlflowOf } from './connect';
-import { UsageError } from './dataset-command';
-
-export const MODEL_USAGE = `usage: anneal model inspect <source> [--cut <layer>] [--json]
-  <source>                a TF.js model folder or model.json (LayersModel or GraphModel), a Keras .h5 or .keras file inside
-                          ANNEAL_DATA_ROOTS, an http(s) URL of a model.json,
-                          runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>
-  --cut <layer>           where a new head would go (default: the layer feeding the model's last layer)
-  --json                  print the description as JSON
-exit 0: described; 2: the source cannot be read as a model`;
 
 interface LayerRow {
   name: string;
@@ -27,11 +19,19 @@ interface LayerRow {
   graph?: string;
 }
 
+export function registerModelCommands(program: Command, cli: Cli): void {
+  program.command('model').description('models, before a pipeline uses them')
+    .command('inspect')
+    .description("a model's layers, parameters, suggested cut and graph-engine support")
+    .argument('<source>', 'a TF.js model folder or model.json (LayersModel or GraphModel), a Keras .h5 or .keras file inside ANNEAL_DATA_ROOTS, an http(s) URL of a model.json, runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>')
+    .option('--cut <layer>', "where a new head would go (default: the layer feeding the model's last layer)")
+    .option('--json', 'print the description as JSON', false)
+    .addHelpText('after', '\nexit 0: described; 2: the source cannot be read as a model')
+    .action(cli.action((location: string, o: { cut?: string; json: boolean }) => inspectModel(cli.config, location, o)));
+}
+
 /** `anneal model inspect`: what a model source holds, before a pipeline uses it. */
-export async function modelCommand(config: Config, argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { cut: { type: 'string' }, json: { type: 'boolean', default: false } } });
-  const [action, location] = positionals;
-  if (action !== 'inspect' || !location) throw new UsageError(MODEL_USAGE);
+export async function inspectModel(config: Config, location: string, values: { cut?: string; json: boolean }): Promise<number> {
   const parsed = parseWithProblems(ModelCandidate, { ...candidateOf(location), ...(values.cut ? { cutAt: values.cut } : {}) });
   if (!parsed.ok) throw new UsageError(`${location}: ${parsed.problems.join('; ')}`);
   const candidate = parsed.value;

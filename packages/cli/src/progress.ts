@@ -1,34 +1,76 @@
+import { SingleBar } from 'cli-progress';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FineTuneProgress } from '@anneal/workflows';
 
-const WIDTH = 24;
+export interface ProgressUpdate {
+  value: number;
+  total: number;
+  /** What the bar says after the count. */
+  detail: string;
+  /** Off a terminal one line is printed each time this changes (a pipeline's stage); nothing when absent. */
+  milestone?: string;
+}
 
-/** Polls the workflow's `progress` query: a redrawn bar on a terminal, one line per stage change otherwise. */
-export function watchProgress(handle: WorkflowHandle, options: { interactive: boolean }): () => void {
-  let last = '';
+export interface ProgressDisplay {
+  update(p: ProgressUpdate): void;
+  stop(): void;
+}
+
+/**
+ * The one progress display of the command line, for pipelines and dataset reads: a bar on stderr (cli-progress) on a
+ * terminal, one line per milestone when stderr is a file or a pipe (a log should not fill with redraws).
+ */
+export function progressDisplay(options: { interactive: boolean; stream?: NodeJS.WriteStream }): ProgressDisplay {
+  const stream = options.stream ?? process.stderr;
+  let bar: SingleBar | undefined;
+  let milestone: string | undefined;
+  return {
+    update(p) {
+      if (!options.interactive) {
+        if (p.milestone !== undefined && p.milestone !== milestone) stream.write(`${p.milestone}\n`);
+        milestone = p.milestone;
+        return;
+      }
+      if (!bar) {
+        bar = new SingleBar({ stream, format: '[{bar}] {percentage}% {detail}', barsize: 24, hideCursor: true, clearOnComplete: false, fps: 10 });
+        bar.start(p.total, p.value, { detail: p.detail });
+      }
+      bar.setTotal(p.total);
+      bar.update(p.value, { detail: p.detail });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+/** A dataset read's progress (`onProgress` of readSource) as a display update. */
+export function readProgress(p: { done: number; total: number; unit: 'bytes' | 'files' }): ProgressUpdate {
+  const detail = p.unit === 'bytes' ? `${(p.done / 2 ** 20).toFixed(0)}/${(p.total / 2 ** 20).toFixed(0)} MB` : `${p.done}/${p.total} files`;
+  return { value: p.done, total: Math.max(p.total, 1), detail };
+}
+
+/** A pipeline's `progress` query result as a display update: trials done out of all, and the stage. */
+export function pipelineProgress(p: FineTuneProgress): ProgressUpdate {
+  const detail = `${p.trialsDone}/${p.trialsTotal} trials · ${p.stage}`;
+  return { value: p.trialsDone, total: Math.max(p.trialsTotal, 1), detail, milestone: `[${p.trialsDone}/${p.trialsTotal} trials] ${p.stage}` };
+}
+
+/** Polls the workflow's `progress` query once a second into the display until stopped. */
+export function watchProgress(handle: WorkflowHandle, display: ProgressDisplay): () => void {
   let stopped = false;
   const tick = async () => {
     if (stopped) return;
     try {
-      const p = await handle.query<FineTuneProgress>('progress');
-      const line = render(p);
-      if (options.interactive) process.stderr.write(`\r${line}\x1b[K`);
-      else if (p.stage !== last) process.stderr.write(`${line}\n`);
-      last = options.interactive ? line : p.stage;
+      display.update(pipelineProgress(await handle.query<FineTuneProgress>('progress')));
     } catch {
-      // The query can fail before the first workflow task or after completion; the next tick tries again.
+      // The query fails before the first workflow task, after completion and while the server is away; the next tick tries again.
     }
   };
   const timer = setInterval(() => void tick(), 1000);
   return () => {
     stopped = true;
     clearInterval(timer);
-    if (options.interactive && last) process.stderr.write('\n');
+    display.stop();
   };
-}
-
-function render(p: FineTuneProgress): string {
-  const done = p.trialsTotal === 0 ? 0 : p.trialsDone / p.trialsTotal;
-  const filled = Math.round(done * WIDTH);
-  return `[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${p.trialsDone}/${p.trialsTotal} trials · ${p.stage}`;
 }

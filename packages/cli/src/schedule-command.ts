@@ -1,23 +1,9 @@
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import { ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import { CPU_TASK_QUEUE, Duration } from '@anneal/contracts';
-import type { Config } from './config';
-import { connectClient } from './connect';
-import { UsageError } from './dataset-command';
+import { UsageError, say, type Cli } from './cli-context';
+import { withClient } from './connect';
 import { onlyOnNewData, readFineTuneSpec } from './spec-file';
-
-export const SCHEDULE_USAGE = `usage: anneal schedule <action> ...
-  create <id> <spec.json> (--cron "<expr>" | --every <duration>) [--overlap buffer-one|skip|buffer-all|cancel-other|terminate-other|allow-all]
-         [--catchup <duration>] [--pause-on-failure] [--train-unchanged] [--note <text>] [--paused]
-                          retrain on a schedule: each run is a fineTune of <spec.json> that ends early, training nothing,
-                          when the data's content digest equals the champion's (unless --train-unchanged)
-  list                    every schedule
-  describe <id>           its spec, policies, state, recent and next runs
-  pause <id> [--note <text>] | unpause <id> [--note <text>]
-  trigger <id>            one run now (the overlap policy applies)
-  backfill <id> --from <ISO time> --to <ISO time>   the runs the schedule would have started in that range
-  delete <id>
-durations: 30s, 15m, 12h, 7d. The same with the Temporal CLI: temporal schedule create|list|describe|toggle|trigger|backfill|delete`;
 
 const OVERLAP: Record<string, ScheduleOverlapPolicy> = {
   'buffer-one': ScheduleOverlapPolicy.BUFFER_ONE, skip: ScheduleOverlapPolicy.SKIP, 'buffer-all': ScheduleOverlapPolicy.BUFFER_ALL,
@@ -74,56 +60,66 @@ export function describeSchedule(d: ScheduleDescription): string {
   ].join('\n');
 }
 
+interface CreateOptions {
+  cron?: string;
+  every?: string;
+  overlap: string;
+  catchup?: string;
+  pauseOnFailure: boolean;
+  trainUnchanged: boolean;
+  note?: string;
+  paused: boolean;
+}
+
 /** `anneal schedule ...`: Temporal Schedules of retrains (no scheduler of Anneal's own). */
-export async function scheduleCommand(config: Config, argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: {
-      cron: { type: 'string' }, every: { type: 'string' }, overlap: { type: 'string' }, catchup: { type: 'string' }, note: { type: 'string' },
-      'pause-on-failure': { type: 'boolean', default: false }, 'train-unchanged': { type: 'boolean', default: false }, paused: { type: 'boolean', default: false },
-      from: { type: 'string' }, to: { type: 'string' },
-    },
-  });
-  const [action, id, specPath] = positionals;
-  if (!action || (action !== 'list' && !id)) throw new UsageError(SCHEDULE_USAGE);
-  const client = await connectClient(config);
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  try {
-    const handle = client.schedule.getHandle(id ?? '');
-    switch (action) {
-      case 'create': {
-        if (!specPath) throw new UsageError('schedule create: give a schedule id and a spec file, e.g. anneal schedule create nightly examples/fine-tune-digits-5-9.json --cron "0 3 * * *"');
-        const created = await createRetrainSchedule(client, {
-          scheduleId: id as string, specPath, cron: values.cron, every: values.every, overlap: values.overlap, catchup: values.catchup,
-          pauseOnFailure: values['pause-on-failure'], trainUnchanged: values['train-unchanged'], note: values.note, paused: values.paused,
-        });
-        say(describeSchedule(await client.schedule.getHandle(created).describe()));
-        return 0;
-      }
-      case 'list':
-        for await (const s of client.schedule.list()) say(`${s.scheduleId}  ${s.state.paused ? 'paused' : 'active'}  ${s.action?.type === 'startWorkflow' ? s.action.workflowType : ''}  next ${s.info.nextActionTimes[0]?.toISOString() ?? 'none'}`);
-        return 0;
-      case 'describe': say(describeSchedule(await handle.describe())); return 0;
-      case 'pause': await handle.pause(values.note ?? 'paused by anneal schedule pause'); say(`paused ${id}`); return 0;
-      case 'unpause': await handle.unpause(values.note ?? 'unpaused by anneal schedule unpause'); say(`unpaused ${id}`); return 0;
-      case 'trigger': {
-        // The SDK's trigger allows overlap unless told otherwise; a manual run keeps the schedule's policy.
-        const { policies } = await handle.describe();
-        await handle.trigger(policies.overlap);
-        say(`triggered ${id} (overlap ${policies.overlap})`);
-        return 0;
-      }
-      case 'backfill': {
-        const [start, end] = [values.from, values.to].map((t) => new Date(t ?? ''));
-        if (!start || !end || Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new UsageError('schedule backfill: give --from and --to as ISO times, e.g. --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z');
-        await handle.backfill({ start, end });
-        say(`backfilled ${id} from ${start.toISOString()} to ${end.toISOString()}`);
-        return 0;
-      }
-      case 'delete': await handle.delete(); say(`deleted ${id}`); return 0;
-      default: throw new UsageError(SCHEDULE_USAGE);
-    }
-  } finally {
-    await client.connection.close();
+export function registerScheduleCommands(program: Command, cli: Cli): void {
+  const schedule = program.command('schedule').description('retrain on a Temporal Schedule')
+    .addHelpText('after', '\ndurations: 30s, 15m, 12h, 7d. The same with the Temporal CLI: temporal schedule create|list|describe|toggle|trigger|backfill|delete');
+  const run = (body: (client: Client) => Promise<void>) => withClient(cli.config, body);
+  schedule.command('create')
+    .description("each run is a fineTune of the spec that ends early, training nothing, when the data's content digest equals the champion's (unless --train-unchanged)")
+    .argument('<id>', 'the schedule id (also the id of the workflows it starts)').argument('<spec>', 'a fineTune spec file')
+    .option('--cron <expr>', 'a cron expression, e.g. "0 3 * * *"').option('--every <duration>', 'an interval, e.g. 12h')
+    .addOption(new Option('--overlap <policy>', 'when a run is still going at the next time').choices(Object.keys(OVERLAP)).default('buffer-one'))
+    .option('--catchup <duration>', 'how late a missed run may still start', '1h')
+    .option('--pause-on-failure', 'pause the schedule when a run fails', false)
+    .option('--train-unchanged', "train even when the data is the champion's", false)
+    .option('--note <text>', "the schedule's note").option('--paused', 'create it paused', false)
+    .action(cli.action((id: string, specPath: string, o: CreateOptions) => run(async (client) => {
+      const created = await createRetrainSchedule(client, { scheduleId: id, specPath, ...o });
+      say(describeSchedule(await client.schedule.getHandle(created).describe()));
+    })));
+  schedule.command('list').description('every schedule').action(cli.action(() => run(async (client) => {
+    for await (const s of client.schedule.list()) say(`${s.scheduleId}  ${s.state.paused ? 'paused' : 'active'}  ${s.action?.type === 'startWorkflow' ? s.action.workflowType : ''}  next ${s.info.nextActionTimes[0]?.toISOString() ?? 'none'}`);
+  })));
+  schedule.command('describe').description('its spec, policies, state, recent and next runs').argument('<id>')
+    .action(cli.action((id: string) => run(async (client) => say(describeSchedule(await client.schedule.getHandle(id).describe())))));
+  for (const action of ['pause', 'unpause'] as const) {
+    schedule.command(action).description(`${action} the schedule`).argument('<id>').option('--note <text>', 'why')
+      .action(cli.action((id: string, o: { note?: string }) => run(async (client) => {
+        await client.schedule.getHandle(id)[action](o.note ?? `${action}d by anneal schedule ${action}`);
+        say(`${action}d ${id}`);
+      })));
   }
+  schedule.command('trigger').description("one run now (the schedule's overlap policy applies)").argument('<id>')
+    .action(cli.action((id: string) => run(async (client) => {
+      // The SDK's trigger allows overlap unless told otherwise; a manual run keeps the schedule's policy.
+      const handle = client.schedule.getHandle(id);
+      const { policies } = await handle.describe();
+      await handle.trigger(policies.overlap);
+      say(`triggered ${id} (overlap ${policies.overlap})`);
+    })));
+  schedule.command('backfill').description('the runs the schedule would have started in a time range').argument('<id>')
+    .requiredOption('--from <ISO time>', 'e.g. 2026-12-01T00:00:00Z').requiredOption('--to <ISO time>', 'e.g. 2026-12-02T00:00:00Z')
+    .action(cli.action((id: string, o: { from: string; to: string }) => run(async (client) => {
+      const [start, end] = [o.from, o.to].map((t) => new Date(t));
+      if (!start || !end || Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new UsageError(`schedule backfill: --from and --to must be ISO times such as 2026-12-01T00:00:00Z, found ${o.from} and ${o.to}`);
+      await client.schedule.getHandle(id).backfill({ start, end });
+      say(`backfilled ${id} from ${start.toISOString()} to ${end.toISOString()}`);
+    })));
+  schedule.command('delete').description('delete the schedule (its past runs stay)').argument('<id>')
+    .action(cli.action((id: string) => run(async (client) => {
+      await client.schedule.getHandle(id).delete();
+      say(`deleted ${id}`);
+    })));
 }

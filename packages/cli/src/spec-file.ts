@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { FineTuneSpec, PretrainSpec, parseWithProblems } from '@anneal/contracts';
-import { UsageError } from './dataset-command';
+import { UsageError } from './cli-context';
 
 export type PipelineType = 'fineTune' | 'pretrain';
 

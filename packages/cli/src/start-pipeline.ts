@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { ServiceError, isGrpcServiceError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CPU_TASK_QUEUE } from '@anneal/contracts';
 import type { FineTuneResult, PretrainResult } from '@anneal/workflows';
-import { watchProgress } from './progress';
+import { progressDisplay, watchProgress } from './progress';
 import { readSpecFile, type PipelineType } from './spec-file';
 
 export type { PipelineType };
@@ -24,13 +24,52 @@ export async function startPipeline(client: Client, options: { specPath: string;
   return { type, workflowId, runId: handle.firstExecutionRunId, handle };
 }
 
-export async function waitForPipeline(started: StartedPipeline, options: { interactive: boolean }): Promise<FineTuneResult | PretrainResult> {
-  const stop = started.type === 'fineTune' ? watchProgress(started.handle, options) : () => {};
+export interface FollowOptions {
+  interactive: boolean;
+  /** Told when the server is lost and when it answers again; following goes on across a restart. */
+  onServer?: (state: 'lost' | 'back', err?: Error) => void;
+  /** Delay before the next try while the server is away (ms, doubled to 10 s). */
+  retryDelayMs?: number;
+}
+
+export async function waitForPipeline(started: Pick<StartedPipeline, 'type' | 'handle'>, options: FollowOptions): Promise<FineTuneResult | PretrainResult> {
+  const stop = started.type === 'fineTune' ? watchProgress(started.handle, progressDisplay({ interactive: options.interactive })) : () => {};
   try {
-    return (await started.handle.result()) as FineTuneResult | PretrainResult;
+    return await resultThroughRestarts<FineTuneResult | PretrainResult>(started.handle, options);
   } finally {
     stop();
   }
+}
+
+/**
+ * The workflow's result, waiting out a Temporal server that is away (restarting, a network blip): the pipeline goes
+ * on without us, so losing the server is no reason to stop following it. Anything else (the workflow failed, was
+ * not found) is thrown.
+ */
+export async function resultThroughRestarts<T>(handle: { result(): Promise<unknown> }, options: Omit<FollowOptions, 'interactive'> = {}): Promise<T> {
+  let delay = options.retryDelayMs ?? 1000;
+  let lost = false;
+  for (;;) {
+    try {
+      const result = (await handle.result()) as T;
+      if (lost) options.onServer?.('back');
+      return result;
+    } catch (err) {
+      if (!isServerAway(err)) throw err;
+      if (!lost) options.onServer?.('lost', err as Error);
+      lost = true;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+}
+
+// gRPC status codes: the server did not answer (UNAVAILABLE) or not in time (DEADLINE_EXCEEDED).
+const SERVER_AWAY_CODES = new Set([14, 4]);
+
+export function isServerAway(err: unknown): boolean {
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) && SERVER_AWAY_CODES.has(cause.code);
 }
 
 export function links(options: { mlflowUri: string; temporalUi: string; namespace: string; experimentId: string; runId: string; workflowId: string; workflowRunId: string }) {

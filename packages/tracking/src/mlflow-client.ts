@@ -73,11 +73,11 @@ export class MlflowClient {
     return (await this.call('GET', 'runs/get', { query: { run_id: runId }, schema: RunResponse })).run;
   }
 
-  async searchRuns(options: { experimentIds: string[]; filter?: string; maxResults?: number }): Promise<Run[]> {
+  async searchRuns(options: { experimentIds: string[]; filter?: string; maxResults?: number; orderBy?: string[] }): Promise<Run[]> {
     const runs: Run[] = [];
     let pageToken: string | undefined;
     do {
-      const body = { experiment_ids: options.experimentIds, filter: options.filter ?? '', max_results: options.maxResults ?? 1000, page_token: pageToken };
+      const body = { experiment_ids: options.experimentIds, filter: options.filter ?? '', max_results: options.maxResults ?? 1000, page_token: pageToken, order_by: options.orderBy ?? [] };
       const page = await this.call('POST', 'runs/search', { body, schema: SearchRunsResponse });
       runs.push(...page.runs);
       pageToken = page.next_page_token || undefined;
@@ -195,7 +195,8 @@ export class MlflowClient {
   }
 
   // transport
-  private async call<S extends z.ZodType = z.ZodType<unknown>>(
+  /** One REST call to `/api/2.0/mlflow/<endpoint>`, for endpoints this class does not wrap; the answer checked by `schema`. */
+  async call<S extends z.ZodType = z.ZodType<unknown>>(
     method: 'GET' | 'POST',
     endpoint: string,
     options: { query?: Query; body?: unknown; schema?: S; allow404?: boolean },
