@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FineTuneSpecInput } from '@anneal/contracts';
-import { loadDataset } from '@anneal/dataset';
+import { loadDataset, type Dataset } from '@anneal/dataset';
 import { ModelRegistry } from '@anneal/registry';
-import type { FineTuneResult } from '@anneal/workflows';
+import type { BatchPredictResult, FineTuneResult } from '@anneal/workflows';
 import { REPO_ROOT, connectHarness, type Harness } from './integration/harness';
 
 // A real table whose features range from 0.1 to 1,680 (scikit-learn's bundled wine data, from the pinned venv):
@@ -14,6 +14,8 @@ import { REPO_ROOT, connectHarness, type Harness } from './integration/harness';
 jest.setTimeout(300_000);
 
 let h: Harness;
+/** The first test's registered model, which the second scores batches with. */
+let trained: { name: string; root: string; accuracy: number; test: Dataset } | undefined;
 beforeAll(async () => {
   h = await connectHarness();
 });
@@ -70,4 +72,38 @@ it('standardizes a table with statistics of its training split, inside the regis
   expect(out.trainable).toBe(false);
   out.kernel.forEach((k, i) => expect(k).toBeCloseTo(1 / scaling.std[i]!, 4));
   out.bias.forEach((b, i) => expect(b).toBeCloseTo(-scaling.mean[i]! / scaling.std[i]!, 3));
+  trained = { name, root, accuracy: champion.test.accuracy, test };
+});
+
+it('scores raw rows with the registered model: anneal predict (no label column) and the batchPredict workflow agree with the evaluation', async () => {
+  const { name, root, accuracy, test } = trained!;
+  const names = test.featureNames!;
+  const d = names.length;
+  // The test rows as raw table rows, columns shuffled (they are matched by name), without and with their label.
+  const order = [...names].reverse();
+  const cells = (r: number) => order.map((n) => String(test.features[r * d + names.indexOf(n)]));
+  writeFileSync(join(root, 'batch.csv'), [order.join(','), ...test.labels.map((_, r) => cells(r).join(','))].join('\n'));
+  writeFileSync(join(root, 'labelled.csv'), [['class', ...order].join(','), ...test.labels.map((l, r) => [l, ...cells(r)].join(',')), ['c0', 'abc', ...cells(0).slice(1)].join(',')].join('\n'));
+
+  const out = join(root, 'predictions.csv');
+  const env = { ...process.env, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_DATA_ROOTS: root, ANNEAL_HOME: join(root, 'home') };
+  const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'predict', `models:/${name}@champion`, join(root, 'batch.csv'), '--out', out], { env, encoding: 'utf8' });
+  expect(cli.stderr).toMatch(new RegExp(`^${test.labels.length} rows scored by ${name} v1; written to`));
+  expect(cli.status).toBe(0);
+  const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
+  expect(header).toBe(['row', 'predicted', ...test.classes.map((c) => `p_${c}`)].join(','));
+  const predicted = lines.map((l) => l.split(',')[1]);
+  expect(predicted.filter((p, i) => p === test.labels[i]).length / test.labels.length).toBeCloseTo(accuracy, 6);
+  lines.forEach((l) => expect(l.split(',').slice(2).map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4));
+
+  const scored = await h.withWorker(() => h.client.workflow.execute('batchPredict', {
+    taskQueue: 'anneal', workflowId: `score-${name}`, args: [{ name: `${name}-scoring`, model: `models:/${name}/1`, source: { kind: 'file', path: join(root, 'labelled.csv') }, labelColumn: 'class' }],
+  }) as Promise<BatchPredictResult>, ['cpu'], { dataRoots: [root] });
+  expect(scored).toMatchObject({ model: { name, version: '1' }, rows: test.labels.length, invalidRows: 1 });
+  expect(scored.accuracy).toBeCloseTo(accuracy, 6);
+  const artifact = Buffer.from(await h.mlflow.downloadArtifact(scored.uri)).toString();
+  expect(artifact.trim().split('\n')).toHaveLength(test.labels.length + 1);
+  const run = await h.mlflow.getRun(scored.pipelineRunId);
+  expect(run.info.status).toBe('FINISHED');
+  expect(run.data.metrics.find((m) => m.key === 'accuracy')?.value).toBeCloseTo(accuracy, 6);
 });

@@ -6,3 +6,5 @@ export { trial } from './trial';
 export type { TrialInput, TrialResult } from './trial';
 export { approveUpdate, rejectUpdate, statusQuery } from './promotion';
 export type { PromotionOutcome, PromotionStatus } from './promotion';
+export { batchPredict } from './batch-predict';
+export type { BatchPredictResult } from './batch-predict';

@@ -1,7 +1,7 @@
 import { ActivityCancellationType, proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { Durability, GPU_TASK_QUEUE, nonRetryableErrorTypes } from '@anneal/contracts';
 import type { DatasetActivities } from '@anneal/dataset';
-import type { EvaluateActivities } from '@anneal/evaluate';
+import type { EvaluateActivities, PredictActivities } from '@anneal/evaluate';
 import type { ModelActivities } from '@anneal/models';
 import type { RegistryActivities } from '@anneal/registry';
 import type { TrackingActivities } from '@anneal/tracking';
@@ -31,6 +31,7 @@ export function activitiesFor(durability: Durability = Durability.parse({})) {
     models: proxyActivities<ModelActivities>(watched('10m')),
     evaluation: proxyActivities<EvaluateActivities>(watched('30m')),
     registry: proxyActivities<RegistryActivities>(watched('5m')),
+    prediction: proxyActivities<PredictActivities>(watched('30m')),
     /**
      * Training runs on GPU workers. It heartbeats every batch, so a lost worker is noticed within the heartbeat
      * timeout and the retry resumes from the checkpoint named in the last heartbeat.

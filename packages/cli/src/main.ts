@@ -6,6 +6,7 @@ import { demo, doctor, down, follow, serveWorkers, start, up } from './commands'
 import { registerDataCommands } from './data-command';
 import { registerDatasetCommands } from './dataset-command';
 import { registerModelCommands } from './model-command';
+import { registerPredictCommand } from './predict-command';
 import { registerRunsCommand } from './runs-command';
 import { registerScheduleCommands } from './schedule-command';
 import { registerSpecCommands } from './spec-command';
@@ -42,7 +43,7 @@ export function buildProgram(cli: Cli): Command {
     .action(cli.action((workflowId: string) => follow(cli.config, workflowId)));
   program.command('demo').description('the whole demo: services, a worker, pretrain, fine-tune, gate and promotion').action(cli.action(() => demo(cli.config, { verbose: cli.verbose })));
   program.command('doctor').description('check the services and the TF.js backend').action(cli.action(async () => ((await doctor(cli.config)) ? 0 : 1)));
-  const registers = [registerRunsCommand, registerDatasetCommands, registerModelCommands, registerSpecCommands, registerApprovalCommands, registerScheduleCommands, registerDataCommands];
+  const registers = [registerRunsCommand, registerPredictCommand, registerDatasetCommands, registerModelCommands, registerSpecCommands, registerApprovalCommands, registerScheduleCommands, registerDataCommands];
   for (const register of registers) register(program, cli);
   return program;
 }

@@ -1,8 +1,9 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '@anneal/contracts';
 import { datasetPlugin } from '@anneal/dataset';
-import { evaluatePlugin } from '@anneal/evaluate';
+import { evaluatePlugin, predictPlugin } from '@anneal/evaluate';
 import { modelsPlugin } from '@anneal/models';
 import { registryPlugin } from '@anneal/registry';
 import { activityBoundaryPlugin, trackingPlugin, workerIdentity, type ArtifactStore, type Failpoint, type MlflowClient } from '@anneal/tracking';
@@ -48,7 +49,8 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     workers.push(await Worker.create({
       ...common,
       taskQueue: CPU_TASK_QUEUE,
-      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...downloads }), modelsPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, ...downloads }), evaluatePlugin({ mlflow, artifacts, backend }), registryPlugin({ mlflow })],
+      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...downloads }), modelsPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, ...downloads }), evaluatePlugin({ mlflow, artifacts, backend }), registryPlugin({ mlflow }),
+        predictPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, downloadDir: join(config.cacheDir ?? tmpdir(), 'downloads') })],
       ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: bundlerOptions() }),
       maxConcurrentActivityTaskExecutions: 2,
     }));

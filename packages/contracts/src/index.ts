@@ -11,6 +11,7 @@ export type { CheckName, DatasetSpecInput } from './dataset-spec';
 export type { FineTuneSpecInput, PretrainSpecInput } from './spec';
 export { FileModelSource, GraphModelSource, InputContract, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
 export * from './activities';
+export * from './predict';
 export { ErrorType, InputError, nonRetryableErrorTypes, TransientErrorType } from './errors';
 export { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';
 export { formatIssues, parseWithProblems } from './format-issues';

@@ -5,3 +5,7 @@ export type { EvaluateActivities, EvaluateDeps } from './evaluate-activities';
 export { decideGate } from './gate/gate-decision';
 export type { GateFacts } from './gate/gate-decision';
 export { discordantPairs, mcnemarExact } from './gate/mcnemar';
+export { formatPredictions, predictBatch } from './predict/batch-predict';
+export type { PredictDeps, PredictInput, Predictions } from './predict/batch-predict';
+export { createPredictActivities, predictPlugin } from './predict/predict-activities';
+export type { PredictActivities, PredictActivityDeps } from './predict/predict-activities';

@@ -40,7 +40,7 @@ export async function readDelimitedParallel(options: DelimitedOptions, parallel:
     ...cloneable, schema, schemaInferred: inferred, header, start: b.start, end: bounds[i + 1]?.start ?? size, firstLine: b.line,
   }));
   const parts = await Promise.all(ranges.map((r) => runRange(r, onBytes)));
-  const merged = new TableIngest({ name: options.name, file: options.file, header, schema, schemaInferred: inferred, keepFeatures: options.keepFeatures, missingValues: options.missingValues });
+  const merged = new TableIngest({ name: options.name, file: options.file, header, schema, schemaInferred: inferred, keepFeatures: options.keepFeatures, missingValues: options.missingValues, unlabelled: options.unlabelled });
   let dataLines = 0;
   for (const p of parts) {
     dataLines += p.dataLines;

@@ -17,6 +17,8 @@ export interface DelimitedOptions {
   keepFeatures: boolean;
   /** Cell texts read as missing (default: pandas' set). */
   missingValues?: readonly string[];
+  /** See TableIngestOptions.unlabelled. */
+  unlabelled?: boolean;
   /** Called as bytes are read (not passed to worker threads: they report through messages). */
   onBytes?: (bytes: number) => void;
 }
@@ -92,7 +94,7 @@ export function parseRange(options: RangeOptions): Promise<{ ingest: TableIngest
 }
 
 function newIngest(options: RangeOptions, header: string[]): TableIngest {
-  return new TableIngest({ name: options.name, file: options.file, header, schema: options.schema, schemaInferred: options.schemaInferred, keepFeatures: options.keepFeatures, missingValues: options.missingValues });
+  return new TableIngest({ name: options.name, file: options.file, header, schema: options.schema, schemaInferred: options.schemaInferred, keepFeatures: options.keepFeatures, missingValues: options.missingValues, unlabelled: options.unlabelled });
 }
 
 /** The header's column names; a one-column header holding another delimiter is a wrong-delimiter error. */

@@ -12,6 +12,8 @@ export interface ReadJsonlOptions {
   schema?: TableSchema;
   /** Cell texts read as missing (default: pandas' set). */
   missingValues?: readonly string[];
+  /** See TableIngestOptions.unlabelled. */
+  unlabelled?: boolean;
   keepFeatures: boolean;
   onBytes?: (bytes: number) => void;
 }
@@ -95,7 +97,7 @@ class TableRows {
   private readonly table: TableIngest;
 
   constructor(options: ReadJsonlOptions, private readonly keys: string[]) {
-    this.table = new TableIngest({ name: options.name, file: options.file, header: keys, schema: options.schema, keepFeatures: options.keepFeatures, missingValues: options.missingValues });
+    this.table = new TableIngest({ name: options.name, file: options.file, header: keys, schema: options.schema, keepFeatures: options.keepFeatures, missingValues: options.missingValues, unlabelled: options.unlabelled });
   }
 
   push(row: Record<string, unknown>, line: number): void {

@@ -27,6 +27,8 @@ export interface ReadSourceOptions {
   parallel?: ParallelOptions;
   /** Told how far the read has got (for heartbeats and progress bars). */
   onProgress?: Progress;
+  /** Rows to score: a table without its label column reads, each row's label '' (see TableIngestOptions). */
+  unlabelled?: boolean;
 }
 
 const BY_EXTENSION: Record<string, DataFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
@@ -78,9 +80,9 @@ async function readFile(o: ReadSourceOptions & { path: string; shown: string; fo
   switch (o.format) {
     case 'csv':
     case 'tsv':
-      return readDelimitedParallel({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema, missingValues: o.spec.missingValues }, o.parallel);
+      return readDelimitedParallel({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema, missingValues: o.spec.missingValues, unlabelled: o.unlabelled }, o.parallel);
     case 'jsonl':
-      return readJsonl({ ...common, schema: o.spec.schema, missingValues: o.spec.missingValues });
+      return readJsonl({ ...common, schema: o.spec.schema, missingValues: o.spec.missingValues, unlabelled: o.unlabelled });
     case 'images':
       if (!o.spec.image) throw sourceError(`${o.shown}: an image folder needs dataset.image ({ width, height, channels }) to size the images`);
       return readImages({ ...common, image: o.spec.image, dataRoots: o.dataRoots, onProgress: o.onProgress });

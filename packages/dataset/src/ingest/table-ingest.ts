@@ -18,6 +18,8 @@ export interface TableIngestOptions {
   keepFeatures: boolean;
   /** Cell texts read as missing (default: pandas' set). */
   missingValues?: readonly string[];
+  /** Rows to score rather than train on: a label column the schema does not list is absent, every row's label ''. */
+  unlabelled?: boolean;
 }
 
 /** One part of a file read by one thread. */
@@ -94,7 +96,7 @@ export class TableIngest {
   }
 
   private start(schema: TableSchema): void {
-    const resolved = resolveColumns(this.options.header, schema, this.options.file);
+    const resolved = resolveColumns(this.options.header, schema, this.options.file, { unlabelled: this.options.unlabelled === true });
     const role = (i: number) => (i === resolved.labelAt ? 'label' : i === resolved.groupAt ? 'group' : resolved.features.includes(i) ? 'feature' : 'ignored');
     this.state = {
       schema, resolved, checks: resolved.columns.map(compileColumnCheck),
@@ -128,7 +130,7 @@ export class TableIngest {
     for (let i = 0; i < columns.length; i++) (s.stats[i] as ColumnStats).observe(s.cells[i]);
     // A missing value in a nullable feature becomes 0; the report counts it under missingValues.
     for (let f = 0; f < features.length; f++) s.values[f] = (s.cells[features[f] as number] as number | null) ?? 0;
-    const label = s.cells[labelAt];
+    const label = labelAt < 0 ? '' : s.cells[labelAt];
     if (label === null) {
       s.collector.addInvalid({ at, field: columns[labelAt]?.name as string, expected: 'a label', found: 'empty' });
       return;

@@ -79,7 +79,7 @@ export interface ResolvedColumns {
 }
 
 /** Matches a schema to a file's header; a column the schema names but the file lacks is an error naming both. */
-export function resolveColumns(header: readonly string[], schema: TableSchema, file: string): ResolvedColumns {
+export function resolveColumns(header: readonly string[], schema: TableSchema, file: string, o: { unlabelled?: boolean } = {}): ResolvedColumns {
   const seen = new Set<string>();
   for (const h of header) {
     if (seen.has(h)) throw sourceError(`${file}: line 1: column "${h}" appears twice in the header`);
@@ -96,7 +96,7 @@ export function resolveColumns(header: readonly string[], schema: TableSchema, f
     if (at < 0) throw sourceError(`${role} column "${name}" is not in the schema's columns (${schema.columns.map((c) => c.name).join(', ')})`);
     return at;
   };
-  const labelAt = position(schema.label, 'label');
+  const labelAt = o.unlabelled && !schema.columns.some((c) => c.name === schema.label) ? -1 : position(schema.label, 'label');
   const groupAt = schema.group === undefined ? undefined : position(schema.group, 'group');
   const features: number[] = [];
   const ignored: string[] = header.filter((h) => !schema.columns.some((c) => c.name === h));
