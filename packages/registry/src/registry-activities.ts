@@ -1,5 +1,5 @@
 import {
-  DecisionRecordInput, DescribeAliasInput, PromoteInput, RegisterVersionInput, MoveAliasInput,
+  DecisionRecordInput, DescribeAliasInput, type PromoteInput, RegisterVersionInput, type MoveAliasInput,
   type AliasDescription, type AliasMove, type In, type RegisteredVersion,
 } from '@anneal/contracts';
 import { activityPlugin, withActivityRun, type MlflowClient } from '@anneal/tracking';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { MockActivityEnvironment, defaultActivityInfo } from '@temporalio/testing';
-import { FineTuneInput, type FineTuneOutput, type In } from '@anneal/contracts';
+import { type FineTuneInput, type FineTuneOutput, type In } from '@anneal/contracts';
 import { storeDataset, type Dataset } from '@anneal/dataset';
 import { buildClassifier, resolveBackend, storeModel } from '@anneal/models';
 import { ArtifactStore, MlflowClient } from '@anneal/tracking';
