@@ -2,7 +2,25 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const activityPackages = ['@anneal/dataset', '@anneal/models', '@anneal/train', '@anneal/evaluate', '@anneal/tracking', '@anneal/registry', '@anneal/cli'];
-const nodeBuiltins = ['assert', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'https', 'net', 'os', 'path', 'stream', 'url', 'util', 'worker_threads', 'zlib'];
+const nodeBuiltins = [
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'net',
+  'os',
+  'path',
+  'stream',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.venv-bench/**', '.anneal/**', 'coverage/**', '.nx/**'] },
@@ -11,7 +29,9 @@ export default tseslint.config(
   {
     // Type-aware rules: a promise nobody awaits loses its error; a type-only import must not load a module at run time.
     files: ['**/*.ts'],
-    languageOptions: { parserOptions: { project: ['./tsconfig.test.json', './packages/*/tsconfig.json', './workflows/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.test.json', './packages/*/tsconfig.json', './workflows/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
@@ -32,21 +52,34 @@ export default tseslint.config(
     files: ['workflows/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [
-          ...activityPackages.map((name) => ({ name, allowTypeImports: true, message: 'workflows may only `import type` from activity packages' })),
-          ...nodeBuiltins.map((name) => ({ name, message: 'no Node modules in workflow code' })),
-        ],
-        patterns: [
-          { group: ['node:*'], message: 'no Node modules in workflow code' },
-          { group: ['@tensorflow/*'], message: 'no tfjs in workflow code: training runs in activities' },
-          { group: ['../../packages/*', '../packages/*'], message: 'import packages by name, not by relative path' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...activityPackages.map((name) => ({ name, allowTypeImports: true, message: 'workflows may only `import type` from activity packages' })),
+            ...nodeBuiltins.map((name) => ({ name, message: 'no Node modules in workflow code' })),
+          ],
+          patterns: [
+            { group: ['node:*'], message: 'no Node modules in workflow code' },
+            { group: ['@tensorflow/*'], message: 'no tfjs in workflow code: training runs in activities' },
+            { group: ['../../packages/*', '../packages/*'], message: 'import packages by name, not by relative path' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly', Buffer: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
 );

@@ -3,19 +3,29 @@ import * as tf from '@tensorflow/tfjs';
 
 /** The demo's CNN: 28x28x1 -> conv16 -> pool -> conv32 -> pool -> dense64 -> 10. */
 export function demoCnn() {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 64, activation: 'relu' }),
-    tf.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 64, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
 }
 
 // MobileNetV2 (alpha 1.0): [expansion, channels, repeats, stride] per stage, as in the paper.
-const STAGES = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+const STAGES = [
+  [1, 16, 1, 1],
+  [6, 24, 2, 2],
+  [6, 32, 3, 2],
+  [6, 64, 4, 2],
+  [6, 96, 3, 1],
+  [6, 160, 3, 2],
+  [6, 320, 1, 1],
+];
 
 /** MobileNetV2-sized: the paper's layout (about 2.2M parameters) at `size` x `size` x 3, 10 classes. */
 export function mobileNetV2(size = 96) {

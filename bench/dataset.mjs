@@ -24,15 +24,21 @@ const dir = join(root, '.anneal', 'bench');
 mkdirSync(dir, { recursive: true });
 const csvPath = join(dir, `dataset-${ROWS}.csv`);
 const schemaPath = join(dir, 'dataset-schema.json');
-writeFileSync(schemaPath, JSON.stringify({
-  label: 'label',
-  columns: [{ name: 'label', type: 'category', values: CLASSES }, ...Array.from({ length: COLUMNS }, (_, i) => ({ name: `f${i}`, type: 'number', min: -1e6, max: 1e6 }))],
-}));
+writeFileSync(
+  schemaPath,
+  JSON.stringify({
+    label: 'label',
+    columns: [
+      { name: 'label', type: 'category', values: CLASSES },
+      ...Array.from({ length: COLUMNS }, (_, i) => ({ name: `f${i}`, type: 'number', min: -1e6, max: 1e6 })),
+    ],
+  }),
+);
 
 /** Seeded rows, so every run and both sides read the same bytes. */
 async function generate() {
   let seed = 12345;
-  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const out = createWriteStream(`${csvPath}.part`);
   out.write(`label,${Array.from({ length: COLUMNS }, (_, i) => `f${i}`).join(',')}\n`);
   for (let r = 0; r < ROWS; r++) {
@@ -52,16 +58,27 @@ const anneal = await measure(process.execPath, [join(here, 'dataset-node.mjs'), 
 const rowsPerSec = Math.round(anneal.rows / anneal.seconds);
 // Two anchors: every check inside the pandera schema (duplicates through its `unique`), and pandas' fastest
 // idiom for the duplicate checks (row hashes). The first line is the issue's; the second is the stricter bar.
-for (const [variant, name] of [['pandera', 'pandas+pandera'], ['hashed', 'pandas+pandera (hashed duplicates)']]) {
+for (const [variant, name] of [
+  ['pandera', 'pandas+pandera'],
+  ['hashed', 'pandas+pandera (hashed duplicates)'],
+]) {
   const anchor = await measure(python, [join(here, 'dataset_pandera.py'), csvPath, schemaPath, variant]);
   if (anneal.rows !== anchor.rows || anneal.duplicateRows !== anchor.duplicateRows || anneal.invalidRows !== anchor.invalidRows) {
     console.error(`the two sides disagree: anneal ${JSON.stringify(anneal)} vs anchor ${JSON.stringify(anchor)}`);
     process.exit(1);
   }
   const anchorRowsPerSec = Math.round(anchor.rows / anchor.seconds);
-  console.log(JSON.stringify({
-    rows: anneal.rows, fileMb: Math.round(sizeMb), rowsPerSec, peakRssMb: Math.round(anneal.peakRssMb),
-    anchor: name, anchorRowsPerSec, anchorPeakRssMb: Math.round(anchor.peakRssMb),
-    ratio: Number((rowsPerSec / anchorRowsPerSec).toFixed(2)), memoryRatio: Number((anneal.peakRssMb / anchor.peakRssMb).toFixed(2)),
-  }));
+  console.log(
+    JSON.stringify({
+      rows: anneal.rows,
+      fileMb: Math.round(sizeMb),
+      rowsPerSec,
+      peakRssMb: Math.round(anneal.peakRssMb),
+      anchor: name,
+      anchorRowsPerSec,
+      anchorPeakRssMb: Math.round(anchor.peakRssMb),
+      ratio: Number((rowsPerSec / anchorRowsPerSec).toFixed(2)),
+      memoryRatio: Number((anneal.peakRssMb / anchor.peakRssMb).toFixed(2)),
+    }),
+  );
 }

@@ -26,13 +26,27 @@ const folder = join(tmpdir(), 'anneal-bench-nsfwjs-mobilenet-v2');
 execFileSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', 'deploy', 'models', 'nsfwjs-mobilenet-v2.mjs'), folder]);
 
 const digits = mnist.set((TRAIN + VALIDATION) * 2 + 200, 0).training.filter((s) => s.output.indexOf(1) >= 5);
-const split = (set) => ({ x: tf.tensor(set.map((s) => s.input)), y: tf.oneHot(tf.tensor1d(set.map((s) => s.output.indexOf(1) - 5), 'int32'), 5).toFloat() });
+const split = (set) => ({
+  x: tf.tensor(set.map((s) => s.input)),
+  y: tf
+    .oneHot(
+      tf.tensor1d(
+        set.map((s) => s.output.indexOf(1) - 5),
+        'int32',
+      ),
+      5,
+    )
+    .toFloat(),
+});
 const train = split(digits.slice(0, TRAIN));
 const validation = split(digits.slice(TRAIN, TRAIN + VALIDATION));
 
 /** The pre-trained base as the prepare step imports it: cut at out_relu, its input layers taking 784-value rows. */
 async function featureExtractionModel() {
-  const { model: source } = await modelSources.file.load({ kind: 'file', path: folder, input: { range: 'unit' } }, { dataRoots: [folder], downloadDir: tmpdir(), task: {} });
+  const { model: source } = await modelSources.file.load(
+    { kind: 'file', path: folder, input: { range: 'unit' } },
+    { dataRoots: [folder], downloadDir: tmpdir(), task: {} },
+  );
   const base = adaptInput(source, { cut: CUT, rows: [784], contract: { size: 84, range: 'unit' } }).model;
   return { base, model: withNewHead(base, { numClasses: 5, strategy: 'feature-extraction', cut: CUT, seed: 11 }) };
 }
@@ -60,13 +74,22 @@ async function trial(onFeatures) {
 
 const through = await trial(false);
 const cached = await trial(true);
-console.log(JSON.stringify({
-  bench: 'feature extraction, nsfwjs MobileNetV2 base at 84x84x3, digits 5-9', images: TRAIN, validationImages: VALIDATION, epochs: EPOCHS, threads: graph.threads,
-  anchor: 'through the frozen base (graph engine)', anchorSecondsPerTrial: round(through.trainSeconds),
-  cachedSecondsPerTrial: round(cached.trainSeconds), firstTrialFeatureSeconds: round(cached.featureSeconds),
-  ratio: round(through.trainSeconds / cached.trainSeconds), firstTrialRatio: round(through.trainSeconds / (cached.trainSeconds + cached.featureSeconds)),
-  valAccuracy: { throughBase: round(through.valAccuracy, 4), onCachedFeatures: round(cached.valAccuracy, 4) },
-}));
+console.log(
+  JSON.stringify({
+    bench: 'feature extraction, nsfwjs MobileNetV2 base at 84x84x3, digits 5-9',
+    images: TRAIN,
+    validationImages: VALIDATION,
+    epochs: EPOCHS,
+    threads: graph.threads,
+    anchor: 'through the frozen base (graph engine)',
+    anchorSecondsPerTrial: round(through.trainSeconds),
+    cachedSecondsPerTrial: round(cached.trainSeconds),
+    firstTrialFeatureSeconds: round(cached.featureSeconds),
+    ratio: round(through.trainSeconds / cached.trainSeconds),
+    firstTrialRatio: round(through.trainSeconds / (cached.trainSeconds + cached.featureSeconds)),
+    valAccuracy: { throughBase: round(through.valAccuracy, 4), onCachedFeatures: round(cached.valAccuracy, 4) },
+  }),
+);
 
 function round(x, digits = 2) {
   return Math.round(x * 10 ** digits) / 10 ** digits;

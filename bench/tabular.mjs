@@ -30,15 +30,31 @@ for (const name of ['wine', 'breast_cancer', 'iris']) {
   const spec = DatasetSpec.parse({ name, source: { kind: 'file', path: csv } });
   const { dataset } = await readSource({ spec, dataRoots: [dir], downloadDir: dir, keepFeatures: true });
   const parts = splitStratified(dataset, { validation: 0.2, test: 0.25, seed: SEED });
-  const sklearn = JSON.parse(execFileSync(PYTHON, [join(ROOT, 'bench', 'tabular_sklearn.py'), 'score', toCsv(parts.train, [parts.validation], 'train'), toCsv(parts.test, [], 'test'), String(SEED)]).toString());
+  const sklearn = JSON.parse(
+    execFileSync(PYTHON, [
+      join(ROOT, 'bench', 'tabular_sklearn.py'),
+      'score',
+      toCsv(parts.train, [parts.validation], 'train'),
+      toCsv(parts.test, [], 'test'),
+      String(SEED),
+    ]).toString(),
+  );
   const scaled = await anneal(parts, fitScaling(parts.train));
   const unscaled = await anneal(parts, undefined);
   const best = Math.max(sklearn.logistic_regression.accuracy, sklearn.mlp.accuracy);
-  console.log(JSON.stringify({
-    dataset: name, rows: dataset.labels.length, features: dataset.featureShape[0], test_rows: parts.test.labels.length,
-    anneal_mlp: scaled, anneal_mlp_unscaled: unscaled, sklearn_logistic_regression: sklearn.logistic_regression, sklearn_mlp: sklearn.mlp,
-    accuracy_vs_best_sklearn: Number((scaled.accuracy / best).toFixed(3)),
-  }));
+  console.log(
+    JSON.stringify({
+      dataset: name,
+      rows: dataset.labels.length,
+      features: dataset.featureShape[0],
+      test_rows: parts.test.labels.length,
+      anneal_mlp: scaled,
+      anneal_mlp_unscaled: unscaled,
+      sklearn_logistic_regression: sklearn.logistic_regression,
+      sklearn_mlp: sklearn.mlp,
+      accuracy_vs_best_sklearn: Number((scaled.accuracy / best).toFixed(3)),
+    }),
+  );
 }
 
 /** A split as CSV for scikit-learn; `also` rows are added (the validation share Anneal early-stops on is training data). */
@@ -53,17 +69,37 @@ function toCsv(part, also, tag) {
 
 async function anneal(parts, scaling) {
   const classes = parts.train.classes;
-  const tensors = (p) => ({ x: tf.tensor2d(p.features, [p.labels.length, p.featureShape[0]]), y: tf.oneHot(tf.tensor1d(p.labels.map((l) => classes.indexOf(l)), 'int32'), classes.length).toFloat() });
+  const tensors = (p) => ({
+    x: tf.tensor2d(p.features, [p.labels.length, p.featureShape[0]]),
+    y: tf
+      .oneHot(
+        tf.tensor1d(
+          p.labels.map((l) => classes.indexOf(l)),
+          'int32',
+        ),
+        classes.length,
+      )
+      .toFloat(),
+  });
   const [train, validation, test] = [tensors(parts.train), tensors(parts.validation), tensors(parts.test)];
-  const model = buildClassifier({ inputShape: parts.train.featureShape, architecture: { kind: 'mlp', hiddenUnits: [64], dropout: 0 }, numClasses: classes.length, seed: SEED, ...(scaling ? { scaling } : {}) });
+  const model = buildClassifier({
+    inputShape: parts.train.featureShape,
+    architecture: { kind: 'mlp', hiddenUnits: [64], dropout: 0 },
+    numClasses: classes.length,
+    seed: SEED,
+    ...(scaling ? { scaling } : {}),
+  });
   model.compile({ optimizer: tf.train.adam(3e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const graph = { threads: availableParallelism(), labelSmoothing: 0, seed: SEED };
   await fitClassifier(model, train.x, train.y, { graph, epochs: 300, batchSize: 16, patience: 30, monitor: 'val_loss', validation: validation });
-  const predicted = Array.from(await tf.tidy(() => (model.predict(test.x)).argMax(-1)).data());
+  const predicted = Array.from(await tf.tidy(() => model.predict(test.x).argMax(-1)).data());
   const actual = parts.test.labels.map((l) => classes.indexOf(l));
   tf.dispose([train.x, train.y, validation.x, validation.y, test.x, test.y]);
   model.dispose();
-  return { accuracy: Number((predicted.filter((p, i) => p === actual[i]).length / actual.length).toFixed(4)), macro_f1: Number(macroF1(predicted, actual, classes.length).toFixed(4)) };
+  return {
+    accuracy: Number((predicted.filter((p, i) => p === actual[i]).length / actual.length).toFixed(4)),
+    macro_f1: Number(macroF1(predicted, actual, classes.length).toFixed(4)),
+  };
 }
 
 function macroF1(predicted, actual, k) {

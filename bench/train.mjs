@@ -22,7 +22,12 @@ const PLAN = [
   ['mobilenet-v2', 16, { tensorflow: 12, wasm: 6, cpu: 1 }],
 ];
 // What runs: the native backend on the graph engine (what the train activity uses there) and eagerly, then the others.
-const VARIANTS = [['tensorflow', 'graph'], ['tensorflow', 'eager'], ['wasm', 'eager'], ['cpu', 'eager']];
+const VARIANTS = [
+  ['tensorflow', 'graph'],
+  ['tensorflow', 'eager'],
+  ['wasm', 'eager'],
+  ['cpu', 'eager'],
+];
 
 async function json(cmd, args) {
   const { stdout } = await run(cmd, args, { timeout: RUN_LIMIT_MS, maxBuffer: 16 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
@@ -42,9 +47,29 @@ for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
     let line;
     try {
       const r = await json(process.execPath, [join(here, 'train-worker.mjs'), model, backend, String(batch), String(steps[backend]), engine]);
-      line = { model, backend: r.backend, engine, samplesPerSec: round(r.samplesPerSec), anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec), ratio: round(r.samplesPerSec / keras.samplesPerSec, 3), peakRssMb: Math.round(r.peakRssMb), anchorPeakRssMb: Math.round(keras.peakRssMb), batch, steps: steps[backend], threads };
+      line = {
+        model,
+        backend: r.backend,
+        engine,
+        samplesPerSec: round(r.samplesPerSec),
+        anchor: 'keras',
+        anchorSamplesPerSec: round(keras.samplesPerSec),
+        ratio: round(r.samplesPerSec / keras.samplesPerSec, 3),
+        peakRssMb: Math.round(r.peakRssMb),
+        anchorPeakRssMb: Math.round(keras.peakRssMb),
+        batch,
+        steps: steps[backend],
+        threads,
+      };
     } catch (err) {
-      line = { model, backend, engine, error: String(err.killed ? `over ${RUN_LIMIT_MS / 1000} s` : err.message).split('\n')[0], anchor: 'keras', anchorSamplesPerSec: round(keras.samplesPerSec) };
+      line = {
+        model,
+        backend,
+        engine,
+        error: String(err.killed ? `over ${RUN_LIMIT_MS / 1000} s` : err.message).split('\n')[0],
+        anchor: 'keras',
+        anchorSamplesPerSec: round(keras.samplesPerSec),
+      };
     }
     console.log(JSON.stringify(line));
   }
@@ -55,7 +80,12 @@ await exportForKeras(dataDir);
 const kerasTransfer = await json(python, [join(here, 'keras_train.py'), 'transfer', dataDir, String(threads)]);
 const graphTransfer = await transferJs('tensorflow', 'graph');
 const eagerTransfer = await transferJs('tensorflow', 'eager');
-console.log(JSON.stringify({ protocol: 'mnist 0-4 -> 5-9, 250 labelled training digits', testAccuracy: { anneal: graphTransfer, annealEager: eagerTransfer, keras: kerasTransfer } }));
+console.log(
+  JSON.stringify({
+    protocol: 'mnist 0-4 -> 5-9, 250 labelled training digits',
+    testAccuracy: { anneal: graphTransfer, annealEager: eagerTransfer, keras: kerasTransfer },
+  }),
+);
 
 function round(x, digits = 1) {
   return Number(x.toFixed(digits));

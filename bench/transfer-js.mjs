@@ -30,10 +30,17 @@ export async function exportForKeras(dir) {
   mkdirSync(dir, { recursive: true });
   const meta = { pre_epochs: PROTOCOL.preEpochs, ft_epochs: PROTOCOL.ftEpochs, ft_lr: PROTOCOL.ftLr };
   for (const [part, splits] of Object.entries({ pre, ft })) {
-    for (const [name, key] of [['train', 'train'], ['validation', 'val'], ['test', 'test']]) {
+    for (const [name, key] of [
+      ['train', 'train'],
+      ['validation', 'val'],
+      ['test', 'test'],
+    ]) {
       const d = splits[name];
       const { x, y } = toTensors(d, d.classes);
-      for (const [suffix, t] of [['x', x], ['y', y]]) {
+      for (const [suffix, t] of [
+        ['x', x],
+        ['y', y],
+      ]) {
         // data() can be an Int32Array for a float32 tensor made by a cast (cpu backend): convert, then write.
         const values = Float32Array.from(await t.data());
         writeFileSync(join(dir, `${part}_${key}_${suffix}.f32`), Buffer.from(values.buffer));

@@ -34,8 +34,17 @@ function studySpec(name: string, tuning: FineTuneSpecInput['tuning']): FineTuneS
 it('runs a TPE search two trials at a time, warm-started, minimizing validation loss, and replays it deterministically', async () => {
   const name = `tpe-${randomUUID().slice(0, 6)}`;
   const spec = studySpec(name, {
-    sampler: 'tpe', trials: 5, parallelism: 2, startupTrials: 2, seed: 8, strategies: ['full'], epochs: [2, 4], batchSize: 32,
-    learningRate: { min: 1e-4, max: 3e-2 }, warmStart: [{ learningRate: 0.003, epochs: 4, strategy: 'full' }], objective: { metric: 'loss' },
+    sampler: 'tpe',
+    trials: 5,
+    parallelism: 2,
+    startupTrials: 2,
+    seed: 8,
+    strategies: ['full'],
+    epochs: [2, 4],
+    batchSize: 32,
+    learningRate: { min: 1e-4, max: 3e-2 },
+    warmStart: [{ learningRate: 0.003, epochs: 4, strategy: 'full' }],
+    objective: { metric: 'loss' },
   });
   const workflowId = `fineTune-${name}`;
   const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId, args: [spec] }) as Promise<FineTuneResult>);
@@ -56,14 +65,21 @@ it('runs a TPE search two trials at a time, warm-started, minimizing validation 
   expect(new Set(runs.map((r) => param(r, 'learning_rate'))).size).toBe(5);
   // The search at a glance on the pipeline's run: the trials best first (lowest loss), and the picture.
   const uri = (await h.mlflow.getRun(result.pipelineRunId)).info.artifact_uri;
-  const csv = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/trials.csv`)).toString().trim().split(/\r?\n/);
+  const csv = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/trials.csv`))
+    .toString()
+    .trim()
+    .split(/\r?\n/);
   expect(csv[0]).toBe('trial,candidate,strategy,learning_rate,epochs,epochs_run,validation_loss');
   expect(csv).toHaveLength(6);
   expect(Number(csv[1]!.split(',').at(-1))).toBe(champion.validation.loss);
   const svg = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/objective.svg`)).toString();
   expect(svg).toContain('validation loss by hyperparameter (5 trials)');
   // Replaying the recorded history against today's code: the same suggestions, in the same order.
-  const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', h.stack.temporalAddress], { maxBuffer: 64 << 20 });
+  const { stdout } = await run(
+    h.stack.temporalBin,
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', h.stack.temporalAddress],
+    { maxBuffer: 64 << 20 },
+  );
   const file = join(h.stack.home, `${name}.json`);
   writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(stdout) }));
   const replayed = await run(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), file]);
@@ -73,16 +89,28 @@ it('runs a TPE search two trials at a time, warm-started, minimizing validation 
 it('an ASHA study on the real servers: trials pause after a rung, the best go on from their checkpoints', async () => {
   const name = `asha-${randomUUID().slice(0, 6)}`;
   const spec = studySpec(name, {
-    sampler: 'random', scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 }, trials: 6, parallelism: 2, seed: 4, strategies: ['full'], epochs: [9],
-    batchSize: 32, patience: 20, learningRate: { min: 1e-4, max: 3e-2 },
+    sampler: 'random',
+    scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 },
+    trials: 6,
+    parallelism: 2,
+    seed: 4,
+    strategies: ['full'],
+    epochs: [9],
+    batchSize: 32,
+    patience: 20,
+    learningRate: { min: 1e-4, max: 3e-2 },
   });
-  const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>);
+  const result = await h.withWorker(
+    () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
+  );
   expect(result.failedTrials).toEqual([]);
   const rung = (k: number) => result.decisions.filter((d) => d.rung === k);
   expect(rung(0)).toHaveLength(6);
   expect(rung(1).length).toBeGreaterThanOrEqual(1);
   expect(rung(1).length).toBeLessThan(6); // asynchronous: those in the top third of their rung when a slot freed
-  process.stderr.write(`asha decisions: ${result.decisions.map((d) => `trial ${d.trial} rung ${d.rung} (${d.epochs} ep) ${d.score?.toFixed(3) ?? '-'} ${d.decision}`).join('; ')}\n`);
+  process.stderr.write(
+    `asha decisions: ${result.decisions.map((d) => `trial ${d.trial} rung ${d.rung} (${d.epochs} ep) ${d.score?.toFixed(3) ?? '-'} ${d.decision}`).join('; ')}\n`,
+  );
   const runs = [...(await runsByName(h.mlflow, result.experimentId)).values()];
   // A promoted rung's training run starts where the previous rung's checkpoint left off, and logs only its own epochs.
   for (const d of rung(1)) {
@@ -95,7 +123,10 @@ it('an ASHA study on the real servers: trials pause after a rung, the best go on
   expect(trialRuns).toHaveLength(6);
   expect(new Set(trialRuns.map((r) => tag(r, 'anneal.decision')))).toEqual(new Set(['promoted', 'not promoted']));
   const uri = (await h.mlflow.getRun(result.pipelineRunId)).info.artifact_uri;
-  const log = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/decisions.csv`)).toString().trim().split(/\r?\n/);
+  const log = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/decisions.csv`))
+    .toString()
+    .trim()
+    .split(/\r?\n/);
   expect(log[0]).toBe('trial,rung,epochs,score,decision');
   expect(log).toHaveLength(result.decisions.length + 1);
 });

@@ -15,7 +15,9 @@ afterAll(async () => h?.close());
 async function failureOf(spec: unknown): Promise<ApplicationFailure> {
   const err = await h.withWorker(() =>
     h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `bad-${randomUUID()}`, args: [spec] }).then(
-      () => { throw new Error('workflow was expected to fail'); },
+      () => {
+        throw new Error('workflow was expected to fail');
+      },
       (e: unknown) => e,
     ),
   );
@@ -60,7 +62,10 @@ it('stops at validation on a dataset with a wrong label, naming row, field, expe
   const runs = await runsByName(h.mlflow, experimentId);
   const validate = runs.get('validate two-classes');
   expect(validate?.info.status).toBe('FAILED');
-  const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validate!.info.artifact_uri}/validation/report.json`)).toString()) as { passed: boolean; checks: { check: string; status: string }[] };
+  const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validate!.info.artifact_uri}/validation/report.json`)).toString()) as {
+    passed: boolean;
+    checks: { check: string; status: string }[];
+  };
   expect(report.passed).toBe(false);
   expect(report.checks.find((c) => c.check === 'unknownLabels')?.status).toBe('fail');
   expect(runs.get(`fineTune ${name}`)?.info.status).toBe('FAILED');

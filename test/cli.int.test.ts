@@ -19,8 +19,18 @@ it('starts fineTune from the real temporal CLI with an examples/ spec', async ()
   const workflowId = `cli-${randomUUID().slice(0, 8)}`;
   const result = await h.withWorker(async () => {
     const { stdout } = await run(h.stack.temporalBin, [
-      'workflow', 'start', '--type', 'fineTune', '--task-queue', 'anneal', '--workflow-id', workflowId,
-      '--input-file', join(REPO_ROOT, 'examples', 'fine-tune-digits-quick.json'), '--address', h.stack.temporalAddress,
+      'workflow',
+      'start',
+      '--type',
+      'fineTune',
+      '--task-queue',
+      'anneal',
+      '--workflow-id',
+      workflowId,
+      '--input-file',
+      join(REPO_ROOT, 'examples', 'fine-tune-digits-quick.json'),
+      '--address',
+      h.stack.temporalAddress,
     ]);
     expect(stdout).toContain(workflowId);
     return (await h.client.workflow.getHandle(workflowId).result()) as FineTuneResult;
@@ -34,14 +44,23 @@ it('starts fineTune from the real temporal CLI with an examples/ spec', async ()
 it('replays its own histories deterministically (and records them as fixtures with ANNEAL_RECORD_HISTORIES=1)', async () => {
   const workflowId = `replay-${randomUUID().slice(0, 8)}`;
   await h.withWorker(async () => {
-    const handle = await h.client.workflow.start('fineTune', { taskQueue: 'anneal', workflowId, args: [require(join(REPO_ROOT, 'examples', 'fine-tune-digits-quick.json'))] });
+    const handle = await h.client.workflow.start('fineTune', {
+      taskQueue: 'anneal',
+      workflowId,
+      args: [require(join(REPO_ROOT, 'examples', 'fine-tune-digits-quick.json'))],
+    });
     await handle.result();
   });
   const dir = process.env.ANNEAL_RECORD_HISTORIES ? join(REPO_ROOT, 'workflows', 'test', 'histories') : h.stack.home;
   const files: string[] = [];
   // fine-tune-quick and trial-quick were recorded before the promotion gate (they replay its patched-out path).
-  for (const [id, fixture] of [[workflowId, 'fine-tune-gated'], [`${workflowId}/trial-0`, 'trial-gated']] as const) {
-    const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.stack.temporalAddress], { maxBuffer: 64 << 20 });
+  for (const [id, fixture] of [
+    [workflowId, 'fine-tune-gated'],
+    [`${workflowId}/trial-0`, 'trial-gated'],
+  ] as const) {
+    const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.stack.temporalAddress], {
+      maxBuffer: 64 << 20,
+    });
     files.push(join(dir, `${fixture}.json`));
     writeFileSync(files[files.length - 1]!, JSON.stringify({ workflowId: id, history: JSON.parse(stdout) }));
   }

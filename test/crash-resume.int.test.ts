@@ -29,13 +29,24 @@ const spec = (name: string): PretrainSpecInput => ({
 function gpuWorkerProcess(): ChildProcess {
   const log = openSync(join(h.stack.home, `gpu-worker-${Date.now()}.log`), 'a');
   return spawn(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'worker', '--queue', 'gpu'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: h.stack.temporalAddress, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_HOME: join(h.stack.home, 'worker-a'), ANNEAL_BACKEND: 'wasm' },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: h.stack.temporalAddress,
+      MLFLOW_TRACKING_URI: h.stack.mlflowUri,
+      ANNEAL_HOME: join(h.stack.home, 'worker-a'),
+      ANNEAL_BACKEND: 'wasm',
+    },
     stdio: ['ignore', log, log],
   });
 }
 
 async function heartbeatOf(workflowId: string): Promise<{ epoch?: number; checkpoint?: { epoch: number } } | undefined> {
-  const pending = (await h.client.workflow.getHandle(workflowId).describe().catch(() => undefined))?.raw.pendingActivities?.[0];
+  const pending = (
+    await h.client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch(() => undefined)
+  )?.raw.pendingActivities?.[0];
   const payload = pending?.heartbeatDetails?.payloads?.[0];
   return payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
 }
@@ -83,7 +94,10 @@ it('survives SIGKILL of the training worker: a second worker resumes from the la
   expect(resumedFrom).toBeGreaterThanOrEqual(killedAfterCheckpoint);
   // Attempt 1 started at epoch 0, attempt 2 after the checkpoint: finished epochs were not re-run.
   const starts = await h.mlflow.getMetricHistory(run.info.run_id, 'start_epoch');
-  expect(starts.map((m) => [m.step, m.value])).toEqual([[1, 0], [2, resumedFrom + 1]]);
+  expect(starts.map((m) => [m.step, m.value])).toEqual([
+    [1, 0],
+    [2, resumedFrom + 1],
+  ]);
   // One continuous history: every epoch once.
   const valLoss = await h.mlflow.getMetricHistory(run.info.run_id, 'val_loss');
   expect(valLoss.map((m) => m.step)).toEqual(Array.from({ length: 14 }, (_, i) => i));
@@ -91,7 +105,16 @@ it('survives SIGKILL of the training worker: a second worker resumes from the la
   expect(gap[0]!.value).toBeLessThan(2500); // half the heartbeat timeout
 
   // Same accuracy as an uninterrupted run, within the noise of shuffling.
-  const plain = await h.withWorker(() => h.client.workflow.execute('pretrain', { taskQueue: 'anneal', workflowId: `pretrain-plain-${suffix}`, args: [spec(`plain-${suffix}`)] }) as Promise<PretrainResult>);
+  const plain = await h.withWorker(
+    () =>
+      h.client.workflow.execute('pretrain', {
+        taskQueue: 'anneal',
+        workflowId: `pretrain-plain-${suffix}`,
+        args: [spec(`plain-${suffix}`)],
+      }) as Promise<PretrainResult>,
+  );
   expect(Math.abs(result.test.accuracy - plain.test.accuracy)).toBeLessThan(0.05);
-  process.stderr.write(`crash-resume: killed after checkpoint ${killedAfterCheckpoint} with epochs to ${loggedBeforeKill} in MLflow, resumed from ${resumedFrom}, heartbeat gap ${gap[0]!.value} ms, test accuracy ${result.test.accuracy.toFixed(3)} vs uninterrupted ${plain.test.accuracy.toFixed(3)}\n`);
+  process.stderr.write(
+    `crash-resume: killed after checkpoint ${killedAfterCheckpoint} with epochs to ${loggedBeforeKill} in MLflow, resumed from ${resumedFrom}, heartbeat gap ${gap[0]!.value} ms, test accuracy ${result.test.accuracy.toFixed(3)} vs uninterrupted ${plain.test.accuracy.toFixed(3)}\n`,
+  );
 });

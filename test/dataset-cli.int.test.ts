@@ -16,7 +16,10 @@ const env = { ...process.env, ANNEAL_DATA_ROOTS: data, MLFLOW_TRACKING_URI: stac
 /** The built `anneal` command, as a user runs it: exit code, stdout and stderr. */
 async function anneal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'dataset', 'validate', ...args], { env, cwd: data });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'dataset', 'validate', ...args], {
+      env,
+      cwd: data,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -27,7 +30,19 @@ async function anneal(...args: string[]): Promise<{ code: number; stdout: string
 const good = ['label,f0,f1', ...Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'b' : 'a'},${i},${i % 7}`)].join('\n');
 writeFileSync(join(data, 'good.csv'), good);
 writeFileSync(join(data, 'nan.csv'), `${good}\nb,NaN,1\n`);
-writeFileSync(join(data, 'schema.json'), JSON.stringify({ schema: { columns: [{ name: 'label', type: 'category' }, { name: 'f0', type: 'number' }, { name: 'f1', type: 'number' }] }, minPerClass: 5 }));
+writeFileSync(
+  join(data, 'schema.json'),
+  JSON.stringify({
+    schema: {
+      columns: [
+        { name: 'label', type: 'category' },
+        { name: 'f0', type: 'number' },
+        { name: 'f1', type: 'number' },
+      ],
+    },
+    minPerClass: 5,
+  }),
+);
 
 it('exits 0 with the report for a valid file', async () => {
   const r = await anneal('good.csv', '--schema', 'schema.json');

@@ -28,9 +28,18 @@ async function writeH5(script: string): Promise<void> {
   await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { cwd: join(REPO_ROOT, 'packages', 'models') });
 }
 
-const ctx = (): SourceContext => ({ mlflow: h.mlflow, artifacts: h.artifacts, dataRoots: [scratch, join(REPO_ROOT, '.anneal', 'models')], downloadDir: scratch, task: { inputShape: [784], numClasses: 5 } });
+const ctx = (): SourceContext => ({
+  mlflow: h.mlflow,
+  artifacts: h.artifacts,
+  dataRoots: [scratch, join(REPO_ROOT, '.anneal', 'models')],
+  downloadDir: scratch,
+  task: { inputShape: [784], numClasses: 5 },
+});
 async function failureOf(path: string) {
-  const err = await modelSources.keras.load({ kind: 'keras', path, input: { range: 'unit' }, weights: 'pretrained' }, ctx()).then(() => undefined, (e: unknown) => e);
+  const err = await modelSources.keras.load({ kind: 'keras', path, input: { range: 'unit' }, weights: 'pretrained' }, ctx()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return toActivityFailure(err) as { type: string; nonRetryable: boolean; message: string };
 }
 
@@ -48,17 +57,38 @@ it('reads the Keras file with its weights, layer by layer', async () => {
 
 it('names what it cannot read: not HDF5, not a zip, another format, no model config, an unknown layer', async () => {
   writeFileSync(join(scratch, 'text.h5'), 'not hdf5 at all');
-  expect(await failureOf(join(scratch, 'text.h5'))).toMatchObject({ type: 'ModelSourceError', nonRetryable: true, message: expect.stringMatching(/text\.h5: not a readable HDF5 file/) });
+  expect(await failureOf(join(scratch, 'text.h5'))).toMatchObject({
+    type: 'ModelSourceError',
+    nonRetryable: true,
+    message: expect.stringMatching(/text\.h5: not a readable HDF5 file/),
+  });
   writeFileSync(join(scratch, 'model.keras'), 'PK');
-  expect(await failureOf(join(scratch, 'model.keras'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/model\.keras: not a \.keras archive \(a zip file\)/) });
+  expect(await failureOf(join(scratch, 'model.keras'))).toMatchObject({
+    type: 'ModelSourceError',
+    message: expect.stringMatching(/model\.keras: not a \.keras archive \(a zip file\)/),
+  });
   writeFileSync(join(scratch, 'model.onnx'), 'onnx');
-  expect(await failureOf(join(scratch, 'model.onnx'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/expected a Keras \.h5 file or a Keras 3 \.keras archive/) });
-  await writeH5(`const f = new h5wasm.File(${JSON.stringify(join(scratch, 'weights-only.h5'))}, 'w'); f.create_dataset({ name: 'kernel', data: new Float32Array([1, 2]) }); f.close();`);
-  expect(await failureOf(join(scratch, 'weights-only.h5'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/no model_config attribute: a weights-only file/) });
+  expect(await failureOf(join(scratch, 'model.onnx'))).toMatchObject({
+    type: 'ModelSourceError',
+    message: expect.stringMatching(/expected a Keras \.h5 file or a Keras 3 \.keras archive/),
+  });
+  await writeH5(
+    `const f = new h5wasm.File(${JSON.stringify(join(scratch, 'weights-only.h5'))}, 'w'); f.create_dataset({ name: 'kernel', data: new Float32Array([1, 2]) }); f.close();`,
+  );
+  expect(await failureOf(join(scratch, 'weights-only.h5'))).toMatchObject({
+    type: 'ModelSourceError',
+    message: expect.stringMatching(/no model_config attribute: a weights-only file/),
+  });
   const odd = join(scratch, 'odd-layer.h5');
   copyFileSync(FER, odd);
-  await writeH5(`const f = new h5wasm.File(${JSON.stringify(odd)}, 'a'); const c = f.attrs.model_config.value; f.delete_attribute('model_config'); f.create_attribute('model_config', c.replace('"SeparableConv2D"', '"FancyConv2D"')); f.close();`);
-  expect(await failureOf(odd)).toMatchObject({ type: 'ModelIncompatibleError', nonRetryable: true, message: expect.stringMatching(/tfjs cannot build this Keras model: .*FancyConv2D/) });
+  await writeH5(
+    `const f = new h5wasm.File(${JSON.stringify(odd)}, 'a'); const c = f.attrs.model_config.value; f.delete_attribute('model_config'); f.create_attribute('model_config', c.replace('"SeparableConv2D"', '"FancyConv2D"')); f.close();`,
+  );
+  expect(await failureOf(odd)).toMatchObject({
+    type: 'ModelIncompatibleError',
+    nonRetryable: true,
+    message: expect.stringMatching(/tfjs cannot build this Keras model: .*FancyConv2D/),
+  });
 });
 
 it('fine-tunes the Keras model in the pipeline, on the graph engine, with its [-1, 1] input range', async () => {
@@ -73,7 +103,8 @@ it('fine-tunes the Keras model in the pipeline, on the graph engine, with its [-
   };
   const result = await h.withWorker(
     () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
-    ['cpu', 'gpu'], { dataRoots: [join(REPO_ROOT, '.anneal', 'models')] },
+    ['cpu', 'gpu'],
+    { dataRoots: [join(REPO_ROOT, '.anneal', 'models')] },
   );
   expect(result.failedTrials).toEqual([]);
   const runs = [...(await runsByName(h.mlflow, result.experimentId)).values()];

@@ -54,10 +54,27 @@ it('reads a model folder from a run, and a registered version by number and by a
 });
 
 it('names what is missing: a folder without model.json, an unknown version, an unknown run', async () => {
-  const failure = async (uri: string) => toActivityFailure(await modelSources.mlflow.load({ kind: 'mlflow', uri, input: { range: 'unit' }, weights: 'pretrained' }, ctx()).then(() => undefined, (e: unknown) => e)) as { type: string; message: string; nonRetryable: boolean };
-  expect(await failure(runUri.replace(/model$/, 'nothing'))).toMatchObject({ type: 'ModelSourceError', nonRetryable: true, message: expect.stringMatching(/no model\.json in mlflow-artifacts:/) });
-  expect(await failure(`models:/user-model-${suffix}/99`)).toMatchObject({ type: 'ModelNotFoundError', nonRetryable: true, message: `models:/user-model-${suffix}/99: no such registered model version` });
-  expect(await failure('runs:/0123456789abcdef0123456789abcdef/model')).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/no run 0123456789abcdef0123456789abcdef on the tracking server/) });
+  const failure = async (uri: string) =>
+    toActivityFailure(
+      await modelSources.mlflow.load({ kind: 'mlflow', uri, input: { range: 'unit' }, weights: 'pretrained' }, ctx()).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    ) as { type: string; message: string; nonRetryable: boolean };
+  expect(await failure(runUri.replace(/model$/, 'nothing'))).toMatchObject({
+    type: 'ModelSourceError',
+    nonRetryable: true,
+    message: expect.stringMatching(/no model\.json in mlflow-artifacts:/),
+  });
+  expect(await failure(`models:/user-model-${suffix}/99`)).toMatchObject({
+    type: 'ModelNotFoundError',
+    nonRetryable: true,
+    message: `models:/user-model-${suffix}/99: no such registered model version`,
+  });
+  expect(await failure('runs:/0123456789abcdef0123456789abcdef/model')).toMatchObject({
+    type: 'ModelSourceError',
+    message: expect.stringMatching(/no run 0123456789abcdef0123456789abcdef on the tracking server/),
+  });
 });
 
 it('fine-tunes the imported model in the pipeline: a new head at its cut, its base frozen by feature extraction', async () => {
@@ -70,7 +87,9 @@ it('fine-tunes the imported model in the pipeline: a new head at its cut, its ba
     tuning: { trials: 2, seed: 2, strategies: ['feature-extraction'], epochs: [2], batchSize: 32 },
     register: { name, alias: 'champion' },
   };
-  const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>);
+  const result = await h.withWorker(
+    () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
+  );
   expect(result.selectedModel).toBe(`mlflow:models:/user-model-${suffix}@prod`);
   expect(result.trials).toHaveLength(2);
   const runs = await runsByName(h.mlflow, result.experimentId);
@@ -91,17 +110,39 @@ it('fine-tunes the imported model in the pipeline: a new head at its cut, its ba
 });
 
 it('anneal model inspect describes a model source, and exits 2 with one line for a bad one', async () => {
-  const run = async (...args: string[]) => promisify(execFile)(process.execPath, [`${REPO_ROOT}/packages/cli/bin/anneal.js`, 'model', 'inspect', ...args], { env: { ...process.env, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_HOME: `${h.stack.home}/cli` } })
-    .then(({ stdout }) => ({ code: 0, stdout, stderr: '' }), (e: { code: number; stdout: string; stderr: string }) => e);
+  const run = async (...args: string[]) =>
+    promisify(execFile)(process.execPath, [`${REPO_ROOT}/packages/cli/bin/anneal.js`, 'model', 'inspect', ...args], {
+      env: { ...process.env, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_HOME: `${h.stack.home}/cli` },
+    }).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
   const json = await run(`models:/user-model-${suffix}@prod`, '--json');
   expect(json.code).toBe(0);
-  const described = JSON.parse(json.stdout) as { inputShape: number[]; cut: string; params: { trainable: number }; graphEngine: string; sha256: string; layers: { name: string; params: number }[] };
-  expect(described).toMatchObject({ inputShape: [784], cut: 'features_2', params: { trainable: 784 * 32 + 32 + 32 * 16 + 16 + 16 * 3 + 3 }, graphEngine: 'trains every layer' });
+  const described = JSON.parse(json.stdout) as {
+    inputShape: number[];
+    cut: string;
+    params: { trainable: number };
+    graphEngine: string;
+    sha256: string;
+    layers: { name: string; params: number }[];
+  };
+  expect(described).toMatchObject({
+    inputShape: [784],
+    cut: 'features_2',
+    params: { trainable: 784 * 32 + 32 + 32 * 16 + 16 + 16 * 3 + 3 },
+    graphEngine: 'trains every layer',
+  });
   expect(described.layers.map((l) => l.name)).toEqual(['pixels', 'features_1', 'features_2', 'predictions']);
   expect(described.sha256).toMatch(/^[0-9a-f]{64}$/);
   const text = await run(runUri, '--cut', 'features_1');
   expect(text.stdout).toContain('suggested cut: features_1');
   const bad = await run(runUri, '--cut', 'block_1');
   expect(bad.code).toBe(2);
-  expect(bad.stderr.trim().split('\n').filter((l) => l.startsWith('anneal: '))).toEqual(['anneal: cutAt: the model has no layer "block_1"; its layers are: pixels, features_1, features_2, predictions']);
+  expect(
+    bad.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('anneal: ')),
+  ).toEqual(['anneal: cutAt: the model has no layer "block_1"; its layers are: pixels, features_1, features_2, predictions']);
 });

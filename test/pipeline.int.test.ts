@@ -28,7 +28,13 @@ const fineTuneSpec: FineTuneSpecInput = {
   name: `mini-5-9-${suffix}`,
   dataset: { name: 'mnist-5-9-mini', source: { kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 40 }, classes: ['5', '6', '7', '8', '9'], minPerClass: 20 },
   split: { validation: 0.25, test: 0.25, seed: 3 },
-  model: { candidates: [{ kind: 'registry', name: baseName, alias: 'base' }, { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [64, 32] } }], probeEpochs: 2 },
+  model: {
+    candidates: [
+      { kind: 'registry', name: baseName, alias: 'base' },
+      { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [64, 32] } },
+    ],
+    probeEpochs: 2,
+  },
   tuning: { trials: 2, seed: 4, strategies: ['feature-extraction', 'full'], epochs: [3], batchSize: 32, patience: 5 },
   register: { name: `mini-5-9-${suffix}`, alias: 'champion' },
 };
@@ -78,7 +84,9 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     expect(tag(parent!, 'mlflow.source.name')).toBe('anneal fineTune');
     expect(tag(parent!, 'mlflow.source.type')).toBe('JOB');
     expect(tag(parent!, 'mlflow.source.git.commit')).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT }).toString().trim());
-    const experiment = (await (await fetch(`${h.stack.mlflowUri}/api/2.0/mlflow/experiments/get?experiment_id=${tuned.experimentId}`)).json()) as { experiment: { tags: { key: string; value: string }[] } };
+    const experiment = (await (await fetch(`${h.stack.mlflowUri}/api/2.0/mlflow/experiments/get?experiment_id=${tuned.experimentId}`)).json()) as {
+      experiment: { tags: { key: string; value: string }[] };
+    };
     expect(experiment.experiment.tags).toContainEqual({ key: 'mlflow.experimentKind', value: 'finetuning' });
 
     const names = [...runs.keys()];
@@ -112,7 +120,12 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     for (const text of ['trial 0', 'loss', 'accuracy', 'validation', 'training']) expect(curves).toContain(text);
 
     const validateRun = [...runs.values()].find((r) => r.info.run_name?.startsWith('validate '))!;
-    const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validateRun.info.artifact_uri}/validation/report.json`)).toString()) as { rows: number; passed: boolean; failures: string[]; warnings: string[] };
+    const report = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${validateRun.info.artifact_uri}/validation/report.json`)).toString()) as {
+      rows: number;
+      passed: boolean;
+      failures: string[];
+      warnings: string[];
+    };
     expect(report).toMatchObject({ rows: 200, passed: true, failures: [] });
     // 200 digits is below the recommended few hundred per task: a warning, not a failure.
     expect(report.warnings).toEqual(['datasetSize: only 200 rows; fine-tuning usually wants a few hundred to thousands (recommendedRows 500)']);
@@ -138,10 +151,13 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
   });
 
   it('a rerun on the same rows with skipIfDataUnchanged trains nothing and says why', async () => {
-    const rerun = await h.withWorker(() => h.client.workflow.execute('fineTune', {
-      taskQueue: 'anneal', workflowId: `fineTune-again-${suffix}`,
-      args: [{ ...fineTuneSpec, register: { ...fineTuneSpec.register, skipIfDataUnchanged: true } }],
-    })) as FineTuneResult;
+    const rerun = (await h.withWorker(() =>
+      h.client.workflow.execute('fineTune', {
+        taskQueue: 'anneal',
+        workflowId: `fineTune-again-${suffix}`,
+        args: [{ ...fineTuneSpec, register: { ...fineTuneSpec.register, skipIfDataUnchanged: true } }],
+      }),
+    )) as FineTuneResult;
     expect(rerun.skipped?.reason).toBe(`${fineTuneSpec.register?.name}@champion (version ${tuned.registered.version}) was trained on the same rows`);
     expect(rerun).toMatchObject({ trials: [], arms: [], registered: tuned.registered });
     const parent = await h.mlflow.getRun(rerun.pipelineRunId);

@@ -31,23 +31,36 @@ it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full an
     split: { validation: 0.2, test: 0.2, seed: 4 },
     // Digits are 28x28 grey: upsampled x2 to 56x56 and repeated to RGB inside the model; MobileNetV2 runs at 56x56.
     model: {
-      candidates: [{ kind: 'file', path: folder, cutAt: 'out_relu', input: { size: 56 } }, { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } }],
+      candidates: [
+        { kind: 'file', path: folder, cutAt: 'out_relu', input: { size: 56 } },
+        { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [32] } },
+      ],
       select: 'all',
     },
     tuning: {
-      trials: 4, seed: 3, strategies: ['feature-extraction', 'partial', 'full', 'two-phase'], epochs: [8], batchSize: 16, patience: 8,
-      learningRate: { min: 5e-3, max: 5e-3 }, unfreeze: { topLayers: 3 }, twoPhase: { headEpochs: 5, learningRateFactor: 0.1 },
+      trials: 4,
+      seed: 3,
+      strategies: ['feature-extraction', 'partial', 'full', 'two-phase'],
+      epochs: [8],
+      batchSize: 16,
+      patience: 8,
+      learningRate: { min: 5e-3, max: 5e-3 },
+      unfreeze: { topLayers: 3 },
+      twoPhase: { headEpochs: 5, learningRateFactor: 0.1 },
     },
     register: { name, alias: 'champion' },
   };
   const result = await h.withWorker(
     () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
-    ['cpu', 'gpu'], { dataRoots: [h.stack.home] },
+    ['cpu', 'gpu'],
+    { dataRoots: [h.stack.home] },
   );
   expect(result.failedTrials).toEqual([]);
   // select all: every candidate has the whole search; the table compares them arm by arm.
   expect(result.trials.map((t) => t.hyperparameters.strategy)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase', 'full', 'full', 'full', 'full']);
-  expect(result.arms.map((a) => a.arm)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase'].map((s) => `pretrained file:nsfwjs-mobilenet-v2 ${s}`).concat('scratch scratch-mlp-32 full'));
+  expect(result.arms.map((a) => a.arm)).toEqual(
+    ['feature-extraction', 'partial', 'full', 'two-phase'].map((s) => `pretrained file:nsfwjs-mobilenet-v2 ${s}`).concat('scratch scratch-mlp-32 full'),
+  );
   const runs = await runsByName(h.mlflow, result.experimentId);
   const prepare = [...runs.values()].find((r) => r.info.run_name?.startsWith('prepare file:'))!;
   expect(param(prepare, 'model.cut')).toBe('out_relu');
@@ -66,16 +79,29 @@ it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full an
   expect(partial).toBeLessThan(1_000_000);
   // Two-phase: the head, then the top layers opened at a tenth of the rate.
   expect(await trainable('two-phase')).toEqual([1280 * 5 + 5, partial]);
-  expect(tag(trials.find((r) => param(r, 'strategy') === 'feature-extraction')!, 'anneal.features')).toMatch(/^(computed|cached) at /);
-  process.stderr.write(`mobilenet-v2 (nsfwjs): ${result.arms.map((a) => `${a.arm} val ${(a.validation.accuracy * 100).toFixed(1)}% test ${(a.test.accuracy * 100).toFixed(1)}%`).join('; ')}\n`);
+  expect(
+    tag(
+      trials.find((r) => param(r, 'strategy') === 'feature-extraction')!,
+      'anneal.features',
+    ),
+  ).toMatch(/^(computed|cached) at /);
+  process.stderr.write(
+    `mobilenet-v2 (nsfwjs): ${result.arms.map((a) => `${a.arm} val ${(a.validation.accuracy * 100).toFixed(1)}% test ${(a.test.accuracy * 100).toFixed(1)}%`).join('; ')}\n`,
+  );
   // The trained model carries its input layers: tfjs's own loader takes it, and it scores raw 784-value rows.
   const fe = trials.find((r) => param(r, 'strategy') === 'feature-extraction')!;
-  const registered = await loadModel(h.artifacts, { uri: `${fe.info.artifact_uri}/model`, digest: tag(fe, 'anneal.model.digest')!, name, inputShape: [784], baseLayers: 0 });
+  const registered = await loadModel(h.artifacts, {
+    uri: `${fe.info.artifact_uri}/model`,
+    digest: tag(fe, 'anneal.model.digest')!,
+    name,
+    inputShape: [784],
+    baseLayers: 0,
+  });
   expect(registered.layers.slice(1, 4).map((l) => l.getClassName())).toEqual(['Reshape', 'UpSampling2D', 'Concatenate']);
   const rows = tf.randomUniform([3, 784], 0, 1, 'float32', 1);
   const probabilities = registered.predict(rows) as tf.Tensor;
   expect(probabilities.shape).toEqual([3, 5]);
-  for (const sum of await probabilities.sum(1).array() as number[]) expect(sum).toBeCloseTo(1, 5);
+  for (const sum of (await probabilities.sum(1).array()) as number[]) expect(sum).toBeCloseTo(1, 5);
   tf.dispose([rows, probabilities]);
   registered.dispose();
   // The pre-trained features carry the task: well above chance (0.2) from 120 digits, with the head alone.
@@ -98,7 +124,8 @@ it('fine-tunes a new head on TF Hub MobileNetV2 feature vectors (a frozen GraphM
   };
   const result = await h.withWorker(
     () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
-    ['cpu', 'gpu'], { dataRoots: [h.stack.home] },
+    ['cpu', 'gpu'],
+    { dataRoots: [h.stack.home] },
   );
   expect(result.failedTrials).toEqual([]);
   const runs = await runsByName(h.mlflow, result.experimentId);
@@ -113,14 +140,22 @@ it('fine-tunes a new head on TF Hub MobileNetV2 feature vectors (a frozen GraphM
   expect(features.sort()).toEqual(['cached', 'cached', 'computed']);
   // A trained model is a LayersModel whose first layers run the graph: loaded with its graph, it scores raw rows.
   const trained = trials[0]!;
-  const model = await loadModel(h.artifacts, { uri: `${trained.info.artifact_uri}/model`, digest: tag(trained, 'anneal.model.digest')!, name, inputShape: [784], baseLayers: 0 });
+  const model = await loadModel(h.artifacts, {
+    uri: `${trained.info.artifact_uri}/model`,
+    digest: tag(trained, 'anneal.model.digest')!,
+    name,
+    inputShape: [784],
+    baseLayers: 0,
+  });
   expect(model.layers.map((l) => l.getClassName())).toContain('AnnealGraphFeatures');
   const rows = tf.randomUniform([2, 784], 0, 1, 'float32', 2);
   const probabilities = model.predict(rows) as tf.Tensor;
   expect(probabilities.shape).toEqual([2, 5]);
   tf.dispose([rows, probabilities]);
   model.dispose();
-  process.stderr.write(`hub feature vector (graph): ${result.arms.map((a) => `${a.arm} val ${(a.validation.accuracy * 100).toFixed(1)}% test ${(a.test.accuracy * 100).toFixed(1)}%`).join('; ')}\n`);
+  process.stderr.write(
+    `hub feature vector (graph): ${result.arms.map((a) => `${a.arm} val ${(a.validation.accuracy * 100).toFixed(1)}% test ${(a.test.accuracy * 100).toFixed(1)}%`).join('; ')}\n`,
+  );
   // Features of a net trained on photos still carry the digits: well above chance (0.2) with the head alone.
   expect(result.arms.find((a) => a.champion)!.test.accuracy).toBeGreaterThan(0.4);
 });

@@ -31,7 +31,15 @@ const spec = (o: { lr?: number; epochs?: number; register?: Partial<NonNullable<
   dataset: { name: 'digits-5-9', source: { kind: 'mnist', digits: [5, 6, 7, 8, 9], perClass: 40 }, classes: ['5', '6', '7', '8', '9'], minPerClass: 20 },
   split: { validation: 0.25, test: 0.25, seed: 3 },
   model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [64] } }] },
-  tuning: { trials: 1, seed: 4, strategies: ['full'], epochs: [o.epochs ?? 8], learningRate: { min: o.lr ?? 3e-3, max: o.lr ?? 3e-3 }, batchSize: 32, patience: 8 },
+  tuning: {
+    trials: 1,
+    seed: 4,
+    strategies: ['full'],
+    epochs: [o.epochs ?? 8],
+    learningRate: { min: o.lr ?? 3e-3, max: o.lr ?? 3e-3 },
+    batchSize: 32,
+    patience: 8,
+  },
   register: { name: model, ...o.register },
 });
 const specFile = (s: FineTuneSpecInput) => {
@@ -41,7 +49,9 @@ const specFile = (s: FineTuneSpecInput) => {
 };
 const anneal = async (...args: string[]) => {
   const env = { ...process.env, TEMPORAL_ADDRESS: h.stack.temporalAddress, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_HOME: join(h.stack.home, 'cli') };
-  const out = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), ...args], { env }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+  const out = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), ...args], { env }).catch(
+    (e: { stdout: string; stderr: string; code: number }) => e,
+  );
   return { stdout: out.stdout, stderr: out.stderr, code: 'code' in out ? out.code : 0 };
 };
 const fineTune = (s: FineTuneSpecInput, workflowId = `retrain-${randomUUID().slice(0, 8)}`) =>
@@ -74,7 +84,7 @@ describe('retraining with a gate, approval and rollback', () => {
     expect(described?.testMetrics?.accuracy).toBeCloseTo(first.arms[0]!.test.accuracy, 6);
   });
 
-  it('a worse challenger, scored with the champion on the champion\'s pinned test rows, is refused and the champion stays', async () => {
+  it("a worse challenger, scored with the champion on the champion's pinned test rows, is refused and the champion stays", async () => {
     const worse = await fineTune(spec({ lr: 1e-5, epochs: 1 }));
     const gate = worse.gate!;
     expect(gate.rowsFrom).toBe('pinned');
@@ -95,7 +105,12 @@ describe('retraining with a gate, approval and rollback', () => {
     const runs = await h.mlflow.searchRuns({ experimentIds: [worse.experimentId], filter: `tags.\`mlflow.parentRunId\` = '${worse.pipelineRunId}'` });
     const gateRun = runs.find((r) => r.info.run_name === 'gate v2 against champion v1')!;
     expect(tag(gateRun, 'anneal.gate')).toMatch(/^failed: improvement accuracy/);
-    expect(Object.fromEntries(gateRun.data.metrics.map((m) => [m.key, m.value]))).toMatchObject({ 'gate.passed': 0, 'drift.label_shift': 0, 'challenger.accuracy': gate.challenger.metrics.accuracy, 'champion.accuracy': gate.champion!.metrics.accuracy });
+    expect(Object.fromEntries(gateRun.data.metrics.map((m) => [m.key, m.value]))).toMatchObject({
+      'gate.passed': 0,
+      'drift.label_shift': 0,
+      'challenger.accuracy': gate.challenger.metrics.accuracy,
+      'champion.accuracy': gate.champion!.metrics.accuracy,
+    });
     const files = (await h.mlflow.listArtifacts(`${gateRun.info.artifact_uri}/gate`)).map((f) => f.path.split('/').pop());
     expect(files).toEqual(expect.arrayContaining(['verdict.json', 'confusion_matrices.svg', 'confusion_matrices.png', 'confusion_matrices.vl.json']));
   });
@@ -107,11 +122,17 @@ describe('retraining with a gate, approval and rollback', () => {
     workers.push(...start());
     await Promise.all(workers.map((w) => w.ready));
     const handle = await h.client.workflow.start('fineTune', { taskQueue: 'anneal', workflowId, args: [s] });
-    await waitFor('the approval wait', async () => {
-      const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') throw new Error(`${workflowId} is ${status.name}: ${JSON.stringify(await handle.result().catch((e: Error) => e.cause ?? e))}`);
-      return (await handle.query<PromotionStatus>('status')).waitingFor === 'approval' ? true : undefined;
-    }, 300_000, 500);
+    await waitFor(
+      'the approval wait',
+      async () => {
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING')
+          throw new Error(`${workflowId} is ${status.name}: ${JSON.stringify(await handle.result().catch((e: Error) => e.cause ?? e))}`);
+        return (await handle.query<PromotionStatus>('status')).waitingFor === 'approval' ? true : undefined;
+      },
+      300_000,
+      500,
+    );
     expect((await anneal('status', workflowId)).stdout).toMatch(/waiting for approval\n {2}challenger v3 against champion v1\n {2}gate passed/);
 
     // The workers die during the wait; the workflow waits on in Temporal, and new workers take it up.
@@ -136,10 +157,20 @@ describe('retraining with a gate, approval and rollback', () => {
     const history = await aliasHistory(h.mlflow, model);
     const line = (e: (typeof history)[number]) => `${e.decision ?? e.alias} ${e.from ?? '-'}->${e.to} ${e.approver ?? ''}`.trim();
     expect(history.map(line).reverse()).toEqual([
-      'challenger -->1', 'champion -->1', 'challenger 1->2', 'challenger 2->3', 'approved -->3 ana', 'previous -->1 ana', 'champion 1->3 ana', 'champion 3->1 ops', 'previous 1->3 ops',
+      'challenger -->1',
+      'champion -->1',
+      'challenger 1->2',
+      'challenger 2->3',
+      'approved -->3 ana',
+      'previous -->1 ana',
+      'champion 1->3 ana',
+      'champion 3->1 ops',
+      'previous 1->3 ops',
     ]);
     expect(history.find((e) => e.alias === 'champion' && e.to === '3')).toMatchObject({ workflowId, comment: 'checked the gate run' });
-    expect((await anneal('history', model)).stdout.split('\n')[0]).toMatch(/@previous: v1 -> v3 {2}\(rollback of champion from v3 to v1; approver ops, "latency regression"\)/);
+    expect((await anneal('history', model)).stdout.split('\n')[0]).toMatch(
+      /@previous: v1 -> v3 {2}\(rollback of champion from v3 to v1; approver ops, "latency regression"\)/,
+    );
     const version3 = await h.mlflow.getModelVersion(model, '3');
     expect(version3?.tags.find((t) => t.key === 'anneal.approval')?.value).toBe('approved by ana: checked the gate run');
     expect(await h.mlflow.getOrCreateExperiment(AUDIT_EXPERIMENT)).toBeTruthy();
@@ -148,8 +179,9 @@ describe('retraining with a gate, approval and rollback', () => {
 
   it('compare-and-set: a promotion whose champion moved since the gate read it moves no alias', async () => {
     const registry = new ModelRegistry(h.mlflow);
-    await expect(registry.promote({ name: model, version: '2', expectedChampion: '3', reason: 'stale gate', workflowId: `stale-${suffix}` }))
-      .rejects.toMatchObject({ type: 'AliasMovedError', message: expect.stringContaining(`${model}@champion moved since it was read: expected v3, found v1`) });
+    await expect(
+      registry.promote({ name: model, version: '2', expectedChampion: '3', reason: 'stale gate', workflowId: `stale-${suffix}` }),
+    ).rejects.toMatchObject({ type: 'AliasMovedError', message: expect.stringContaining(`${model}@champion moved since it was read: expected v3, found v1`) });
     expect([await aliasOf('champion'), await aliasOf('previous')]).toEqual(['1', '3']);
   });
 });
@@ -158,14 +190,19 @@ describe('retraining on a schedule and when data arrives', () => {
   const scheduled = spec();
   const byScheduleId = async (scheduleId: string) => {
     const found: { workflowId: string; start: number; close: number; result?: FineTuneResult }[] = [];
-    for await (const w of h.client.workflow.list({ query: `TemporalScheduledById = '${scheduleId}'` })) found.push({ workflowId: w.workflowId, start: w.startTime.getTime(), close: w.closeTime?.getTime() ?? Infinity });
+    for await (const w of h.client.workflow.list({ query: `TemporalScheduledById = '${scheduleId}'` }))
+      found.push({ workflowId: w.workflowId, start: w.startTime.getTime(), close: w.closeTime?.getTime() ?? Infinity });
     return found.sort((a, b) => a.start - b.start);
   };
 
   it('`anneal schedule` wraps a Temporal Schedule: a trigger starts a retrain that trains nothing on unchanged data; buffer-one runs two triggers in turn; pause and unpause', async () => {
     const id = `nightly-${suffix}`;
     const created = await anneal('schedule', 'create', id, specFile(scheduled), '--cron', '0 3 * * *', '--pause-on-failure', '--note', 'test');
-    expect(created.stdout).toMatch(new RegExp(`schedule ${id}: fineTune on anneal of .*spec.json, cron 0 3 \\* \\* \\*\n {2}state: active \\(test\\)\n {2}policies: overlap BUFFER_ONE, catch-up window 3600 s, pause on failure yes`));
+    expect(created.stdout).toMatch(
+      new RegExp(
+        `schedule ${id}: fineTune on anneal of .*spec.json, cron 0 3 \\* \\* \\*\n {2}state: active \\(test\\)\n {2}policies: overlap BUFFER_ONE, catch-up window 3600 s, pause on failure yes`,
+      ),
+    );
     expect((await anneal('schedule', 'list')).stdout).toContain(`${id}  active  fineTune`);
     // Buffer-one: with no worker yet, the first trigger's run waits and the second trigger is buffered behind it.
     await anneal('schedule', 'trigger', id);
@@ -174,10 +211,17 @@ describe('retraining on a schedule and when data arrives', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(await byScheduleId(id)).toHaveLength(1);
     expect((await h.client.schedule.getHandle(id).describe()).info.runningActions).toHaveLength(1);
-    await h.withWorker(() => waitFor('two scheduled runs to close', async () => {
-      const runs = await byScheduleId(id);
-      return runs.length === 2 && runs.every((r) => r.close !== Infinity) ? runs : undefined;
-    }, 240_000, 500));
+    await h.withWorker(() =>
+      waitFor(
+        'two scheduled runs to close',
+        async () => {
+          const runs = await byScheduleId(id);
+          return runs.length === 2 && runs.every((r) => r.close !== Infinity) ? runs : undefined;
+        },
+        240_000,
+        500,
+      ),
+    );
     const [a, b] = await byScheduleId(id);
     // Visibility's close time is stamped a little after the scheduler hears of the completion.
     expect(b!.start).toBeGreaterThan(a!.close - 1000);

@@ -5,7 +5,16 @@ import type { PretrainSpecInput } from '@anneal/contracts';
 import { MlflowClient } from '@anneal/tracking';
 import type { PretrainResult } from '@anneal/workflows';
 import { REPO_ROOT, tag } from './integration/harness';
-import { pendingActivity, resultThroughOutages, sleep, spawnWorker, startKillableStack, waitFor, type KillableStack, type WorkerProcess } from './integration/processes';
+import {
+  pendingActivity,
+  resultThroughOutages,
+  sleep,
+  spawnWorker,
+  startKillableStack,
+  waitFor,
+  type KillableStack,
+  type WorkerProcess,
+} from './integration/processes';
 import { readStackEnv } from './integration/stack-env';
 
 // MLflow and Temporal each killed (SIGKILL) mid-pipeline and brought back: the pipeline goes on. These run on a
@@ -64,7 +73,11 @@ async function trainingRun(result: PretrainResult) {
 }
 
 it('rides out MLflow killed for 60 s during training: same result as an uninterrupted run, every step once', async () => {
-  const plain = await client.workflow.execute('pretrain', { taskQueue: 'anneal', workflowId: `pretrain-plain-${suffix}`, args: [spec(`plain-${suffix}`)] }) as PretrainResult;
+  const plain = (await client.workflow.execute('pretrain', {
+    taskQueue: 'anneal',
+    workflowId: `pretrain-plain-${suffix}`,
+    args: [spec(`plain-${suffix}`)],
+  })) as PretrainResult;
 
   const name = `mlflow-down-${suffix}`;
   const workflowId = await startAndTrainUntil(name, 2);
@@ -74,7 +87,9 @@ it('rides out MLflow killed for 60 s during training: same result as an uninterr
   await stack.restart('mlflow');
   const back = Date.now();
   const result = await resultThroughOutages<PretrainResult>(client, workflowId, 300_000);
-  process.stderr.write(`mlflow outage: down ${((back - killedAt) / 1000).toFixed(0)} s, pipeline done ${((Date.now() - back) / 1000).toFixed(1)} s after MLflow came back; test accuracy ${result.test.accuracy.toFixed(4)} vs uninterrupted ${plain.test.accuracy.toFixed(4)}\n`);
+  process.stderr.write(
+    `mlflow outage: down ${((back - killedAt) / 1000).toFixed(0)} s, pipeline done ${((Date.now() - back) / 1000).toFixed(1)} s after MLflow came back; test accuracy ${result.test.accuracy.toFixed(4)} vs uninterrupted ${plain.test.accuracy.toFixed(4)}\n`,
+  );
 
   // Seeded data, split, initialisation and shuffles, and a resume that restores weights and Adam's state exactly.
   expect(result.test.accuracy).toBeCloseTo(plain.test.accuracy, 6);

@@ -34,7 +34,11 @@ it('standardizes a table with statistics of its training split, inside the regis
     tuning: { trials: 1, strategies: ['full'], epochs: [150], learningRate: { min: 3e-3, max: 3e-3 }, batchSize: 16, patience: 30 },
     register: { name },
   };
-  const result = await h.withWorker(() => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: name, args: [spec] }) as Promise<FineTuneResult>, ['cpu', 'gpu'], { dataRoots: [root] });
+  const result = await h.withWorker(
+    () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: name, args: [spec] }) as Promise<FineTuneResult>,
+    ['cpu', 'gpu'],
+    { dataRoots: [root] },
+  );
   const champion = result.arms.find((a) => a.champion)!;
   // Unscaled, the same MLP reached 0.82 on these test rows (npm run bench:tabular); standardized, about 0.96.
   expect(champion.test.accuracy).toBeGreaterThan(0.9);
@@ -43,9 +47,17 @@ it('standardizes a table with statistics of its training split, inside the regis
   const model = described!.model!;
   // The split run keeps the scaling it fitted on the training rows (not the mean of all rows).
   const [splitRun] = await h.mlflow.searchRuns({ experimentIds: [result.experimentId], filter: `attributes.run_name = 'split wine'` });
-  const scaling = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${splitRun!.info.artifact_uri}/split/scaling.json`)).toString()) as { features: string[]; mean: number[]; std: number[] };
+  const scaling = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${splitRun!.info.artifact_uri}/split/scaling.json`)).toString()) as {
+    features: string[];
+    mean: number[];
+    std: number[];
+  };
   expect(scaling.features).toHaveLength(13);
-  const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').slice(1).map(Number));
+  const rows = readFileSync(csv, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',').slice(1).map(Number));
   const meanOfAll = rows[0]!.map((_, f) => rows.reduce((sum, r) => sum + r[f]!, 0) / rows.length);
   expect(scaling.mean.some((m, f) => Math.abs(m - meanOfAll[f]!) > 1e-3 * Math.abs(meanOfAll[f]!))).toBe(true);
   // tfjs's own loader, in a plain Node process with nothing of Anneal's, over HTTP from MLflow's artifact proxy:
@@ -64,7 +76,12 @@ it('standardizes a table with statistics of its training split, inside the regis
     })();`;
   const d = test.featureShape[0]!;
   const rowsOf = test.labels.map((_, r) => Array.from(test.features.subarray(r * d, (r + 1) * d)));
-  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, input: JSON.stringify({ url, rows: rowsOf }) }).toString()) as { predicted: number[]; trainable: boolean; kernel: number[]; bias: number[] };
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, input: JSON.stringify({ url, rows: rowsOf }) }).toString()) as {
+    predicted: number[];
+    trainable: boolean;
+    kernel: number[];
+    bias: number[];
+  };
   const classes = model.classes!;
   const accuracy = test.labels.filter((l, i) => classes[out.predicted[i]!] === l).length / test.labels.length;
   expect(accuracy).toBeCloseTo(champion.test.accuracy, 6);
@@ -83,22 +100,44 @@ it('scores raw rows with the registered model: anneal predict (no label column) 
   const order = [...names].reverse();
   const cells = (r: number) => order.map((n) => String(test.features[r * d + names.indexOf(n)]));
   writeFileSync(join(root, 'batch.csv'), [order.join(','), ...test.labels.map((_, r) => cells(r).join(','))].join('\n'));
-  writeFileSync(join(root, 'labelled.csv'), [['class', ...order].join(','), ...test.labels.map((l, r) => [l, ...cells(r)].join(',')), ['c0', 'abc', ...cells(0).slice(1)].join(',')].join('\n'));
+  writeFileSync(
+    join(root, 'labelled.csv'),
+    [['class', ...order].join(','), ...test.labels.map((l, r) => [l, ...cells(r)].join(',')), ['c0', 'abc', ...cells(0).slice(1)].join(',')].join('\n'),
+  );
 
   const out = join(root, 'predictions.csv');
   const env = { ...process.env, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_DATA_ROOTS: root, ANNEAL_HOME: join(root, 'home') };
-  const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'predict', `models:/${name}@champion`, join(root, 'batch.csv'), '--out', out], { env, encoding: 'utf8' });
+  const cli = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'predict', `models:/${name}@champion`, join(root, 'batch.csv'), '--out', out],
+    { env, encoding: 'utf8' },
+  );
   expect(cli.stderr).toMatch(new RegExp(`^${test.labels.length} rows scored by ${name} v1; written to`));
   expect(cli.status).toBe(0);
   const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
   expect(header).toBe(['row', 'predicted', ...test.classes.map((c) => `p_${c}`)].join(','));
   const predicted = lines.map((l) => l.split(',')[1]);
   expect(predicted.filter((p, i) => p === test.labels[i]).length / test.labels.length).toBeCloseTo(accuracy, 6);
-  lines.forEach((l) => expect(l.split(',').slice(2).map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4));
+  lines.forEach((l) =>
+    expect(
+      l
+        .split(',')
+        .slice(2)
+        .map(Number)
+        .reduce((a, b) => a + b, 0),
+    ).toBeCloseTo(1, 4),
+  );
 
-  const scored = await h.withWorker(() => h.client.workflow.execute('batchPredict', {
-    taskQueue: 'anneal', workflowId: `score-${name}`, args: [{ name: `${name}-scoring`, model: `models:/${name}/1`, source: { kind: 'file', path: join(root, 'labelled.csv') }, labelColumn: 'class' }],
-  }) as Promise<BatchPredictResult>, ['cpu'], { dataRoots: [root] });
+  const scored = await h.withWorker(
+    () =>
+      h.client.workflow.execute('batchPredict', {
+        taskQueue: 'anneal',
+        workflowId: `score-${name}`,
+        args: [{ name: `${name}-scoring`, model: `models:/${name}/1`, source: { kind: 'file', path: join(root, 'labelled.csv') }, labelColumn: 'class' }],
+      }) as Promise<BatchPredictResult>,
+    ['cpu'],
+    { dataRoots: [root] },
+  );
   expect(scored).toMatchObject({ model: { name, version: '1' }, rows: test.labels.length, invalidRows: 1 });
   expect(scored.accuracy).toBeCloseTo(accuracy, 6);
   const artifact = Buffer.from(await h.mlflow.downloadArtifact(scored.uri)).toString();

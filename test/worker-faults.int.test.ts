@@ -49,21 +49,29 @@ it('completes when a worker is SIGKILLed in each stage in turn while a second wo
   // The first attempt of each stage waits 3 s: the window in which its worker is killed. The retry runs at once.
   const stages = ['ingestDataset', 'validateDataset', 'fineTune', 'evaluateModel', 'registerModel'];
   const failpoints: Failpoint[] = stages.filter((s) => s !== 'fineTune').map((activity) => ({ activity, attempt: 1, delayMs: 3000 }));
-  const pool = { cpu: [await startWorker('cpu', { failpoints }), await startWorker('cpu', { failpoints })], gpu: [await startWorker('gpu'), await startWorker('gpu')] };
+  const pool = {
+    cpu: [await startWorker('cpu', { failpoints }), await startWorker('cpu', { failpoints })],
+    gpu: [await startWorker('gpu'), await startWorker('gpu')],
+  };
   const killed: { stage: string; seconds: number; checkpoint?: number; epoch?: number }[] = [];
   const t0 = Date.now();
   await h.client.workflow.start('pretrain', { taskQueue: 'anneal', workflowId, args: [spec] });
 
   for (const stage of stages) {
-    const seen = await waitFor(`${stage} started`, async () => {
-      for (const id of [workflowId, `${workflowId}/train`]) {
-        const p = await pendingActivity(h.client, id);
-        const details = p?.details as { checkpoint?: { epoch: number }; epoch?: number } | undefined;
-        const ready = p?.type === stage && p.attempt === 1 && p.identity && (stage !== 'fineTune' || (details?.checkpoint?.epoch ?? -1) >= 3);
-        if (ready) return { identity: p.identity, checkpoint: details?.checkpoint?.epoch, epoch: details?.epoch };
-      }
-      return undefined;
-    }, 180_000, 50);
+    const seen = await waitFor(
+      `${stage} started`,
+      async () => {
+        for (const id of [workflowId, `${workflowId}/train`]) {
+          const p = await pendingActivity(h.client, id);
+          const details = p?.details as { checkpoint?: { epoch: number }; epoch?: number } | undefined;
+          const ready = p?.type === stage && p.attempt === 1 && p.identity && (stage !== 'fineTune' || (details?.checkpoint?.epoch ?? -1) >= 3);
+          if (ready) return { identity: p.identity, checkpoint: details?.checkpoint?.epoch, epoch: details?.epoch };
+        }
+        return undefined;
+      },
+      180_000,
+      50,
+    );
     const queue = stage === 'fineTune' ? 'gpu' : 'cpu';
     const victim = pool[queue].find((w) => w.identity === seen.identity);
     expect(victim).toBeDefined();
@@ -72,8 +80,10 @@ it('completes when a worker is SIGKILLed in each stage in turn while a second wo
     // Two workers up again before the next stage.
     pool[queue] = [...pool[queue].filter((w) => w !== victim), await startWorker(queue, queue === 'cpu' ? { failpoints } : {})];
   }
-  const result = await h.client.workflow.getHandle(workflowId).result() as PretrainResult;
-  process.stderr.write(`worker loss: killed in ${killed.map((k) => `${k.stage} at ${k.seconds.toFixed(1)} s`).join(', ')}; done at ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  const result = (await h.client.workflow.getHandle(workflowId).result()) as PretrainResult;
+  process.stderr.write(
+    `worker loss: killed in ${killed.map((k) => `${k.stage} at ${k.seconds.toFixed(1)} s`).join(', ')}; done at ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 
   const runs = await runsOf(result.experimentId);
   // One MLflow run per activity, whatever the attempts: the killed ones were reopened by their retry.
@@ -109,7 +119,8 @@ it('goes on without a trial that fails, records why, and picks the champion amon
   const failpoints: Failpoint[] = [{ activity: 'fineTune', workflowId: '/trial-1$', attempt: 1, delayMs: 0, fail: 'nonRetryable' }];
   const result = await h.withWorker(
     () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: `fineTune-${name}`, args: [spec] }) as Promise<FineTuneResult>,
-    ['cpu', 'gpu'], { failpoints },
+    ['cpu', 'gpu'],
+    { failpoints },
   );
   expect(result.trials.map((t) => t.label.split(' ')[1])).toEqual(['0', '2']);
   expect(result.failedTrials).toHaveLength(1);
@@ -155,23 +166,32 @@ it('spreads trials over two training workers; SIGTERM to one checkpoints, exits 
   await h.client.workflow.start('fineTune', { taskQueue: 'anneal', workflowId, args: [spec] });
 
   // Wait until worker a has finished a trial and trains another past epoch 2, then stop it the way an orchestrator would.
-  const target = await waitFor('a second trial training on worker a', async () => {
-    const experimentId = await h.mlflow.getOrCreateExperiment(name);
-    const finishedOnA = (await runsOf(experimentId)).filter((r) => r.info.status === 'FINISHED' && r.info.run_name?.startsWith('fine-tune trial') && tag(r, 'anneal.worker.identity') === a!.identity);
-    if (finishedOnA.length === 0) return undefined;
-    for (let i = 0; i < 4; i++) {
-      const p = await pendingActivity(h.client, `${workflowId}/trial-${i}`);
-      const epoch = (p?.details as { epoch?: number } | undefined)?.epoch ?? -1;
-      if (p?.identity === a!.identity && epoch >= 2) return { trial: i, epoch };
-    }
-    return undefined;
-  }, 240_000, 200);
+  const target = await waitFor(
+    'a second trial training on worker a',
+    async () => {
+      const experimentId = await h.mlflow.getOrCreateExperiment(name);
+      const finishedOnA = (await runsOf(experimentId)).filter(
+        (r) => r.info.status === 'FINISHED' && r.info.run_name?.startsWith('fine-tune trial') && tag(r, 'anneal.worker.identity') === a!.identity,
+      );
+      if (finishedOnA.length === 0) return undefined;
+      for (let i = 0; i < 4; i++) {
+        const p = await pendingActivity(h.client, `${workflowId}/trial-${i}`);
+        const epoch = (p?.details as { epoch?: number } | undefined)?.epoch ?? -1;
+        if (p?.identity === a!.identity && epoch >= 2) return { trial: i, epoch };
+      }
+      return undefined;
+    },
+    240_000,
+    200,
+  );
   const signalled = Date.now();
   a!.child.kill('SIGTERM');
   const exit = await a!.exited;
   const exitSeconds = (Date.now() - signalled) / 1000;
-  const result = await h.client.workflow.getHandle(workflowId).result() as FineTuneResult;
-  process.stderr.write(`scale-out: SIGTERM to worker a during trial ${target.trial} epoch ${target.epoch}; it exited (${exit}) in ${exitSeconds.toFixed(1)} s\n`);
+  const result = (await h.client.workflow.getHandle(workflowId).result()) as FineTuneResult;
+  process.stderr.write(
+    `scale-out: SIGTERM to worker a during trial ${target.trial} epoch ${target.epoch}; it exited (${exit}) in ${exitSeconds.toFixed(1)} s\n`,
+  );
 
   expect(exit).toBe(0);
   expect(exitSeconds).toBeLessThan(heartbeatTimeoutSeconds);

@@ -34,10 +34,18 @@ export async function connectHarness(): Promise<Harness> {
   const mlflow = new MlflowClient({ trackingUri: stack.mlflowUri });
   const artifacts = new ArtifactStore({ client: mlflow, cacheDir: join(stack.home, 'cache') });
   return {
-    stack, client, mlflow, artifacts,
+    stack,
+    client,
+    mlflow,
+    artifacts,
     async withWorker<T>(fn: () => Promise<T>, queues: Queue[] = ['cpu', 'gpu'], options: WorkerOptions = {}): Promise<T> {
       const workers: Worker[] = await createWorkers({
-        connection: nativeConnection, namespace: 'default', mlflow, artifacts, queues, failpoints: options.failpoints,
+        connection: nativeConnection,
+        namespace: 'default',
+        mlflow,
+        artifacts,
+        queues,
+        failpoints: options.failpoints,
         config: { ANNEAL_BACKEND: 'auto', ANNEAL_GPU_SLOTS: 1, dataRoots: [FIXTURES, join(REPO_ROOT, 'examples'), ...(options.dataRoots ?? [])] },
         workflowBundle: { codePath: stack.workflowBundlePath },
       });

@@ -34,8 +34,11 @@ export function spawnWorker(at: Endpoints, options: { queue: 'cpu' | 'gpu'; fail
   const child = spawn(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'worker', '--queue', options.queue], {
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: at.temporalAddress, MLFLOW_TRACKING_URI: at.mlflowUri, ANNEAL_HOME: workerHome,
-      ANNEAL_WORKFLOW_BUNDLE: at.workflowBundlePath, ANNEAL_DATA_ROOTS: FIXTURES,
+      TEMPORAL_ADDRESS: at.temporalAddress,
+      MLFLOW_TRACKING_URI: at.mlflowUri,
+      ANNEAL_HOME: workerHome,
+      ANNEAL_WORKFLOW_BUNDLE: at.workflowBundlePath,
+      ANNEAL_DATA_ROOTS: FIXTURES,
       ...(options.failpoints ? { ANNEAL_FAILPOINTS: JSON.stringify(options.failpoints) } : {}),
       ...options.env,
     },
@@ -76,7 +79,10 @@ export async function startKillableStack(workflowBundlePath: string, venv: strin
     }
   };
   return {
-    temporalAddress: `127.0.0.1:${stack.temporalPort}`, mlflowUri: `http://127.0.0.1:${stack.mlflowPort}`, workflowBundlePath, home,
+    temporalAddress: `127.0.0.1:${stack.temporalPort}`,
+    mlflowUri: `http://127.0.0.1:${stack.mlflowPort}`,
+    workflowBundlePath,
+    home,
     async kill(service) {
       signal(service, 'SIGKILL');
       while (await portOpen(port[service])) await sleep(100);
@@ -92,8 +98,16 @@ export async function startKillableStack(workflowBundlePath: string, venv: strin
 }
 
 /** The last heartbeat details the server holds for a workflow's first pending activity (undefined while unreachable). */
-export async function pendingActivity(client: Client, workflowId: string): Promise<{ type?: string; attempt: number; identity?: string; details?: Record<string, unknown> } | undefined> {
-  const pending = (await client.workflow.getHandle(workflowId).describe().catch(() => undefined))?.raw.pendingActivities?.[0];
+export async function pendingActivity(
+  client: Client,
+  workflowId: string,
+): Promise<{ type?: string; attempt: number; identity?: string; details?: Record<string, unknown> } | undefined> {
+  const pending = (
+    await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch(() => undefined)
+  )?.raw.pendingActivities?.[0];
   if (!pending) return undefined;
   const payload = pending.heartbeatDetails?.payloads?.[0];
   return {
@@ -121,10 +135,15 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
  */
 export async function resultThroughOutages<T>(client: Client, workflowId: string, timeoutMs: number): Promise<T> {
   const handle = client.workflow.getHandle(workflowId);
-  const status = await waitFor(`${workflowId} to close`, async () => {
-    const s = (await handle.describe().catch(() => undefined))?.status.name;
-    return s && s !== 'RUNNING' ? s : undefined;
-  }, timeoutMs, 500);
+  const status = await waitFor(
+    `${workflowId} to close`,
+    async () => {
+      const s = (await handle.describe().catch(() => undefined))?.status.name;
+      return s && s !== 'RUNNING' ? s : undefined;
+    },
+    timeoutMs,
+    500,
+  );
   if (status !== 'COMPLETED') throw new Error(`${workflowId} ended ${status}`);
   return (await handle.result()) as T;
 }

@@ -1,6 +1,15 @@
 import { isCancellation } from '@temporalio/workflow';
 import type { CheckpointRef, Objective, PreparedCandidate, TuningSpec } from '@anneal/contracts';
-import { createSampler, createScheduler, hyperparametersOf, scoreOf, type Observation, type SamplerName, type SearchSpace, type Suggestion } from '@anneal/tune';
+import {
+  createSampler,
+  createScheduler,
+  hyperparametersOf,
+  scoreOf,
+  type Observation,
+  type SamplerName,
+  type SearchSpace,
+  type Suggestion,
+} from '@anneal/tune';
 import { runTrial } from './run-trial';
 import { rootCauseMessage, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
@@ -10,8 +19,15 @@ export interface AdaptiveSearchOptions {
   prepared: PreparedCandidate;
   space: SearchSpace;
   search: {
-    sampler: SamplerName; trials: number; seed: number; parallelism: number; gridPoints: number; startupTrials: number;
-    warmStart: readonly Suggestion[]; objective: Objective; scheduler: TuningSpec['scheduler'];
+    sampler: SamplerName;
+    trials: number;
+    seed: number;
+    parallelism: number;
+    gridPoints: number;
+    startupTrials: number;
+    warmStart: readonly Suggestion[];
+    objective: Objective;
+    scheduler: TuningSpec['scheduler'];
   };
   common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
   /** Whether trial labels name the candidate (several are searched). */
@@ -31,7 +47,13 @@ export interface Decision {
   runId?: string;
 }
 
-interface Started { trial: number; rung: number; epochs: number; suggestion: Suggestion; label: string }
+interface Started {
+  trial: number;
+  rung: number;
+  epochs: number;
+  suggestion: Suggestion;
+  label: string;
+}
 type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: unknown });
 
 /**
@@ -41,9 +63,16 @@ type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: 
  * knows what is still running. Deterministic on replay: runs end in the order the history records, and sampler and
  * scheduler are pure. A failed run is recorded and the study goes on; a cancelled workflow stops here.
  */
-export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials: { candidate: number; result: TrialResult }[]; failed: FailedTrial[]; decisions: Decision[] }> {
+export async function adaptiveSearch(
+  o: AdaptiveSearchOptions,
+): Promise<{ trials: { candidate: number; result: TrialResult }[]; failed: FailedTrial[]; decisions: Decision[] }> {
   const { search } = o;
-  const sampler = createSampler(search.sampler, o.space, { seed: search.seed, gridPoints: search.gridPoints, startup: search.startupTrials, warmStart: search.warmStart });
+  const sampler = createSampler(search.sampler, o.space, {
+    seed: search.seed,
+    gridPoints: search.gridPoints,
+    startup: search.startupTrials,
+    warmStart: search.warmStart,
+  });
   const maxEpochs = Math.max(...o.space.epochs);
   const scheduler = createScheduler(search.scheduler, { maxEpochs, trials: search.trials });
   const history: Observation[] = [];
@@ -54,7 +83,10 @@ export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials
   let next = 0;
   const launch = (s: Omit<Started, 'label'>, resumeFrom?: CheckpointRef) => {
     const started = { ...s, label: labelOf(o, s) };
-    running.set(`${s.trial}:${s.rung}`, { started, ended: start(o, started, scheduler ? { stopAfterEpochs: s.epochs, ...(resumeFrom ? { resumeFrom } : {}) } : undefined) });
+    running.set(`${s.trial}:${s.rung}`, {
+      started,
+      ended: start(o, started, scheduler ? { stopAfterEpochs: s.epochs, ...(resumeFrom ? { resumeFrom } : {}) } : undefined),
+    });
   };
   for (;;) {
     while (running.size < search.parallelism) {
@@ -86,7 +118,14 @@ export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<{ trials
     const last = !scheduler || ended.rung === scheduler.budgets.length - 1;
     const stopped = ended.result.fineTune.stoppedEarly;
     scheduler?.record(ended.rung, { trial: ended.trial, score, done: last || stopped });
-    decisions.push({ trial: ended.trial, rung: ended.rung, epochs: ended.epochs, score, decision: stopped ? 'stopped early' : last ? 'completed' : 'paused', runId: ended.result.trialRunId });
+    decisions.push({
+      trial: ended.trial,
+      rung: ended.rung,
+      epochs: ended.epochs,
+      score,
+      decision: stopped ? 'stopped early' : last ? 'completed' : 'paused',
+      runId: ended.result.trialRunId,
+    });
   }
   const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, result]) => ({ candidate: o.candidate, result }));
   return { trials, failed, decisions: settleDecisions(decisions) };
@@ -110,6 +149,8 @@ function labelOf(o: AdaptiveSearchOptions, s: Omit<Started, 'label'>): string {
 function start(o: AdaptiveSearchOptions, s: Started, rung: TrialInput['rung']): Promise<Ended> {
   const hp = hyperparametersOf(o.space, s.suggestion);
   const id = `${o.idOf(o.candidate, s.trial)}${s.rung > 0 ? `-rung-${s.rung}` : ''}`;
-  return runTrial(id, { ...o.common, label: s.label, model: o.prepared.model, hyperparameters: hp, ...(rung ? { rung } : {}) })
-    .then((result): Ended => ({ ...s, ok: true, result }), (error: unknown): Ended => ({ ...s, ok: false, error }));
+  return runTrial(id, { ...o.common, label: s.label, model: o.prepared.model, hyperparameters: hp, ...(rung ? { rung } : {}) }).then(
+    (result): Ended => ({ ...s, ok: true, result }),
+    (error: unknown): Ended => ({ ...s, ok: false, error }),
+  );
 }

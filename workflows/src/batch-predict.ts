@@ -18,13 +18,21 @@ export async function batchPredict(input: unknown): Promise<BatchPredictResult> 
   const acts = activitiesFor(spec.durability);
   return withPipelineRun(
     {
-      acts, experimentName: spec.name, runName: `batchPredict ${spec.name}`,
+      acts,
+      experimentName: spec.name,
+      runName: `batchPredict ${spec.name}`,
       params: flattenParams({ model: spec.model, source: spec.source, format: spec.format }),
       summarize: (r) => ({ rows: r.rows, invalid_rows: r.invalidRows, ...(r.accuracy === undefined ? {} : { accuracy: r.accuracy }) }),
       tagsOf: (r) => ({ 'anneal.scored': `${r.model.name} v${r.model.version}: ${r.rows} rows` }),
     },
     async (run, stage) => {
-      const scored = await acts.prediction.scoreBatch({ tracking: stage.ctx, model: spec.model, source: spec.source, format: spec.format, ...(spec.labelColumn ? { labelColumn: spec.labelColumn } : {}) });
+      const scored = await acts.prediction.scoreBatch({
+        tracking: stage.ctx,
+        model: spec.model,
+        source: spec.source,
+        format: spec.format,
+        ...(spec.labelColumn ? { labelColumn: spec.labelColumn } : {}),
+      });
       return { experimentId: run.experimentId, pipelineRunId: run.runId, ...scored };
     },
   );

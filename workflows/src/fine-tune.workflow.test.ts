@@ -15,7 +15,15 @@ jest.setTimeout(120_000);
 
 const TEMPORAL = join(process.env.ANNEAL_VENV ?? join(__dirname, '..', '..', '.venv'), 'bin', 'temporal');
 const digest = (c: string) => c.repeat(64);
-const dataset = (name: string, rows: number) => ({ uri: `mem://${name}`, digest: digest('d'), name, rows, featureShape: [4], classes: ['a', 'b'], contentDigest: digest('c') });
+const dataset = (name: string, rows: number) => ({
+  uri: `mem://${name}`,
+  digest: digest('d'),
+  name,
+  rows,
+  featureShape: [4],
+  classes: ['a', 'b'],
+  contentDigest: digest('c'),
+});
 
 /** What the stubs saw, for the assertions. */
 interface Calls {
@@ -59,24 +67,55 @@ function stubs(calls: Calls, o: StubOptions = {}) {
     splitDataset: async () => ({ train: dataset('train', 60), validation: dataset('validation', 20), test: dataset('test', 20), runId: 'split' }),
     championData: async () => o.champion ?? {},
     prepareCandidate: async (i: { candidate: { kind: string } }) => ({
-      model: { uri: `mem://${i.candidate.kind}`, digest: digest('a'), name: i.candidate.kind, inputShape: [4], baseLayers: 1 }, label: i.candidate.kind, pretrained: i.candidate.kind !== 'scratch', runId: 'prepare',
+      model: { uri: `mem://${i.candidate.kind}`, digest: digest('a'), name: i.candidate.kind, inputShape: [4], baseLayers: 1 },
+      label: i.candidate.kind,
+      pretrained: i.candidate.kind !== 'scratch',
+      runId: 'prepare',
     }),
-    fineTune: async (i: { runName: string; hyperparameters: { learningRate: number; epochs: number }; stopAfterEpochs?: number; resumeFrom?: { uri: string; epoch: number } }) => {
+    fineTune: async (i: {
+      runName: string;
+      hyperparameters: { learningRate: number; epochs: number };
+      stopAfterEpochs?: number;
+      resumeFrom?: { uri: string; epoch: number };
+    }) => {
       const lr = i.hyperparameters.learningRate;
       const until = i.stopAfterEpochs ?? i.hyperparameters.epochs;
-      calls.fineTune.push({ runName: i.runName, lr, stopAfter: i.stopAfterEpochs, resumeFrom: i.resumeFrom?.uri, from: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0 });
+      calls.fineTune.push({
+        runName: i.runName,
+        lr,
+        stopAfter: i.stopAfterEpochs,
+        resumeFrom: i.resumeFrom?.uri,
+        from: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0,
+      });
       calls.maxRunning = Math.max(calls.maxRunning, ++calls.running);
       await new Promise((r) => setTimeout(r, 50));
       calls.running--;
       if (o.fail?.(lr)) throw ApplicationFailure.nonRetryable(`diverged at lr=${lr}`, 'ModelIncompatibleError');
       return {
-        model: { uri: `mem://trained/lr=${lr}/epochs=${until}`, digest: digest('b'), name: 'm', inputShape: [4], baseLayers: 1 }, runId: `ft-${lr}`, backend: 'cpu', engine: 'eager', epochsRun: until,
-        bestEpoch: until - 1, bestValLoss: 0.5, bestValAccuracy: 0.8, stoppedEarly: false, startEpoch: 0, checkpoint: { uri: `mem://checkpoint/lr=${lr}/epoch-${until - 1}`, digest: digest('e'), epoch: until - 1 },
+        model: { uri: `mem://trained/lr=${lr}/epochs=${until}`, digest: digest('b'), name: 'm', inputShape: [4], baseLayers: 1 },
+        runId: `ft-${lr}`,
+        backend: 'cpu',
+        engine: 'eager',
+        epochsRun: until,
+        bestEpoch: until - 1,
+        bestValLoss: 0.5,
+        bestValAccuracy: 0.8,
+        stoppedEarly: false,
+        startEpoch: 0,
+        checkpoint: { uri: `mem://checkpoint/lr=${lr}/epoch-${until - 1}`, digest: digest('e'), epoch: until - 1 },
       };
     },
     evaluateModel: async (i: { model: { uri: string } }) => {
       const accuracy = accuracyOf(i.model.uri);
-      return { metrics: { accuracy, macroF1: accuracy, rocAucMacro: accuracy, loss: 1 - accuracy }, confusionMatrix: [[1, 0], [0, 1]], classes: ['a', 'b'], runId: 'eval' };
+      return {
+        metrics: { accuracy, macroF1: accuracy, rocAucMacro: accuracy, loss: 1 - accuracy },
+        confusionMatrix: [
+          [1, 0],
+          [0, 1],
+        ],
+        classes: ['a', 'b'],
+        runId: 'eval',
+      };
     },
     plotLearningCurves: async () => undefined,
     reportSearch: async () => undefined,
@@ -96,7 +135,14 @@ function registryStubs(calls: Calls, o: StubOptions) {
     describeAlias: async (i: { name: string; alias: string }) => {
       const version = calls.aliases.get(i.alias);
       if (!version) return null;
-      return { name: i.name, alias: i.alias, version, model, testSplit: dataset('test', 20), ...(o.champion?.version === version ? { contentDigest: o.champion.contentDigest } : {}) };
+      return {
+        name: i.name,
+        alias: i.alias,
+        version,
+        model,
+        testSplit: dataset('test', 20),
+        ...(o.champion?.version === version ? { contentDigest: o.champion.contentDigest } : {}),
+      };
     },
     registerVersion: async (i: { model: { uri: string } }) => {
       calls.registered.push(i.model.uri);
@@ -112,7 +158,14 @@ function registryStubs(calls: Calls, o: StubOptions) {
       if (o.movedMeanwhile) calls.aliases.set('champion', o.movedMeanwhile);
       const passed = o.gatePasses ?? true;
       const side = { version: i.challenger.version, metrics: { accuracy: 0.9, macroF1: 0.9, rocAucMacro: 0.9, loss: 0.1 }, recall: [0.9, 0.9] };
-      return { passed, checks: [{ name: 'improvement accuracy', passed, detail: passed ? '+0.01' : '-0.02' }], classes: ['a', 'b'], rows: 20, rowsFrom: i.rowsFrom, challenger: side };
+      return {
+        passed,
+        checks: [{ name: 'improvement accuracy', passed, detail: passed ? '+0.01' : '-0.02' }],
+        classes: ['a', 'b'],
+        rows: 20,
+        rowsFrom: i.rowsFrom,
+        challenger: side,
+      };
     },
     recordDecision: async (i: { decision: string; approver?: string }) => {
       calls.decisions.push(`${i.decision}${i.approver ? ` by ${i.approver}` : ''}`);
@@ -120,7 +173,11 @@ function registryStubs(calls: Calls, o: StubOptions) {
     },
     promote: async (i: { version: string; alias: string; expectedChampion: string | null }) => {
       const current = calls.aliases.get(i.alias) ?? null;
-      if (current !== i.expectedChampion) throw ApplicationFailure.nonRetryable(`m@champion moved since it was read: expected v${i.expectedChampion}, found v${current}; nothing was moved`, 'AliasMovedError');
+      if (current !== i.expectedChampion)
+        throw ApplicationFailure.nonRetryable(
+          `m@champion moved since it was read: expected v${i.expectedChampion}, found v${current}; nothing was moved`,
+          'AliasMovedError',
+        );
       if (current) calls.aliases.set('previous', current);
       calls.aliases.set(i.alias, i.version);
       return [];
@@ -131,7 +188,12 @@ function registryStubs(calls: Calls, o: StubOptions) {
 const spec = (tuning: FineTuneSpecInput['tuning'], extra: Partial<FineTuneSpecInput> = {}): FineTuneSpecInput => ({
   name: 'stubbed',
   dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } },
-  model: { candidates: [{ kind: 'registry', name: 'base' }, { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] },
+  model: {
+    candidates: [
+      { kind: 'registry', name: 'base' },
+      { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } },
+    ],
+  },
   tuning,
   ...extra,
 });
@@ -147,12 +209,24 @@ beforeAll(async () => {
 afterAll(async () => env?.teardown());
 
 let n = 0;
-async function run(input: FineTuneSpecInput, o: StubOptions = {}, during?: (handle: WorkflowHandle) => Promise<void>): Promise<{ result?: FineTuneResult; error?: unknown; calls: Calls }> {
+async function run(
+  input: FineTuneSpecInput,
+  o: StubOptions = {},
+  during?: (handle: WorkflowHandle) => Promise<void>,
+): Promise<{ result?: FineTuneResult; error?: unknown; calls: Calls }> {
   const calls: Calls = { fineTune: [], registered: [], running: 0, maxRunning: 0, aliases: new Map(), decisions: [], gated: [] };
   const activities = stubs(calls, o);
-  const workers = await Promise.all([CPU_TASK_QUEUE, GPU_TASK_QUEUE].map((taskQueue) => Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, ...(taskQueue === GPU_TASK_QUEUE ? { maxConcurrentActivityTaskExecutions: 8 } : {}),
-  })));
+  const workers = await Promise.all(
+    [CPU_TASK_QUEUE, GPU_TASK_QUEUE].map((taskQueue) =>
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: bundle,
+        activities,
+        ...(taskQueue === GPU_TASK_QUEUE ? { maxConcurrentActivityTaskExecutions: 8 } : {}),
+      }),
+    ),
+  );
   const id = `stubbed-${++n}`;
   const handle = await env.client.workflow.start('fineTune', { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [input] });
   const execution = handle.result() as Promise<FineTuneResult>;
@@ -168,7 +242,9 @@ async function run(input: FineTuneSpecInput, o: StubOptions = {}, during?: (hand
 
 describe('fineTune against stub activities', () => {
   it('probes both candidates, tunes the better, and registers the best trial of the best arm', async () => {
-    const { result, calls } = await run(spec({ trials: 4, seed: 3, strategies: ['feature-extraction', 'full'], epochs: [2], learningRate: { min: 1e-3, max: 1e-1 } }));
+    const { result, calls } = await run(
+      spec({ trials: 4, seed: 3, strategies: ['feature-extraction', 'full'], epochs: [2], learningRate: { min: 1e-3, max: 1e-1 } }),
+    );
     expect(result!.probes).toHaveLength(2);
     expect(result!.trials).toHaveLength(4);
     const best = Math.max(...result!.trials.map((t) => t.validationAccuracy));
@@ -183,13 +259,17 @@ describe('fineTune against stub activities', () => {
   });
 
   it('trains nothing when the champion was trained on the same rows', async () => {
-    const { result, calls } = await run(spec({ trials: 2 }, { register: { name: 'm', alias: 'champion', skipIfDataUnchanged: true } }), { champion: { version: '7', contentDigest: digest('c') } });
+    const { result, calls } = await run(spec({ trials: 2 }, { register: { name: 'm', alias: 'champion', skipIfDataUnchanged: true } }), {
+      champion: { version: '7', contentDigest: digest('c') },
+    });
     expect(result!.skipped?.reason).toBe('m@champion (version 7) was trained on the same rows');
     expect(calls.fineTune).toEqual([]);
   });
 
   it('records a failed trial and goes on; fails with AllTrialsFailed, naming each, when every trial fails', async () => {
-    const some = await run(spec({ trials: 4, seed: 3, strategies: ['full'], epochs: [2], learningRate: { min: 1e-3, max: 1e-1 } }), { fail: (lr) => lr > 0.03 });
+    const some = await run(spec({ trials: 4, seed: 3, strategies: ['full'], epochs: [2], learningRate: { min: 1e-3, max: 1e-1 } }), {
+      fail: (lr) => lr > 0.03,
+    });
     expect(some.result!.failedTrials.length).toBeGreaterThan(0);
     expect(some.result!.failedTrials.every((f) => /ModelIncompatibleError: diverged at lr=/.test(f.error))).toBe(true);
     expect(some.result!.trials.length + some.result!.failedTrials.length).toBe(4);
@@ -200,10 +280,22 @@ describe('fineTune against stub activities', () => {
   });
 
   it('a TPE study: warm start first, never more than `parallelism` trials at once, each suggestion after results', async () => {
-    const { result, calls } = await run(spec({
-      sampler: 'tpe', trials: 6, parallelism: 2, startupTrials: 2, seed: 5, strategies: ['full'], epochs: [2], learningRate: { min: 1e-4, max: 1 },
-      warmStart: [{ learningRate: 0.5, epochs: 2, strategy: 'full' }],
-    }, { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } }));
+    const { result, calls } = await run(
+      spec(
+        {
+          sampler: 'tpe',
+          trials: 6,
+          parallelism: 2,
+          startupTrials: 2,
+          seed: 5,
+          strategies: ['full'],
+          epochs: [2],
+          learningRate: { min: 1e-4, max: 1 },
+          warmStart: [{ learningRate: 0.5, epochs: 2, strategy: 'full' }],
+        },
+        { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } },
+      ),
+    );
     const trials = calls.fineTune.filter((c) => c.runName.startsWith('fine-tune trial'));
     expect(trials).toHaveLength(6);
     expect(trials.find((t) => t.runName.startsWith('fine-tune trial 0 '))!.lr).toBe(0.5);
@@ -215,10 +307,21 @@ describe('fineTune against stub activities', () => {
   });
 
   it('an ASHA study pauses every trial after its first rung and promotes the best, each going on from its checkpoint', async () => {
-    const { result, calls } = await run(spec({
-      sampler: 'random', scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 }, trials: 9, parallelism: 3, seed: 2, strategies: ['full'], epochs: [9],
-      learningRate: { min: 1e-4, max: 1 },
-    }, { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } }));
+    const { result, calls } = await run(
+      spec(
+        {
+          sampler: 'random',
+          scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 },
+          trials: 9,
+          parallelism: 3,
+          seed: 2,
+          strategies: ['full'],
+          epochs: [9],
+          learningRate: { min: 1e-4, max: 1 },
+        },
+        { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } },
+      ),
+    );
     const runs = calls.fineTune.filter((c) => c.runName.startsWith('fine-tune trial'));
     const byRung = (k: number) => result!.decisions.filter((d) => d.rung === k);
     expect(byRung(0)).toHaveLength(9);
@@ -240,10 +343,22 @@ describe('fineTune against stub activities', () => {
   });
 
   it('synchronous successive halving makes the same decisions one trial at a time as three at a time', async () => {
-    const study = (parallelism: number) => run(spec({
-      sampler: 'random', scheduler: { kind: 'sha', minEpochs: 1, reductionFactor: 3 }, trials: 9, parallelism, seed: 2, strategies: ['full'], epochs: [9],
-      learningRate: { min: 1e-4, max: 1 },
-    }, { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } }));
+    const study = (parallelism: number) =>
+      run(
+        spec(
+          {
+            sampler: 'random',
+            scheduler: { kind: 'sha', minEpochs: 1, reductionFactor: 3 },
+            trials: 9,
+            parallelism,
+            seed: 2,
+            strategies: ['full'],
+            epochs: [9],
+            learningRate: { min: 1e-4, max: 1 },
+          },
+          { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } },
+        ),
+      );
     const [one, three] = [await study(1), await study(3)];
     const log = (r: { result?: FineTuneResult }) => r.result!.decisions.map((d) => `${d.trial}@${d.rung}:${d.decision}`).sort();
     expect(log(one)).toEqual(log(three));
@@ -253,9 +368,9 @@ describe('fineTune against stub activities', () => {
   });
 });
 
-
 describe('the gate, approval and promotion against stub activities', () => {
-  const quick = (register: FineTuneSpecInput['register'] = { name: 'm' }) => spec({ trials: 1, epochs: [1] }, { register, model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } });
+  const quick = (register: FineTuneSpecInput['register'] = { name: 'm' }) =>
+    spec({ trials: 1, epochs: [1] }, { register, model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } });
   const waitFor = async (handle: WorkflowHandle, what: PromotionStatus['waitingFor']) => {
     for (let i = 0; i < 200; i++) {
       if ((await handle.query<PromotionStatus>('status')).waitingFor === what) return;
@@ -263,8 +378,13 @@ describe('the gate, approval and promotion against stub activities', () => {
     }
     throw new Error(`the workflow never waited for ${what}`);
   };
-  const refusal = (handle: WorkflowHandle, update: string, arg: unknown) => handle.executeUpdate(update, { args: [arg] }).then(() => 'accepted', (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
-  const updateEvents = async (handle: WorkflowHandle) => (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+  const refusal = (handle: WorkflowHandle, update: string, arg: unknown) =>
+    handle.executeUpdate(update, { args: [arg] }).then(
+      () => 'accepted',
+      (e: Error) => (e.cause as Error | undefined)?.message ?? e.message,
+    );
+  const updateEvents = async (handle: WorkflowHandle) =>
+    (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
 
   it('a challenger that passes the gate against the champion on its pinned rows becomes champion, the old one previous', async () => {
     const { result, calls } = await run(quick(), { champion: { version: '7', contentDigest: digest('9') } });
@@ -283,30 +403,42 @@ describe('the gate, approval and promotion against stub activities', () => {
   });
 
   it('waits for approval: the validator refuses an early, a mistaken and an anonymous decision without a trace; approve promotes', async () => {
-    const { result, calls } = await run(quick({ name: 'm', approval: { required: true } }), { champion: { version: '7', contentDigest: digest('9') } }, async (handle) => {
-      expect(await refusal(handle, 'approve', { version: '8', approver: 'ana' })).toMatch(/not waiting for an approval \(waiting for: (training|gate)\)/);
-      await waitFor(handle, 'approval');
-      const status = await handle.query<PromotionStatus>('status');
-      expect(status).toMatchObject({ waitingFor: 'approval', challenger: '8', champion: '7', gate: { passed: true, failed: [] } });
-      expect(new Date(status.deadline!).getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
-      expect((await handle.query<{ stage: string }>('progress')).stage).toBe(`waiting for approval of v8 (anneal approve ${handle.workflowId} --approver <you>)`);
-      expect(await refusal(handle, 'approve', { version: '9', approver: 'ana' })).toBe('the challenger waiting for approval is v8, not v9');
-      expect(await refusal(handle, 'approve', { version: '8', approver: ' ' })).toBe('expected { version, approver, comment }: approver: approver: who decides');
-      expect(await updateEvents(handle)).toBe(0);
-      expect(await refusal(handle, 'approve', { version: '8', approver: 'ana', comment: 'looked at the confusion matrices' })).toBe('accepted');
-      expect(await refusal(handle, 'reject', { version: '8', approver: 'bo' })).toBe('v8 was already approved by ana');
-      expect(await updateEvents(handle)).toBe(1);
-    });
+    const { result, calls } = await run(
+      quick({ name: 'm', approval: { required: true } }),
+      { champion: { version: '7', contentDigest: digest('9') } },
+      async (handle) => {
+        expect(await refusal(handle, 'approve', { version: '8', approver: 'ana' })).toMatch(/not waiting for an approval \(waiting for: (training|gate)\)/);
+        await waitFor(handle, 'approval');
+        const status = await handle.query<PromotionStatus>('status');
+        expect(status).toMatchObject({ waitingFor: 'approval', challenger: '8', champion: '7', gate: { passed: true, failed: [] } });
+        expect(new Date(status.deadline!).getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+        expect((await handle.query<{ stage: string }>('progress')).stage).toBe(
+          `waiting for approval of v8 (anneal approve ${handle.workflowId} --approver <you>)`,
+        );
+        expect(await refusal(handle, 'approve', { version: '9', approver: 'ana' })).toBe('the challenger waiting for approval is v8, not v9');
+        expect(await refusal(handle, 'approve', { version: '8', approver: ' ' })).toBe(
+          'expected { version, approver, comment }: approver: approver: who decides',
+        );
+        expect(await updateEvents(handle)).toBe(0);
+        expect(await refusal(handle, 'approve', { version: '8', approver: 'ana', comment: 'looked at the confusion matrices' })).toBe('accepted');
+        expect(await refusal(handle, 'reject', { version: '8', approver: 'bo' })).toBe('v8 was already approved by ana');
+        expect(await updateEvents(handle)).toBe(1);
+      },
+    );
     expect(result!.promotion).toMatchObject({ promoted: true, approver: 'ana' });
     expect(calls.decisions).toEqual(['approved by ana']);
     expect(Object.fromEntries(calls.aliases)).toMatchObject({ champion: '8', previous: '7' });
   });
 
   it('a rejection or no decision in time promotes nothing', async () => {
-    const rejected = await run(quick({ name: 'm', approval: { required: true } }), { champion: { version: '7', contentDigest: digest('9') } }, async (handle) => {
-      await waitFor(handle, 'approval');
-      await handle.executeUpdate('reject', { args: [{ version: '8', approver: 'bo', comment: 'class b looks worse' }] });
-    });
+    const rejected = await run(
+      quick({ name: 'm', approval: { required: true } }),
+      { champion: { version: '7', contentDigest: digest('9') } },
+      async (handle) => {
+        await waitFor(handle, 'approval');
+        await handle.executeUpdate('reject', { args: [{ version: '8', approver: 'bo', comment: 'class b looks worse' }] });
+      },
+    );
     expect(rejected.result!.promotion).toMatchObject({ promoted: false, reason: 'rejected by bo: class b looks worse', approver: 'bo' });
     expect(rejected.calls.aliases.get('champion')).toBe('7');
     expect(rejected.calls.decisions).toEqual(['rejected by bo']);

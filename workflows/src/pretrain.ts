@@ -18,18 +18,63 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
   const spec = parseSpec(PretrainSpec, input, 'pretrain');
   const acts = activitiesFor(spec.durability);
   return withPipelineRun(
-    { acts, experimentName: spec.name, runName: `pretrain ${spec.name}`, params: flattenParams({ architecture: spec.architecture, training: spec.training, split: spec.split, backend: spec.backend, engine: spec.engine }), summarize: (r) => ({ test_accuracy: r.test.accuracy, test_macro_f1: r.test.macroF1 }) },
+    {
+      acts,
+      experimentName: spec.name,
+      runName: `pretrain ${spec.name}`,
+      params: flattenParams({ architecture: spec.architecture, training: spec.training, split: spec.split, backend: spec.backend, engine: spec.engine }),
+      summarize: (r) => ({ test_accuracy: r.test.accuracy, test_macro_f1: r.test.macroF1 }),
+    },
     async (run, stage) => {
       const { ctx } = stage;
       const split = await prepareData(stage, spec);
-      const prepared = await acts.models.prepareCandidate({ tracking: ctx, candidate: { kind: 'scratch', architecture: spec.architecture }, inputShape: split.train.featureShape, numClasses: split.train.classes.length, ...(split.scaling ? { scaling: split.scaling } : {}) });
+      const prepared = await acts.models.prepareCandidate({
+        tracking: ctx,
+        candidate: { kind: 'scratch', architecture: spec.architecture },
+        inputShape: split.train.featureShape,
+        numClasses: split.train.classes.length,
+        ...(split.scaling ? { scaling: split.scaling } : {}),
+      });
       const t = spec.training;
       const result = await runTrial(`${workflowInfo().workflowId}/train`, {
-        tracking: ctx, durability: spec.durability, label: `pretrain ${prepared.label}`, model: prepared.model, train: split.train, validation: split.validation, hyperparameters: { learningRate: t.learningRate, epochs: t.epochs, batchSize: t.batchSize, strategy: 'full', patience: t.patience, minDelta: t.minDelta, monitor: t.monitor, lrSchedule: t.lrSchedule, regularization: t.regularization, ...(t.augmentation ? { augmentation: t.augmentation } : {}) }, backend: spec.backend, engine: spec.engine, outputName: spec.register.name, checkpointEvery: t.checkpointEvery, heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds, logEveryBatches: t.logEveryBatches,
+        tracking: ctx,
+        durability: spec.durability,
+        label: `pretrain ${prepared.label}`,
+        model: prepared.model,
+        train: split.train,
+        validation: split.validation,
+        hyperparameters: {
+          learningRate: t.learningRate,
+          epochs: t.epochs,
+          batchSize: t.batchSize,
+          strategy: 'full',
+          patience: t.patience,
+          minDelta: t.minDelta,
+          monitor: t.monitor,
+          lrSchedule: t.lrSchedule,
+          regularization: t.regularization,
+          ...(t.augmentation ? { augmentation: t.augmentation } : {}),
+        },
+        backend: spec.backend,
+        engine: spec.engine,
+        outputName: spec.register.name,
+        checkpointEvery: t.checkpointEvery,
+        heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds,
+        logEveryBatches: t.logEveryBatches,
       });
-      const test = await acts.evaluation.evaluateModel({ tracking: ctx, runName: `evaluate ${spec.register.name} on test`, model: result.fineTune.model, dataset: split.test, backend: spec.backend });
+      const test = await acts.evaluation.evaluateModel({
+        tracking: ctx,
+        runName: `evaluate ${spec.register.name} on test`,
+        model: result.fineTune.model,
+        dataset: split.test,
+        backend: spec.backend,
+      });
       const registered = await acts.evaluation.registerModel({
-        tracking: ctx, model: result.fineTune.model, name: spec.register.name, alias: spec.register.alias, sourceRunId: result.fineTune.runId,
+        tracking: ctx,
+        model: result.fineTune.model,
+        name: spec.register.name,
+        alias: spec.register.alias,
+        sourceRunId: result.fineTune.runId,
         description: `pretrained on ${spec.dataset.name}; test accuracy ${test.metrics.accuracy.toFixed(4)}`,
         tags: { 'anneal.test_accuracy': test.metrics.accuracy.toFixed(4) },
       });

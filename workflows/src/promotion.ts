@@ -1,7 +1,20 @@
 import { ActivityFailure, ApplicationFailure, condition, defineQuery, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  ALIASES, ApprovalDecision, ErrorType, formatIssues,
-  type AliasDescription, type BackendName, type DriftSummary, type AliasMove, type DatasetRef, type EvaluationMetrics, type FineTuneRegisterSpec, type GateVerdict, type In, type ModelRef, type RegisteredModel,
+  ALIASES,
+  ApprovalDecision,
+  ErrorType,
+  formatIssues,
+  type AliasDescription,
+  type BackendName,
+  type DriftSummary,
+  type AliasMove,
+  type DatasetRef,
+  type EvaluationMetrics,
+  type FineTuneRegisterSpec,
+  type GateVerdict,
+  type In,
+  type ModelRef,
+  type RegisteredModel,
 } from '@anneal/contracts';
 import type { Stage } from './stages';
 
@@ -69,16 +82,38 @@ export interface GateAndPromote {
  * The new version waits as `challenger`; the gate scores it and the champion on the same rows; after a passed
  * gate (and an approval, when the spec asks for one) it becomes the champion with compare-and-set.
  */
-export async function gateAndPromote(stage: Stage, status: PromotionStatus, o: GateAndPromote): Promise<{ registered: RegisteredModel; gate: GateVerdict; promotion: PromotionOutcome }> {
+export async function gateAndPromote(
+  stage: Stage,
+  status: PromotionStatus,
+  o: GateAndPromote,
+): Promise<{ registered: RegisteredModel; gate: GateVerdict; promotion: PromotionOutcome }> {
   const { registry, evaluation } = stage.acts;
   const { name } = o.register;
   const workflowId = workflowInfo().workflowId;
-  const { version } = await registry.registerVersion({ tracking: stage.ctx, model: o.model, name, sourceRunId: o.sourceRunId, description: o.description, tags: o.tags, testSplit: o.test, testMetrics: o.testMetrics });
+  const { version } = await registry.registerVersion({
+    tracking: stage.ctx,
+    model: o.model,
+    name,
+    sourceRunId: o.sourceRunId,
+    description: o.description,
+    tags: o.tags,
+    testSplit: o.test,
+    testMetrics: o.testMetrics,
+  });
   await registry.moveAlias({ name, alias: ALIASES.challenger, version, reason: `trained by ${workflowId}`, workflowId });
   Object.assign(status, { waitingFor: 'gate', challenger: version, champion: o.champion?.version ?? null });
 
   const champion = o.champion?.model ? { champion: { ...o.champion.model, version: o.champion.version } } : {};
-  const gate = await evaluation.gateChallenger({ tracking: stage.ctx, challenger: { ...o.model, version }, ...champion, test: o.test, rowsFrom: o.rowsFrom, policy: o.register.gate, backend: o.backend, ...(o.drift ? { drift: o.drift } : {}) });
+  const gate = await evaluation.gateChallenger({
+    tracking: stage.ctx,
+    challenger: { ...o.model, version },
+    ...champion,
+    test: o.test,
+    rowsFrom: o.rowsFrom,
+    policy: o.register.gate,
+    backend: o.backend,
+    ...(o.drift ? { drift: o.drift } : {}),
+  });
   status.gate = { passed: gate.passed, failed: gate.checks.filter((c) => !c.passed).map((c) => c.name) };
   const asChallenger = { name, version, alias: ALIASES.challenger };
   const refused = (reason: string, approver?: string) => {
@@ -86,25 +121,47 @@ export async function gateAndPromote(stage: Stage, status: PromotionStatus, o: G
     return { registered: asChallenger, gate, promotion: { promoted: false, reason, moves: [], ...(approver ? { approver } : {}) } };
   };
   if (!gate.passed) {
-    return refused(`the gate refused v${version}: ${gate.checks.filter((c) => !c.passed).map((c) => `${c.name} (${c.detail})`).join('; ')}`);
+    return refused(
+      `the gate refused v${version}: ${gate.checks
+        .filter((c) => !c.passed)
+        .map((c) => `${c.name} (${c.detail})`)
+        .join('; ')}`,
+    );
   }
 
   if (o.register.approval.required) {
     const decision = await awaitApproval(status, o.register.approval.timeout);
-    await registry.recordDecision({ name, version, decision: decision?.decision ?? 'timed out', approver: decision?.approver, comment: decision?.comment || undefined, workflowId });
+    await registry.recordDecision({
+      name,
+      version,
+      decision: decision?.decision ?? 'timed out',
+      approver: decision?.approver,
+      comment: decision?.comment || undefined,
+      workflowId,
+    });
     if (!decision) return refused(`no approval within ${o.register.approval.timeout}: nothing was promoted`);
-    if (decision.decision === 'rejected') return refused(`rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}`, decision.approver);
+    if (decision.decision === 'rejected')
+      return refused(`rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}`, decision.approver);
   }
 
   status.waitingFor = 'promotion';
   const approver = status.decision?.approver;
   try {
     const moves = await registry.promote({
-      name, version, alias: o.register.alias, expectedChampion: o.champion?.version ?? null, workflowId,
-      reason: `passed the gate${o.champion ? ` against v${o.champion.version}` : ' (first champion)'}`, ...(approver ? { approver, comment: status.decision?.comment || undefined } : {}),
+      name,
+      version,
+      alias: o.register.alias,
+      expectedChampion: o.champion?.version ?? null,
+      workflowId,
+      reason: `passed the gate${o.champion ? ` against v${o.champion.version}` : ' (first champion)'}`,
+      ...(approver ? { approver, comment: status.decision?.comment || undefined } : {}),
     });
     status.waitingFor = 'nothing';
-    return { registered: { name, version, alias: o.register.alias }, gate, promotion: { promoted: true, reason: `v${version} is ${o.register.alias}`, moves, ...(approver ? { approver } : {}) } };
+    return {
+      registered: { name, version, alias: o.register.alias },
+      gate,
+      promotion: { promoted: true, reason: `v${version} is ${o.register.alias}`, moves, ...(approver ? { approver } : {}) },
+    };
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     if (!(cause instanceof ApplicationFailure && cause.type === ErrorType.AliasMoved)) throw err;

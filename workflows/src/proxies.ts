@@ -17,12 +17,20 @@ const TRAINING_ATTEMPT = 6 * 3600;
  * same types as a second guard.
  */
 export function activitiesFor(durability: Durability = Durability.parse({})) {
-  const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: durability.maxRetryIntervalSeconds * 1000, nonRetryableErrorTypes };
+  const retry: RetryPolicy = {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: durability.maxRetryIntervalSeconds * 1000,
+    nonRetryableErrorTypes,
+  };
   const budget = durability.retryBudgetSeconds * 1000;
   // Heartbeated (the worker's activity boundary keeps every activity alive while it runs): a dead worker or a
   // completion lost in a server restart is noticed within the heartbeat timeout, not at start-to-close.
   const watched = (startToCloseTimeout: ActivityOptions['startToCloseTimeout']): ActivityOptions => ({
-    startToCloseTimeout, heartbeatTimeout: durability.heartbeatTimeoutSeconds * 1000, scheduleToCloseTimeout: budget, retry,
+    startToCloseTimeout,
+    heartbeatTimeout: durability.heartbeatTimeoutSeconds * 1000,
+    scheduleToCloseTimeout: budget,
+    retry,
   });
   return {
     // A handful of MLflow calls: a short start-to-close is the watch.
@@ -36,15 +44,16 @@ export function activitiesFor(durability: Durability = Durability.parse({})) {
      * Training runs on GPU workers. It heartbeats every batch, so a lost worker is noticed within the heartbeat
      * timeout and the retry resumes from the checkpoint named in the last heartbeat.
      */
-    training: (heartbeatTimeoutSeconds = 60) => proxyActivities<TrainActivities>({
-      taskQueue: GPU_TASK_QUEUE,
-      startToCloseTimeout: TRAINING_ATTEMPT * 1000,
-      heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
-      scheduleToCloseTimeout: (durability.retryBudgetSeconds + TRAINING_ATTEMPT) * 1000,
-      // A cancelled trial waits until training has stopped and marked its MLflow run KILLED.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry,
-    }),
+    training: (heartbeatTimeoutSeconds = 60) =>
+      proxyActivities<TrainActivities>({
+        taskQueue: GPU_TASK_QUEUE,
+        startToCloseTimeout: TRAINING_ATTEMPT * 1000,
+        heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
+        scheduleToCloseTimeout: (durability.retryBudgetSeconds + TRAINING_ATTEMPT) * 1000,
+        // A cancelled trial waits until training has stopped and marked its MLflow run KILLED.
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        retry,
+      }),
   };
 }
 

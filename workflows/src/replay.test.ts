@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 // Histories recorded from real runs (test/cli.int.test.ts with ANNEAL_RECORD_HISTORIES=1). Replaying them against
 // today's workflow code fails on any change that would break workflows already running: use patched() for those.
 const dir = join(__dirname, '..', 'test', 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => join(dir, f));
 const replay = (paths: string[]) => promisify(execFile)(process.execPath, [join(__dirname, '..', 'test', 'replay-histories.js'), ...paths]);
 
 jest.setTimeout(120_000);

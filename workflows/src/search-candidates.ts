@@ -38,11 +38,14 @@ export interface SearchOptions {
  * is meant to be used, by feature extraction (a cheap test of its features); a from-scratch net trains fully.
  */
 export async function probeThenTune(o: SearchOptions): Promise<Searched> {
-  const probed = await settleAll(o.candidates.map((c, i) => {
-    const label = `probe ${c.label}`;
-    const hyperparameters = { ...o.probe, strategy: c.pretrained ? 'feature-extraction' as const : 'full' as const };
-    return { label, run: runTrial(`${o.workflowId}/probe-${i}`, { ...o.common, label, model: c.model, hyperparameters }) };
-  }), 'probe');
+  const probed = await settleAll(
+    o.candidates.map((c, i) => {
+      const label = `probe ${c.label}`;
+      const hyperparameters = { ...o.probe, strategy: c.pretrained ? ('feature-extraction' as const) : ('full' as const) };
+      return { label, run: runTrial(`${o.workflowId}/probe-${i}`, { ...o.common, label, model: c.model, hyperparameters }) };
+    }),
+    'probe',
+  );
   const probes = probed.succeeded.map((p) => ({ candidate: p.index, result: p.value }));
   const selected = (probes[bestBy(probes, (p) => scoreOf(o.search.objective, p.result.validation))] as CandidateTrial).candidate;
   const tuned = await tune(o, [selected], (_candidate, i) => `${o.workflowId}/trial-${i}`);
@@ -51,7 +54,14 @@ export async function probeThenTune(o: SearchOptions): Promise<Searched> {
 
 /** `all`: every candidate gets the whole search (its own trials), and the best trial of any wins. */
 export async function tuneEvery(o: SearchOptions): Promise<Searched> {
-  return { probes: [], ...(await tune(o, o.candidates.map((_c, i) => i), (candidate, i) => `${o.workflowId}/c${candidate}-trial-${i}`)) };
+  return {
+    probes: [],
+    ...(await tune(
+      o,
+      o.candidates.map((_c, i) => i),
+      (candidate, i) => `${o.workflowId}/c${candidate}-trial-${i}`,
+    )),
+  };
 }
 
 type Tuned = { trials: CandidateTrial[]; failed: FailedTrial[]; decisions: Decision[] };
@@ -68,10 +78,21 @@ function tune(o: SearchOptions, candidates: number[], idOf: (candidate: number, 
 
 /** Every candidate's search at once, each suggesting its trials from its own results. */
 async function tuneAdaptively(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
-  const searched = await Promise.all(candidates.map((candidate) => {
-    const prepared = o.candidates[candidate] as PreparedCandidate;
-    return adaptiveSearch({ candidate, prepared, space: spaceFor(o, prepared), search: o.search, common: o.common, named: candidates.length > 1, idOf, onTrialDone: o.onTrialDone });
-  }));
+  const searched = await Promise.all(
+    candidates.map((candidate) => {
+      const prepared = o.candidates[candidate] as PreparedCandidate;
+      return adaptiveSearch({
+        candidate,
+        prepared,
+        space: spaceFor(o, prepared),
+        search: o.search,
+        common: o.common,
+        named: candidates.length > 1,
+        idOf,
+        onTrialDone: o.onTrialDone,
+      });
+    }),
+  );
   const tuned = { trials: searched.flatMap((s) => s.trials), failed: searched.flatMap((s) => s.failed), decisions: searched.flatMap((s) => s.decisions) };
   if (tuned.trials.length === 0) throw everyFailed('trial', tuned.failed);
   return tuned;
@@ -84,10 +105,17 @@ async function tunePlanned(o: SearchOptions, candidates: number[], idOf: (candid
     return randomSearch(spaceFor(o, c), o.search).map((hp, i) => ({ candidate, i, hp, c }));
   });
   const named = candidates.length > 1;
-  const settled = await settleAll(planned.map(({ candidate, i, hp, c }) => {
-    const label = `trial ${i} ${named ? `${c.label} ` : ''}${hp.strategy} lr=${hp.learningRate} epochs=${hp.epochs}`;
-    const run = runTrial(idOf(candidate, i), { ...o.common, label, model: c.model, hyperparameters: hp });
-    return { label, run: run.finally(o.onTrialDone) };
-  }), 'trial');
-  return { trials: settled.succeeded.map((s) => ({ candidate: (planned[s.index] as { candidate: number }).candidate, result: s.value })), failed: settled.failed, decisions: [] };
+  const settled = await settleAll(
+    planned.map(({ candidate, i, hp, c }) => {
+      const label = `trial ${i} ${named ? `${c.label} ` : ''}${hp.strategy} lr=${hp.learningRate} epochs=${hp.epochs}`;
+      const run = runTrial(idOf(candidate, i), { ...o.common, label, model: c.model, hyperparameters: hp });
+      return { label, run: run.finally(o.onTrialDone) };
+    }),
+    'trial',
+  );
+  return {
+    trials: settled.succeeded.map((s) => ({ candidate: (planned[s.index] as { candidate: number }).candidate, result: s.value })),
+    failed: settled.failed,
+    decisions: [],
+  };
 }

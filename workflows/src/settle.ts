@@ -31,7 +31,9 @@ export async function settleAll<T>(runs: { label: string; run: Promise<T> }[], w
 
 /** The failure of a search none of whose runs succeeded: non-retryable, listing why each failed. */
 export function everyFailed(what: string, failed: FailedTrial[]): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`every ${what} failed: ${failed.map((f) => `${f.label}: ${f.error}`).join('; ')}`, ErrorType.AllTrialsFailed, { failed });
+  return ApplicationFailure.nonRetryable(`every ${what} failed: ${failed.map((f) => `${f.label}: ${f.error}`).join('; ')}`, ErrorType.AllTrialsFailed, {
+    failed,
+  });
 }
 
 /** The innermost message of a failure chain (child workflow -> activity -> application failure). */

@@ -12,7 +12,9 @@ export interface Stage {
 export async function withPipelineRun<T>(
   options: {
     acts: Activities;
-    experimentName: string; runName: string; params: Record<string, string>;
+    experimentName: string;
+    runName: string;
+    params: Record<string, string>;
     summarize: (result: T) => Record<string, number>;
     /** Tags for the finished run (e.g. why nothing was trained). */
     tagsOf?: (result: T) => Record<string, string>;
@@ -46,7 +48,11 @@ export async function ingest(stage: Stage, spec: { dataset: DatasetSpec }): Prom
   return (await stage.acts.data.ingestDataset({ tracking: stage.ctx, dataset: spec.dataset })).dataset;
 }
 
-export async function validateAndSplit(stage: Stage, spec: { dataset: DatasetSpec; split: SplitSpec }, dataset: DatasetRef): Promise<SplitOutput & { report: ValidationSummary }> {
+export async function validateAndSplit(
+  stage: Stage,
+  spec: { dataset: DatasetSpec; split: SplitSpec },
+  dataset: DatasetRef,
+): Promise<SplitOutput & { report: ValidationSummary }> {
   const report = await stage.acts.data.validateDataset({ tracking: stage.ctx, dataset, spec: spec.dataset });
   const split = await stage.acts.data.splitDataset({ tracking: stage.ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
   return { ...split, report };

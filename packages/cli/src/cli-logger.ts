@@ -5,7 +5,10 @@ const IDLE_QUEUE_LINES = [/^No workflows registered/, /^No activities registered
 
 /** The SDK's logger for the command line's workers: quiet about idle queues unless `--verbose`. */
 export class CliLogger extends DefaultLogger {
-  constructor(level: LogLevel, private readonly verbose: boolean) {
+  constructor(
+    level: LogLevel,
+    private readonly verbose: boolean,
+  ) {
     super(verbose && level !== 'TRACE' ? 'INFO' : level);
   }
 

@@ -36,7 +36,12 @@ export function down(config: Config): void {
 export async function runWorkers(config: Config, queues: Queue[]): Promise<{ workers: Worker[]; run: Promise<void> }> {
   const connection = await connectWorker(config);
   const workers = await createWorkers({
-    connection, namespace: config.TEMPORAL_NAMESPACE, ...mlflowOf(config), config, queues, failpoints: config.ANNEAL_FAILPOINTS,
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...mlflowOf(config),
+    config,
+    queues,
+    failpoints: config.ANNEAL_FAILPOINTS,
     ...(config.ANNEAL_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.ANNEAL_WORKFLOW_BUNDLE } } : {}),
   });
   const run = Promise.all(workers.map((w) => w.run())).then(() => connection.close());
@@ -101,7 +106,12 @@ async function followToTheEnd(config: Config, started: StartedPipeline, o: { int
     const result = await Promise.race([
       waitForPipeline(started, {
         interactive: process.stderr.isTTY === true,
-        onServer: (state, err) => say(state === 'lost' ? `\nlost the Temporal server (${err?.message}); following again when it is back (Ctrl-C stops following)` : 'the Temporal server is back'),
+        onServer: (state, err) =>
+          say(
+            state === 'lost'
+              ? `\nlost the Temporal server (${err?.message}); following again when it is back (Ctrl-C stops following)`
+              : 'the Temporal server is back',
+          ),
       }),
       onInterrupt,
     ]);
@@ -111,7 +121,15 @@ async function followToTheEnd(config: Config, started: StartedPipeline, o: { int
     }
     say('');
     say(formatResult(result));
-    const l = links({ mlflowUri: config.MLFLOW_TRACKING_URI, temporalUi: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, experimentId: result.experimentId, runId: result.pipelineRunId, workflowId: started.workflowId, workflowRunId: started.runId });
+    const l = links({
+      mlflowUri: config.MLFLOW_TRACKING_URI,
+      temporalUi: config.TEMPORAL_UI_URL,
+      namespace: config.TEMPORAL_NAMESPACE,
+      experimentId: result.experimentId,
+      runId: result.pipelineRunId,
+      workflowId: started.workflowId,
+      workflowRunId: started.runId,
+    });
     say('');
     say(`MLflow run:        ${l.mlflow}`);
     say(`Temporal workflow: ${l.temporal}`);
@@ -159,7 +177,11 @@ export async function doctor(config: Config): Promise<boolean> {
   }
   // Not a failure: without the graph addon, training runs on tfjs's eager loop, only slower.
   const addon = loadAddon();
-  checks.push(['graph engine', addon instanceof Error ? 'warn' : true, addon instanceof Error ? `${addon.message}; training runs eagerly` : `TensorFlow ${addon.tensorflowVersion} C API, one session run per training step`]);
+  checks.push([
+    'graph engine',
+    addon instanceof Error ? 'warn' : true,
+    addon instanceof Error ? `${addon.message}; training runs eagerly` : `TensorFlow ${addon.tensorflowVersion} C API, one session run per training step`,
+  ]);
   for (const [name, ok, detail] of checks) say(`${ok === 'warn' ? 'warn' : ok ? 'ok  ' : 'FAIL'} ${name.padEnd(13)} ${detail}`);
   return checks.every(([, ok]) => ok !== false);
 }

@@ -10,7 +10,14 @@ it('defaults to the embedded local stack', () => {
 });
 
 it('reads a production setup from the usual variables', () => {
-  const c = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k', MLFLOW_TRACKING_URI: 'https://mlflow.example.com', ANNEAL_GPU_SLOTS: '4', ANNEAL_DATA_ROOTS: '/data:/mnt' });
+  const c = loadConfig({
+    TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+    TEMPORAL_NAMESPACE: 'ns.acct',
+    TEMPORAL_API_KEY: 'k',
+    MLFLOW_TRACKING_URI: 'https://mlflow.example.com',
+    ANNEAL_GPU_SLOTS: '4',
+    ANNEAL_DATA_ROOTS: '/data:/mnt',
+  });
   expect(c).toMatchObject({ TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'k', ANNEAL_GPU_SLOTS: 4, dataRoots: ['/data', '/mnt'] });
 });
 

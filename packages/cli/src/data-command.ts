@@ -29,20 +29,31 @@ export async function dataArrived(client: Client, config: Config, o: DataArrived
   const dataset = parseWithProblems(DatasetSpec, { ...(raw.dataset as object), source });
   if (!dataset.ok) throw new UsageError(`--source: ${dataset.problems.join('; ')}`);
   const read = await readSource({
-    spec: dataset.value, dataRoots: config.dataRoots, downloadDir: join(config.cacheDir, 'downloads'),
-    mlflow: dataset.value.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined, keepFeatures: false,
+    spec: dataset.value,
+    dataRoots: config.dataRoots,
+    downloadDir: join(config.cacheDir, 'downloads'),
+    mlflow: dataset.value.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined,
+    keepFeatures: false,
   });
   const contentDigest = read.rowStats.contentDigest;
   const workflowId = `retrain-${spec.register.name}-${contentDigest.slice(0, 16)}`;
   const args = [onlyOnNewData({ ...raw, dataset: { ...(raw.dataset as object), source } })];
   const handle = client.workflow.getHandle(workflowId);
-  const running = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);
+  const running = await handle.describe().then(
+    (d) => d.status.name === 'RUNNING',
+    () => false,
+  );
   try {
     await client.workflow.signalWithStart('fineTune', {
-      workflowId, taskQueue: CPU_TASK_QUEUE, args, signal: 'dataArrived', signalArgs: [{ contentDigest, source: JSON.stringify(source) }],
+      workflowId,
+      taskQueue: CPU_TASK_QUEUE,
+      args,
+      signal: 'dataArrived',
+      signalArgs: [{ contentDigest, source: JSON.stringify(source) }],
       // A completed retrain of this digest is not repeated (within the namespace's retention; the champion's digest
       // guards after that); one that failed or was terminated may run again.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdConflictPolicy: 'USE_EXISTING',
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, contentDigest, outcome: 'done' };
@@ -53,19 +64,32 @@ export async function dataArrived(client: Client, config: Config, o: DataArrived
 
 /** `anneal data arrived`. */
 export function registerDataCommands(program: Command, cli: Cli): void {
-  program.command('data').description('tell Anneal about new data')
+  program
+    .command('data')
+    .description('tell Anneal about new data')
     .command('arrived')
     .description("start the retrain of the spec's model on this data, once per content digest (signal-with-start)")
     .argument('<spec>', 'a fineTune spec file')
     .option('--source <path-or-url>', "a file, folder or URL that replaces the spec's source")
     .addOption(new Option('--format <format>', 'when the extension does not say').choices(DataFormat.options))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The data is read here; its order-independent digest names the workflow (retrain-<model>-<digest>), and a second
 notification for the same rows signals that workflow (or finds it done) instead of starting another. The client call:
-client.workflow.signalWithStart('fineTune', { workflowId, signal: 'dataArrived', ... })`)
-    .action(cli.action((specPath: string, o: { source?: string; format?: string }) => withClient(cli.config, async (client) => {
-      const r = await dataArrived(client, cli.config, { specPath, ...o });
-      const what = { started: 'started the retrain', signalled: 'the retrain of this data is running; signalled it', done: 'this data was retrained on already by' }[r.outcome];
-      say(`${what} ${r.workflowId} (content digest ${r.contentDigest.slice(0, 12)})`);
-    })));
+client.workflow.signalWithStart('fineTune', { workflowId, signal: 'dataArrived', ... })`,
+    )
+    .action(
+      cli.action((specPath: string, o: { source?: string; format?: string }) =>
+        withClient(cli.config, async (client) => {
+          const r = await dataArrived(client, cli.config, { specPath, ...o });
+          const what = {
+            started: 'started the retrain',
+            signalled: 'the retrain of this data is running; signalled it',
+            done: 'this data was retrained on already by',
+          }[r.outcome];
+          say(`${what} ${r.workflowId} (content digest ${r.contentDigest.slice(0, 12)})`);
+        }),
+      ),
+    );
 }

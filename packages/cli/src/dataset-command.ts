@@ -18,7 +18,8 @@ export interface ValidateOptions {
 
 export function registerDatasetCommands(program: Command, cli: Cli): void {
   const dataset = program.command('dataset').description('datasets, without a workflow or a server');
-  dataset.command('validate')
+  dataset
+    .command('validate')
     .description("read and validate a dataset the way the pipeline's ingest does; the report on stdout")
     .argument('<source>', 'a file or folder inside ANNEAL_DATA_ROOTS, an http(s) URL, or runs:/<run id>/<path>')
     .option('--schema <file>', 'a table schema ({ columns, label, group }) or a dataset block ({ schema, classes, minPerClass, image, validation }) as JSON')
@@ -44,8 +45,12 @@ export async function validateDatasetCommand(config: Config, location: string, v
   const spec = parsed.value;
   const progress = progressDisplay({ interactive: process.stderr.isTTY === true });
   const ingested = await readSource({
-    spec, dataRoots: config.dataRoots, downloadDir: join(config.cacheDir, 'downloads'),
-    mlflow: spec.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined, keepFeatures: false, onProgress: (p) => progress.update(readProgress(p)),
+    spec,
+    dataRoots: config.dataRoots,
+    downloadDir: join(config.cacheDir, 'downloads'),
+    mlflow: spec.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined,
+    keepFeatures: false,
+    onProgress: (p) => progress.update(readProgress(p)),
   }).finally(() => progress.stop());
   const report = validateDataset(ingested, { source: location, policy: spec.validation, classes: spec.classes, minPerClass: spec.minPerClass });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : reportToMarkdown(report));
@@ -72,7 +77,9 @@ async function readSchemaFile(path: string): Promise<Record<string, unknown>> {
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new UsageError(`--schema ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`);
+    throw new UsageError(
+      `--schema ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`}`,
+    );
   }
   if (typeof value !== 'object' || value === null) throw new UsageError(`--schema ${path}: expected a JSON object`);
   if (!('columns' in value)) return value as Record<string, unknown>;

@@ -5,13 +5,19 @@ import { pipelineProgress, progressDisplay } from './progress';
 import { isServerAway, resultThroughRestarts } from './start-pipeline';
 
 // What the client throws while the server is down: a ServiceError whose cause is the gRPC error.
-const unavailable = () => new ServiceError('Failed to get Workflow execution history', { cause: Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'x', metadata: {} }) });
+const unavailable = () =>
+  new ServiceError('Failed to get Workflow execution history', {
+    cause: Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'x', metadata: {} }),
+  });
 
 it('keeps following through a server restart: the result after two UNAVAILABLE answers, told when lost and back', async () => {
   const answers: (() => Promise<unknown>)[] = [() => Promise.reject(unavailable()), () => Promise.reject(unavailable()), () => Promise.resolve({ done: true })];
   const handle = { result: () => (answers.shift() as () => Promise<unknown>)() };
   const told: string[] = [];
-  const result = await resultThroughRestarts<{ done: boolean }>(handle, { retryDelayMs: 1, onServer: (state, err) => told.push(`${state}${err ? `: ${err.message}` : ''}`) });
+  const result = await resultThroughRestarts<{ done: boolean }>(handle, {
+    retryDelayMs: 1,
+    onServer: (state, err) => told.push(`${state}${err ? `: ${err.message}` : ''}`),
+  });
   expect(result).toEqual({ done: true });
   expect(told).toEqual(['lost: Failed to get Workflow execution history', 'back']);
 });
@@ -23,7 +29,7 @@ it('does not wait out a failed workflow: it is thrown at once', async () => {
   expect(isServerAway(unavailable())).toBe(true);
 });
 
-it("hides the idle-queue warning of an activity-only worker unless --verbose, and nothing else", () => {
+it('hides the idle-queue warning of an activity-only worker unless --verbose, and nothing else', () => {
   const lines = (verbose: boolean) => {
     const seen: string[] = [];
     const logger = new CliLogger('WARN', verbose);
@@ -42,7 +48,13 @@ it('off a terminal, the progress display prints one line per milestone, not a re
   let text = '';
   stream.on('data', (c) => (text += String(c)));
   const display = progressDisplay({ interactive: false, stream: stream as unknown as NodeJS.WriteStream });
-  for (const p of [{ stage: 'data', trialsDone: 0 }, { stage: 'data', trialsDone: 0 }, { stage: 'tuning', trialsDone: 0 }, { stage: 'tuning', trialsDone: 1 }, { stage: 'tuning', trialsDone: 1 }]) {
+  for (const p of [
+    { stage: 'data', trialsDone: 0 },
+    { stage: 'data', trialsDone: 0 },
+    { stage: 'tuning', trialsDone: 0 },
+    { stage: 'tuning', trialsDone: 1 },
+    { stage: 'tuning', trialsDone: 1 },
+  ]) {
     display.update(pipelineProgress({ ...p, trialsTotal: 4 }));
   }
   display.stop();

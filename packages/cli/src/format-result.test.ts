@@ -2,17 +2,32 @@ import type { FineTuneResult } from '@anneal/workflows';
 import { formatResult } from './start-pipeline';
 
 const metrics = { accuracy: 0.9, macroF1: 0.88, rocAucMacro: 0.97, loss: 0.3 };
-const hp = { learningRate: 0.003, epochs: 9, batchSize: 32, strategy: 'full' as const, patience: 3, minDelta: 0, lrSchedule: { kind: 'constant' as const }, regularization: { headDropout: 0, l2: 0, labelSmoothing: 0 } };
+const hp = {
+  learningRate: 0.003,
+  epochs: 9,
+  batchSize: 32,
+  strategy: 'full' as const,
+  patience: 3,
+  minDelta: 0,
+  lrSchedule: { kind: 'constant' as const },
+  regularization: { headDropout: 0, l2: 0, labelSmoothing: 0 },
+};
 
 it('says what a scheduled study did: rung runs by decision and the epochs trained in all', () => {
   const result = {
-    experimentId: '1', pipelineRunId: 'p', selectedModel: 'scratch', probes: [], failedTrials: [],
+    experimentId: '1',
+    pipelineRunId: 'p',
+    selectedModel: 'scratch',
+    probes: [],
+    failedTrials: [],
     trials: [0, 1, 2].map((i) => ({ label: `trial ${i}`, hyperparameters: hp, validationAccuracy: 0.9, validation: metrics, epochsRun: 1 })),
     arms: [{ arm: 'scratch full', trial: 'trial 1', hyperparameters: hp, validation: metrics, test: metrics, champion: true }],
     registered: { name: 'm', version: '1', alias: 'champion' },
     decisions: [
-      { trial: 0, rung: 0, epochs: 1, score: 0.5, decision: 'not promoted' }, { trial: 1, rung: 0, epochs: 1, score: 0.8, decision: 'promoted' },
-      { trial: 2, rung: 0, epochs: 1, score: 0.6, decision: 'not promoted' }, { trial: 1, rung: 1, epochs: 3, score: 0.9, decision: 'completed' },
+      { trial: 0, rung: 0, epochs: 1, score: 0.5, decision: 'not promoted' },
+      { trial: 1, rung: 0, epochs: 1, score: 0.8, decision: 'promoted' },
+      { trial: 2, rung: 0, epochs: 1, score: 0.6, decision: 'not promoted' },
+      { trial: 1, rung: 1, epochs: 3, score: 0.9, decision: 'completed' },
     ],
   } as FineTuneResult;
   expect(formatResult(result).split('\n')[2]).toBe('study: 4 rung runs, 5 epochs in all: 2 not promoted, 1 promoted, 1 completed');
@@ -21,13 +36,26 @@ it('says what a scheduled study did: rung runs by decision and the epochs traine
 it('shows the gate and marks a refused winner as the challenger, not the champion', () => {
   const side = (version: string, accuracy: number) => ({ version, metrics: { ...metrics, accuracy }, recall: [0.9, 0.9] });
   const result = {
-    experimentId: '1', pipelineRunId: 'p', selectedModel: 'scratch', probes: [], failedTrials: [], decisions: [],
+    experimentId: '1',
+    pipelineRunId: 'p',
+    selectedModel: 'scratch',
+    probes: [],
+    failedTrials: [],
+    decisions: [],
     trials: [{ label: 'trial 0', hyperparameters: hp, validationAccuracy: 0.9, validation: metrics, epochsRun: 9 }],
     arms: [{ arm: 'scratch full', trial: 'trial 0', hyperparameters: hp, validation: metrics, test: metrics, champion: true }],
     registered: { name: 'm', version: '2', alias: 'challenger' },
     gate: {
-      passed: false, classes: ['a', 'b'], rows: 600, rowsFrom: 'pinned', challenger: side('2', 0.93), champion: side('1', 0.94),
-      checks: [{ name: 'improvement accuracy', passed: false, detail: '-0.0100' }, { name: 'per-class recall', passed: true, detail: 'no drop' }],
+      passed: false,
+      classes: ['a', 'b'],
+      rows: 600,
+      rowsFrom: 'pinned',
+      challenger: side('2', 0.93),
+      champion: side('1', 0.94),
+      checks: [
+        { name: 'improvement accuracy', passed: false, detail: '-0.0100' },
+        { name: 'per-class recall', passed: true, detail: 'no drop' },
+      ],
       drift: { reference: 'drift measured against the data m@champion (version 1) was trained on', maxPsi: 0.0123, worstFeature: 'f3', labelShift: 0 },
     },
     promotion: { promoted: false, reason: 'the gate refused v2: improvement accuracy (-0.0100)', moves: [] },

@@ -26,26 +26,59 @@ export async function upLocalStack(stack: LocalStack, log: (line: string) => voi
 }
 
 export function ensureTemporal(stack: LocalStack, log: (line: string) => void): Promise<ServiceStatus> {
-  return ensureService(stack, {
-    name: 'temporal',
-    url: `127.0.0.1:${stack.temporalPort}`,
-    isUp: () => portOpen(stack.temporalPort),
-    command: join(stack.venv, 'bin', 'temporal'),
-    args: ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(stack.temporalPort), '--ui-port', String(stack.temporalUiPort), '--db-filename', join(stack.home, 'temporal.db'), '--log-level', 'warn'],
-  }, log);
+  return ensureService(
+    stack,
+    {
+      name: 'temporal',
+      url: `127.0.0.1:${stack.temporalPort}`,
+      isUp: () => portOpen(stack.temporalPort),
+      command: join(stack.venv, 'bin', 'temporal'),
+      args: [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(stack.temporalPort),
+        '--ui-port',
+        String(stack.temporalUiPort),
+        '--db-filename',
+        join(stack.home, 'temporal.db'),
+        '--log-level',
+        'warn',
+      ],
+    },
+    log,
+  );
 }
 
 export function ensureMlflow(stack: LocalStack, log: (line: string) => void): Promise<ServiceStatus> {
   const mlflowDir = join(stack.home, 'mlflow');
   mkdirSync(mlflowDir, { recursive: true });
-  return ensureService(stack, {
-    name: 'mlflow',
-    url: `http://127.0.0.1:${stack.mlflowPort}`,
-    isUp: () => httpOk(`http://127.0.0.1:${stack.mlflowPort}/health`),
-    command: join(stack.venv, 'bin', 'mlflow'),
-    // --artifacts-destination (not --default-artifact-root): artifacts go through the server, reachable by every worker.
-    args: ['server', '--host', '127.0.0.1', '--port', String(stack.mlflowPort), '--workers', '1', '--backend-store-uri', `sqlite:///${join(mlflowDir, 'mlflow.db')}`, '--artifacts-destination', join(mlflowDir, 'artifacts')],
-  }, log);
+  return ensureService(
+    stack,
+    {
+      name: 'mlflow',
+      url: `http://127.0.0.1:${stack.mlflowPort}`,
+      isUp: () => httpOk(`http://127.0.0.1:${stack.mlflowPort}/health`),
+      command: join(stack.venv, 'bin', 'mlflow'),
+      // --artifacts-destination (not --default-artifact-root): artifacts go through the server, reachable by every worker.
+      args: [
+        'server',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(stack.mlflowPort),
+        '--workers',
+        '1',
+        '--backend-store-uri',
+        `sqlite:///${join(mlflowDir, 'mlflow.db')}`,
+        '--artifacts-destination',
+        join(mlflowDir, 'artifacts'),
+      ],
+    },
+    log,
+  );
 }
 
 /** Stops what `upLocalStack` started (found through its pid files). Services it did not start are left alone. */
@@ -98,9 +131,15 @@ async function ensureService(stack: LocalStack, spec: ServiceSpec, log: (line: s
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
-    socket.setTimeout(1000, () => { socket.destroy(); resolve(false); });
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 

@@ -25,25 +25,53 @@ export function buildProgram(cli: Cli): Command {
     .hook('preAction', (cmd) => {
       cli.verbose = cmd.optsWithGlobals<{ verbose?: boolean }>().verbose === true;
     });
-  program.command('up').description('start local Temporal and MLflow servers (reused when already up)').action(cli.action(() => up(cli.config)));
-  program.command('down').description('stop the local servers that `anneal up` started').action(cli.action(async () => down(cli.config)));
-  program.command('worker')
+  program
+    .command('up')
+    .description('start local Temporal and MLflow servers (reused when already up)')
+    .action(cli.action(() => up(cli.config)));
+  program
+    .command('down')
+    .description('stop the local servers that `anneal up` started')
+    .action(cli.action(async () => down(cli.config)));
+  program
+    .command('worker')
     .description("run a worker: cpu serves workflows and data/evaluation activities on 'anneal', gpu serves training on 'anneal-gpu'")
     .addOption(new Option('--queue <queue>', 'which task queues to poll').choices(Object.keys(QUEUES)).default('all'))
     .action(cli.action((o: { queue: string }) => serveWorkers(cli.config, QUEUES[o.queue] ?? [], { verbose: cli.verbose })));
-  program.command('start')
+  program
+    .command('start')
     .description('validate a spec and start its pipeline, then follow it to the end')
     .argument('<spec>', 'a pipeline spec (JSON), e.g. examples/fine-tune-digits-5-9.json')
-    .addOption(new Option('--type <type>', 'the pipeline (default: pretrain when the spec has an architecture, fineTune otherwise)').choices(['fineTune', 'pretrain']))
+    .addOption(
+      new Option('--type <type>', 'the pipeline (default: pretrain when the spec has an architecture, fineTune otherwise)').choices(['fineTune', 'pretrain']),
+    )
     .option('--no-wait', 'start it and return at once')
-    .action(cli.action((specPath: string, o: { type?: 'fineTune' | 'pretrain'; wait: boolean }) => start(cli.config, { specPath, type: o.type, wait: o.wait })));
-  program.command('follow')
-    .description("follow a running pipeline: its progress, then its result (Ctrl-C stops following; the pipeline goes on)")
+    .action(
+      cli.action((specPath: string, o: { type?: 'fineTune' | 'pretrain'; wait: boolean }) => start(cli.config, { specPath, type: o.type, wait: o.wait })),
+    );
+  program
+    .command('follow')
+    .description('follow a running pipeline: its progress, then its result (Ctrl-C stops following; the pipeline goes on)')
     .argument('<workflow-id>', 'the id `anneal start` printed')
     .action(cli.action((workflowId: string) => follow(cli.config, workflowId)));
-  program.command('demo').description('the whole demo: services, a worker, pretrain, fine-tune, gate and promotion').action(cli.action(() => demo(cli.config, { verbose: cli.verbose })));
-  program.command('doctor').description('check the services and the TF.js backend').action(cli.action(async () => ((await doctor(cli.config)) ? 0 : 1)));
-  const registers = [registerRunsCommand, registerPredictCommand, registerDatasetCommands, registerModelCommands, registerSpecCommands, registerApprovalCommands, registerScheduleCommands, registerDataCommands];
+  program
+    .command('demo')
+    .description('the whole demo: services, a worker, pretrain, fine-tune, gate and promotion')
+    .action(cli.action(() => demo(cli.config, { verbose: cli.verbose })));
+  program
+    .command('doctor')
+    .description('check the services and the TF.js backend')
+    .action(cli.action(async () => ((await doctor(cli.config)) ? 0 : 1)));
+  const registers = [
+    registerRunsCommand,
+    registerPredictCommand,
+    registerDatasetCommands,
+    registerModelCommands,
+    registerSpecCommands,
+    registerApprovalCommands,
+    registerScheduleCommands,
+    registerDataCommands,
+  ];
   for (const register of registers) register(program, cli);
   return program;
 }

@@ -20,10 +20,15 @@ interface LayerRow {
 }
 
 export function registerModelCommands(program: Command, cli: Cli): void {
-  program.command('model').description('models, before a pipeline uses them')
+  program
+    .command('model')
+    .description('models, before a pipeline uses them')
     .command('inspect')
     .description("a model's layers, parameters, suggested cut and graph-engine support")
-    .argument('<source>', 'a TF.js model folder or model.json (LayersModel or GraphModel), a Keras .h5 or .keras file inside ANNEAL_DATA_ROOTS, an http(s) URL of a model.json, runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>')
+    .argument(
+      '<source>',
+      'a TF.js model folder or model.json (LayersModel or GraphModel), a Keras .h5 or .keras file inside ANNEAL_DATA_ROOTS, an http(s) URL of a model.json, runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>',
+    )
     .option('--cut <layer>', "where a new head would go (default: the layer feeding the model's last layer)")
     .option('--json', 'print the description as JSON', false)
     .addHelpText('after', '\nexit 0: described; 2: the source cannot be read as a model')
@@ -38,7 +43,13 @@ export async function inspectModel(config: Config, location: string, values: { c
   await resolveBackend('auto');
   const source = modelSources[candidate.kind] as ModelSource<ModelCandidate>;
   const { mlflow, artifacts } = mlflowOf(config);
-  const loaded = await source.load(candidate, { mlflow, artifacts, dataRoots: config.dataRoots, downloadDir: `${config.cacheDir}/downloads`, task: { inputShape: [1], numClasses: 2 } });
+  const loaded = await source.load(candidate, {
+    mlflow,
+    artifacts,
+    dataRoots: config.dataRoots,
+    downloadDir: `${config.cacheDir}/downloads`,
+    task: { inputShape: [1], numClasses: 2 },
+  });
   const model = 'stored' in loaded ? await loadModel(artifacts, loaded.stored) : loaded.model;
   try {
     const cut = 'cut' in loaded && loaded.cut ? loaded.cut : chooseCut(model, 'cutAt' in candidate ? candidate.cutAt : undefined);
@@ -70,7 +81,14 @@ function isGraphModel(location: string): boolean {
 function describe(model: tf.LayersModel, o: { cut: string | undefined; sha256: string | undefined }) {
   const layers: LayerRow[] = model.layers.map((l) => {
     const graph = unsupportedReason(l);
-    return { name: l.name, kind: l.getClassName(), output: JSON.stringify(l.outputShape).replaceAll('null', 'None'), params: l.countParams(), trainable: l.trainable, ...(graph ? { graph } : {}) };
+    return {
+      name: l.name,
+      kind: l.getClassName(),
+      output: JSON.stringify(l.outputShape).replaceAll('null', 'None'),
+      params: l.countParams(),
+      trainable: l.trainable,
+      ...(graph ? { graph } : {}),
+    };
   });
   const count = (trainable: boolean) => layers.filter((l) => l.trainable === trainable).reduce((n, l) => n + l.params, 0);
   return {
@@ -85,7 +103,10 @@ function describe(model: tf.LayersModel, o: { cut: string | undefined; sha256: s
 }
 
 function toText(location: string, d: ReturnType<typeof describe>): string {
-  const rows = d.layers.map((l) => `  ${l.name.padEnd(28)} ${l.kind.padEnd(22)} ${l.output.padEnd(22)} ${String(l.params).padStart(9)}  ${l.params === 0 ? '-        ' : l.trainable ? 'trainable' : 'frozen   '}  ${l.graph ? 'eager only' : 'graph'}`);
+  const rows = d.layers.map(
+    (l) =>
+      `  ${l.name.padEnd(28)} ${l.kind.padEnd(22)} ${l.output.padEnd(22)} ${String(l.params).padStart(9)}  ${l.params === 0 ? '-        ' : l.trainable ? 'trainable' : 'frozen   '}  ${l.graph ? 'eager only' : 'graph'}`,
+  );
   return [
     `${location}: ${d.name}, input [${d.inputShape.join(', ')}]`,
     `  ${'layer'.padEnd(28)} ${'class'.padEnd(22)} ${'output'.padEnd(22)} ${'params'.padStart(9)}  ${'in source'.padEnd(9)}  engine`,

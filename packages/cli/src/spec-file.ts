@@ -8,7 +8,10 @@ export type PipelineType = 'fineTune' | 'pretrain';
  * A spec file, checked with the workflow's own schema (a bad spec fails here, listing every problem). The raw JSON
  * is what gets sent: the workflow parses it again with the same schema, so its defaults apply there.
  */
-export async function readSpecFile(path: string, type?: PipelineType): Promise<{ type: PipelineType; raw: Record<string, unknown>; spec: FineTuneSpec | PretrainSpec }> {
+export async function readSpecFile(
+  path: string,
+  type?: PipelineType,
+): Promise<{ type: PipelineType; raw: Record<string, unknown>; spec: FineTuneSpec | PretrainSpec }> {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;

@@ -72,7 +72,15 @@ export function isServerAway(err: unknown): boolean {
   return isGrpcServiceError(cause) && SERVER_AWAY_CODES.has(cause.code);
 }
 
-export function links(options: { mlflowUri: string; temporalUi: string; namespace: string; experimentId: string; runId: string; workflowId: string; workflowRunId: string }) {
+export function links(options: {
+  mlflowUri: string;
+  temporalUi: string;
+  namespace: string;
+  experimentId: string;
+  runId: string;
+  workflowId: string;
+  workflowRunId: string;
+}) {
   return {
     mlflow: `${options.mlflowUri}/#/experiments/${options.experimentId}/runs/${options.runId}`,
     temporal: `${options.temporalUi}/namespaces/${options.namespace}/workflows/${encodeURIComponent(options.workflowId)}/${options.workflowRunId}/history`,
@@ -81,21 +89,36 @@ export function links(options: { mlflowUri: string; temporalUi: string; namespac
 
 export function formatResult(result: FineTuneResult | PretrainResult): string {
   if (!('arms' in result)) {
-    return `pretrained ${result.registered.name} v${result.registered.version} @${result.registered.alias}: ` +
-      `validation accuracy ${pct(result.validation.accuracy)}, test accuracy ${pct(result.test.accuracy)}, test macro-F1 ${result.test.macroF1.toFixed(3)}`;
+    return (
+      `pretrained ${result.registered.name} v${result.registered.version} @${result.registered.alias}: ` +
+      `validation accuracy ${pct(result.validation.accuracy)}, test accuracy ${pct(result.test.accuracy)}, test macro-F1 ${result.test.macroF1.toFixed(3)}`
+    );
   }
   if (result.skipped) return `nothing to train: ${result.skipped.reason} (content digest ${result.skipped.contentDigest.slice(0, 12)})`;
   const header = ['arm', 'strategy', 'lr', 'epochs', 'val acc', 'test acc', 'test F1', 'test AUC', ''];
   // The run's winner is the champion only when it was promoted; refused or awaiting, it is the challenger.
   const winner = result.promotion && !result.promotion.promoted ? 'challenger' : 'champion';
   const rows = result.arms.map((a) => [
-    a.arm, a.hyperparameters.strategy, String(a.hyperparameters.learningRate), String(a.hyperparameters.epochs),
-    pct(a.validation.accuracy), pct(a.test.accuracy), a.test.macroF1.toFixed(3), a.test.rocAucMacro.toFixed(3), a.champion ? winner : '',
+    a.arm,
+    a.hyperparameters.strategy,
+    String(a.hyperparameters.learningRate),
+    String(a.hyperparameters.epochs),
+    pct(a.validation.accuracy),
+    pct(a.test.accuracy),
+    a.test.macroF1.toFixed(3),
+    a.test.rocAucMacro.toFixed(3),
+    a.champion ? winner : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [
-    result.probes.length > 0 ? `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})` : `candidates: ${result.selectedModel}`,
+    result.probes.length > 0
+      ? `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})`
+      : `candidates: ${result.selectedModel}`,
     `${result.trials.length} tuning trials${result.failedTrials.length ? ` (${result.failedTrials.length} failed: ${result.failedTrials.map((f) => f.label).join(', ')})` : ''}; registered ${result.registered.name} v${result.registered.version} @${result.registered.alias}`,
     ...studyLine(result.decisions ?? []),
     ...gateLines(result),
@@ -112,8 +135,17 @@ function gateLines(result: FineTuneResult): string[] {
   if (!gate || !promotion) return [];
   const against = gate.champion ? `against champion v${gate.champion.version}` : 'with no champion yet';
   const checks = gate.checks.map((c) => `  ${c.passed ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
-  const drift = gate.drift ? [`  drift against ${gate.drift.reference.replace(/^drift measured against /, '')}: largest feature PSI ${gate.drift.maxPsi.toFixed(3)}${gate.drift.worstFeature ? ` (${gate.drift.worstFeature})` : ''}, label shift ${gate.drift.labelShift.toFixed(3)}`] : [];
-  return [`gate ${gate.passed ? 'passed' : 'failed'} ${against} on ${gate.rows} ${gate.rowsFrom === 'pinned' ? 'pinned' : ''} test rows`.replace('  ', ' '), ...checks, ...drift, `${promotion.promoted ? 'promoted' : 'not promoted'}: ${promotion.reason}`];
+  const drift = gate.drift
+    ? [
+        `  drift against ${gate.drift.reference.replace(/^drift measured against /, '')}: largest feature PSI ${gate.drift.maxPsi.toFixed(3)}${gate.drift.worstFeature ? ` (${gate.drift.worstFeature})` : ''}, label shift ${gate.drift.labelShift.toFixed(3)}`,
+      ]
+    : [];
+  return [
+    `gate ${gate.passed ? 'passed' : 'failed'} ${against} on ${gate.rows} ${gate.rowsFrom === 'pinned' ? 'pinned' : ''} test rows`.replace('  ', ' '),
+    ...checks,
+    ...drift,
+    `${promotion.promoted ? 'promoted' : 'not promoted'}: ${promotion.reason}`,
+  ];
 }
 
 /** What a scheduled study did: rung runs by decision (`12 rung runs: 3 promoted, 8 not promoted, 1 completed`). */
@@ -121,7 +153,16 @@ function studyLine(decisions: FineTuneResult['decisions']): string[] {
   if (decisions.length === 0) return [];
   const counts = new Map<string, number>();
   for (const d of decisions) counts.set(d.decision, (counts.get(d.decision) ?? 0) + 1);
-  const epochs = decisions.reduce((n, d, i) => n + d.epochs - (decisions.slice(0, i).reverse().find((e) => e.trial === d.trial)?.epochs ?? 0), 0);
+  const epochs = decisions.reduce(
+    (n, d, i) =>
+      n +
+      d.epochs -
+      (decisions
+        .slice(0, i)
+        .reverse()
+        .find((e) => e.trial === d.trial)?.epochs ?? 0),
+    0,
+  );
   return [`study: ${decisions.length} rung runs, ${epochs} epochs in all: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`];
 }
 

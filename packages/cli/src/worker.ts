@@ -18,7 +18,8 @@ export interface WorkerSetup {
   namespace: string;
   mlflow: MlflowClient;
   artifacts: ArtifactStore;
-  config: Pick<Config, 'ANNEAL_BACKEND' | 'ANNEAL_GPU_SLOTS' | 'dataRoots'> & Partial<Pick<Config, 'cacheDir' | 'ANNEAL_SHUTDOWN_GRACE_SECONDS' | 'ANNEAL_SHUTDOWN_FORCE_SECONDS'>>;
+  config: Pick<Config, 'ANNEAL_BACKEND' | 'ANNEAL_GPU_SLOTS' | 'dataRoots'> &
+    Partial<Pick<Config, 'cacheDir' | 'ANNEAL_SHUTDOWN_GRACE_SECONDS' | 'ANNEAL_SHUTDOWN_FORCE_SECONDS'>>;
   queues: Queue[];
   /** A prebuilt bundle (tests bundle once per run); otherwise workflows are bundled from source at start. */
   workflowBundle?: WorkflowBundleOption;
@@ -46,25 +47,36 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const boundary = activityBoundaryPlugin({ failpoints: setup.failpoints ?? [] });
   const workers: Worker[] = [];
   if (setup.queues.includes('cpu')) {
-    workers.push(await Worker.create({
-      ...common,
-      taskQueue: CPU_TASK_QUEUE,
-      plugins: [boundary, trackingPlugin({ mlflow }), datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...downloads }), modelsPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, ...downloads }), evaluatePlugin({ mlflow, artifacts, backend }), registryPlugin({ mlflow }),
-        predictPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, downloadDir: join(config.cacheDir ?? tmpdir(), 'downloads') })],
-      ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: bundlerOptions() }),
-      maxConcurrentActivityTaskExecutions: 2,
-    }));
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: CPU_TASK_QUEUE,
+        plugins: [
+          boundary,
+          trackingPlugin({ mlflow }),
+          datasetPlugin({ mlflow, artifacts, dataRoots: config.dataRoots, ...downloads }),
+          modelsPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, ...downloads }),
+          evaluatePlugin({ mlflow, artifacts, backend }),
+          registryPlugin({ mlflow }),
+          predictPlugin({ mlflow, artifacts, backend, dataRoots: config.dataRoots, downloadDir: join(config.cacheDir ?? tmpdir(), 'downloads') }),
+        ],
+        ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: bundlerOptions() }),
+        maxConcurrentActivityTaskExecutions: 2,
+      }),
+    );
   }
   if (setup.queues.includes('gpu')) {
-    workers.push(await Worker.create({
-      ...common,
-      taskQueue: GPU_TASK_QUEUE,
-      plugins: [boundary, trainPlugin({ mlflow, artifacts, backend })],
-      maxConcurrentActivityTaskExecutions: config.ANNEAL_GPU_SLOTS,
-      // Heartbeats carry cancellation back: send them often enough that a cancelled run stops within seconds.
-      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
-      defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
-    }));
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: GPU_TASK_QUEUE,
+        plugins: [boundary, trainPlugin({ mlflow, artifacts, backend })],
+        maxConcurrentActivityTaskExecutions: config.ANNEAL_GPU_SLOTS,
+        // Heartbeats carry cancellation back: send them often enough that a cancelled run stops within seconds.
+        maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+        defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
+      }),
+    );
   }
   return workers;
 }

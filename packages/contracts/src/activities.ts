@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { CheckpointRef, DatasetRef, ModelRef, TrackingContext } from './refs';
-import { Augmentation, BackendName, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+import {
+  Augmentation,
+  BackendName,
+  TrainingEngine,
+  LrSchedule,
+  Monitor,
+  NO_REGULARIZATION,
+  Regularization,
+  RunStatus,
+  Strategy,
+  TwoPhase,
+  Unfreeze,
+} from './spec-parts';
 import { CheckLevel, DatasetSpec, SplitSpec } from './dataset-spec';
 import { ModelCandidate } from './spec';
 
@@ -66,23 +78,28 @@ export const PreparedCandidate = z.object({ model: ModelRef, label: z.string(), 
 export type PreparedCandidate = z.infer<typeof PreparedCandidate>;
 
 // train
-export const Hyperparameters = z.object({
-  learningRate: z.number().positive(),
-  epochs: z.number().int().positive(),
-  batchSize: z.number().int().positive(),
-  strategy: Strategy,
-  patience: z.number().int().positive(),
-  /** Early stopping counts an epoch as an improvement only when val_loss drops by more than this. */
-  minDelta: z.number().nonnegative().default(0),
-  lrSchedule: LrSchedule.default({ kind: 'constant' }),
-  unfreeze: Unfreeze.optional(),
-  regularization: Regularization.default(NO_REGULARIZATION),
-  /** Default val_loss. */
-  monitor: Monitor.optional(),
-  /** For strategy `two-phase` (its defaults when absent). */
-  twoPhase: TwoPhase.optional(),
-  augmentation: Augmentation.optional(),
-}).refine((h) => h.strategy !== 'partial' || h.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] });
+export const Hyperparameters = z
+  .object({
+    learningRate: z.number().positive(),
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    strategy: Strategy,
+    patience: z.number().int().positive(),
+    /** Early stopping counts an epoch as an improvement only when val_loss drops by more than this. */
+    minDelta: z.number().nonnegative().default(0),
+    lrSchedule: LrSchedule.default({ kind: 'constant' }),
+    unfreeze: Unfreeze.optional(),
+    regularization: Regularization.default(NO_REGULARIZATION),
+    /** Default val_loss. */
+    monitor: Monitor.optional(),
+    /** For strategy `two-phase` (its defaults when absent). */
+    twoPhase: TwoPhase.optional(),
+    augmentation: Augmentation.optional(),
+  })
+  .refine((h) => h.strategy !== 'partial' || h.unfreeze !== undefined, {
+    message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }',
+    path: ['unfreeze'],
+  });
 export type Hyperparameters = z.infer<typeof Hyperparameters>;
 export const FineTuneInput = z.object({
   tracking: TrackingContext,
@@ -164,7 +181,18 @@ export const SearchReportInput = z.object({
   trials: z.array(SearchTrial),
   failed: z.array(z.object({ label: z.string(), error: z.string() })),
   /** A scheduled study's decision log: what happened at the end of every rung run. */
-  decisions: z.array(z.object({ trial: z.number().int(), rung: z.number().int(), epochs: z.number().int(), score: z.number().nullable(), decision: z.string(), runId: z.string().optional() })).default([]),
+  decisions: z
+    .array(
+      z.object({
+        trial: z.number().int(),
+        rung: z.number().int(),
+        epochs: z.number().int(),
+        score: z.number().nullable(),
+        decision: z.string(),
+        runId: z.string().optional(),
+      }),
+    )
+    .default([]),
 });
 
 export const LearningCurvesInput = z.object({ runId: z.string().min(1), title: z.string() });

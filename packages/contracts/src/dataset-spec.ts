@@ -34,7 +34,11 @@ export const UrlSource = strictObject({
   kind: z.literal('url'),
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
   format: DataFormat.exclude(['images']).optional(),
-  maxBytes: z.number().int().positive().default(1024 * MiB),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * MiB),
   /** Longest wait for the next bytes before the transfer counts as stalled. */
   timeoutMs: z.number().int().positive().max(600_000).default(30_000),
   retries: z.number().int().nonnegative().max(10).default(3),
@@ -45,7 +49,11 @@ export const MlflowSource = strictObject({
   kind: z.literal('mlflow'),
   uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/).+/, 'expected runs:/<run id>/<path> or mlflow-artifacts:/<path>'),
   format: DataFormat.exclude(['images']).optional(),
-  maxBytes: z.number().int().positive().default(1024 * MiB),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * MiB),
 });
 
 export const DatasetSource = z.discriminatedUnion('kind', [MnistSource, JsonlSource, FileSource, UrlSource, MlflowSource]);
@@ -53,15 +61,14 @@ export type DatasetSource = z.infer<typeof DatasetSource>;
 
 /** One column of a table (CSV, TSV, JSON Lines of flat objects). */
 export const ColumnSpec = strictObject({
-    name: z.string().min(1),
-    type: z.enum(['number', 'integer', 'string', 'category']),
-    nullable: z.boolean().default(false),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    /** Allowed values of a `category` column. */
-    values: z.array(z.string()).min(1).optional(),
-  })
-  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
+  name: z.string().min(1),
+  type: z.enum(['number', 'integer', 'string', 'category']),
+  nullable: z.boolean().default(false),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  /** Allowed values of a `category` column. */
+  values: z.array(z.string()).min(1).optional(),
+}).refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
 
 /** A declared table schema. Numeric columns other than the label and group are the features, in column order. */
@@ -127,7 +134,25 @@ export type ValidationPolicy = z.infer<typeof ValidationPolicy>;
 
 /** What pandas' read_csv reads as missing by default (`keep_default_na`); a cell holding one of these is empty. */
 export const PANDAS_MISSING_VALUES = [
-  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null',
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
 ];
 
 export const DatasetSpec = strictObject({
@@ -148,11 +173,10 @@ export type DatasetSpec = z.infer<typeof DatasetSpec>;
 export type DatasetSpecInput = z.input<typeof DatasetSpec>;
 
 export const SplitSpec = strictObject({
-    validation: z.number().gt(0).max(0.5).default(0.2),
-    test: z.number().gt(0).max(0.8).default(0.2),
-    seed: z.number().int().default(42),
-    /** A test split from an earlier run, reused as is so successive models are compared on the same rows. */
-    pinnedTest: ArtifactRef.optional(),
-  })
-  .refine((s) => s.validation + s.test < 0.9, { message: 'validation + test must leave at least 10% for training' });
+  validation: z.number().gt(0).max(0.5).default(0.2),
+  test: z.number().gt(0).max(0.8).default(0.2),
+  seed: z.number().int().default(42),
+  /** A test split from an earlier run, reused as is so successive models are compared on the same rows. */
+  pinnedTest: ArtifactRef.optional(),
+}).refine((s) => s.validation + s.test < 0.9, { message: 'validation + test must leave at least 10% for training' });
 export type SplitSpec = z.infer<typeof SplitSpec>;

@@ -1,15 +1,62 @@
 export { ArtifactRef, CheckpointRef, DatasetRef, Digest, ModelRef, TrackingContext, sameClasses } from './refs';
-export { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, NO_REGULARIZATION, Objective, Regularization, RunStatus, Strategy, TwoPhase, Unfreeze } from './spec-parts';
 export {
-  Architecture, CnnArchitecture, MlpArchitecture, FineTuneRegisterSpec, FineTuneSpec, ModelCandidate, PIPELINE_SPECS, PretrainSpec, RegisterSpec, TrainingSpec, TuningSpec, specJsonSchema,
+  Augmentation,
+  BackendName,
+  Durability,
+  TrainingEngine,
+  LrSchedule,
+  Monitor,
+  NO_REGULARIZATION,
+  Objective,
+  Regularization,
+  RunStatus,
+  Strategy,
+  TwoPhase,
+  Unfreeze,
+} from './spec-parts';
+export {
+  Architecture,
+  CnnArchitecture,
+  MlpArchitecture,
+  FineTuneRegisterSpec,
+  FineTuneSpec,
+  ModelCandidate,
+  PIPELINE_SPECS,
+  PretrainSpec,
+  RegisterSpec,
+  TrainingSpec,
+  TuningSpec,
+  specJsonSchema,
 } from './spec';
 export {
-  CheckLevel, ColumnSpec, DataFormat, PANDAS_MISSING_VALUES, DatasetChecks, DatasetSource, DatasetSpec, FileSource, ImageSpec, JsonlSource, MlflowSource, MnistSource,
-  SplitSpec, TableSchema, UrlSource, ValidationPolicy,
+  CheckLevel,
+  ColumnSpec,
+  DataFormat,
+  PANDAS_MISSING_VALUES,
+  DatasetChecks,
+  DatasetSource,
+  DatasetSpec,
+  FileSource,
+  ImageSpec,
+  JsonlSource,
+  MlflowSource,
+  MnistSource,
+  SplitSpec,
+  TableSchema,
+  UrlSource,
+  ValidationPolicy,
 } from './dataset-spec';
 export type { CheckName, DatasetSpecInput } from './dataset-spec';
 export type { FineTuneSpecInput, PretrainSpecInput } from './spec';
-export { FileModelSource, GraphModelSource, InputContract, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
+export {
+  FileModelSource,
+  GraphModelSource,
+  InputContract,
+  KerasModelSource,
+  MlflowModelSource,
+  RegistryModelSource,
+  UrlModelSource,
+} from './model-source-spec';
 export * from './activities';
 export * from './predict';
 export { ErrorType, InputError, nonRetryableErrorTypes, TransientErrorType } from './errors';
@@ -20,6 +67,17 @@ export type { ParseResult } from './format-issues';
 export { MLFLOW_TAGS } from './tags';
 export { createRng, shuffled } from './seeded-random';
 export { ALIASES } from './aliases';
-export { AliasDescription, AliasMove, ApprovalDecision, DecisionRecordInput, DescribeAliasInput, MoveAliasInput, MoveReason, PromoteInput, RegisterVersionInput, RegisteredVersion } from './registry';
+export {
+  AliasDescription,
+  AliasMove,
+  ApprovalDecision,
+  DecisionRecordInput,
+  DescribeAliasInput,
+  MoveAliasInput,
+  MoveReason,
+  PromoteInput,
+  RegisterVersionInput,
+  RegisteredVersion,
+} from './registry';
 export { ApprovalPolicy, Duration, GateMetric, GatePolicy } from './gate-policy';
 export { GateCheck, GateInput, GateSide, GateVerdict } from './gate';

@@ -45,9 +45,16 @@ export const UrlModelSource = strictObject({
   kind: z.literal('url'),
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of a model.json' }),
   /** Pins the model: sha256 of model.json followed by its shards in manifest order (`anneal model inspect` prints it). */
-  sha256: z.string().regex(/^[a-f0-9]{64}$/, 'expected a sha256 hex digest').optional(),
+  sha256: z
+    .string()
+    .regex(/^[a-f0-9]{64}$/, 'expected a sha256 hex digest')
+    .optional(),
   /** Cap on model.json and its shards together. */
-  maxBytes: z.number().int().positive().default(1024 * MiB),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * MiB),
   timeoutMs: z.number().int().positive().max(600_000).default(30_000),
   retries: z.number().int().nonnegative().max(10).default(3),
   cutAt,
@@ -71,7 +78,12 @@ export const GraphModelSource = strictObject({ kind: z.literal('graph'), path: z
  */
 export const MlflowModelSource = strictObject({
   kind: z.literal('mlflow'),
-  uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/|models:\/[^/@]+(\/\d+|@[^/@]+)$)/, 'expected runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>'),
+  uri: z
+    .string()
+    .regex(
+      /^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/|models:\/[^/@]+(\/\d+|@[^/@]+)$)/,
+      'expected runs:/<run id>/<path>, mlflow-artifacts:/<path>, models:/<name>/<version> or models:/<name>@<alias>',
+    ),
   cutAt,
   input,
   weights,

@@ -3,7 +3,6 @@ import { EvaluationMetrics } from './activities';
 import { ALIASES } from './aliases';
 import { ArtifactRef, DatasetRef, ModelRef, TrackingContext } from './refs';
 
-
 /** What an alias points at, read from the version's tags in one place. */
 export const AliasDescription = z.object({
   name: z.string(),

@@ -25,10 +25,7 @@ export const Strategy = z.enum(['feature-extraction', 'full', 'partial', 'two-ph
 export type Strategy = z.infer<typeof Strategy>;
 
 /** Which layers `partial` fine-tuning lets learn: the top k weight layers below the head, or from a named layer up. */
-export const Unfreeze = z.union([
-  strictObject({ topLayers: z.number().int().positive() }),
-  strictObject({ fromLayer: z.string().min(1) }),
-]);
+export const Unfreeze = z.union([strictObject({ topLayers: z.number().int().positive() }), strictObject({ fromLayer: z.string().min(1) })]);
 export type Unfreeze = z.infer<typeof Unfreeze>;
 
 export const LrSchedule = z.discriminatedUnion('kind', [
@@ -38,7 +35,12 @@ export const LrSchedule = z.discriminatedUnion('kind', [
   /** Cosine decay from the learning rate to `minLearningRate` over the epochs. */
   strictObject({ kind: z.literal('cosine'), minLearningRate: z.number().nonnegative().default(0) }),
   /** Multiply by `factor` after `patience` epochs without val_loss improvement. */
-  strictObject({ kind: z.literal('plateau'), factor: z.number().gt(0).lt(1).default(0.5), patience: z.number().int().positive().default(2), minLearningRate: z.number().nonnegative().default(1e-6) }),
+  strictObject({
+    kind: z.literal('plateau'),
+    factor: z.number().gt(0).lt(1).default(0.5),
+    patience: z.number().int().positive().default(2),
+    minLearningRate: z.number().nonnegative().default(1e-6),
+  }),
 ]);
 export type LrSchedule = z.infer<typeof LrSchedule>;
 
@@ -67,7 +69,7 @@ export const Monitor = z.enum(['val_loss', 'val_accuracy']);
 export const Objective = strictObject({
   metric: z.enum(['accuracy', 'macroF1', 'rocAucMacro', 'loss']).default('accuracy'),
   direction: z.enum(['maximize', 'minimize']).optional(),
-}).transform((o) => ({ metric: o.metric, direction: o.direction ?? (o.metric === 'loss' ? 'minimize' as const : 'maximize' as const) }));
+}).transform((o) => ({ metric: o.metric, direction: o.direction ?? (o.metric === 'loss' ? ('minimize' as const) : ('maximize' as const)) }));
 export type Objective = z.output<typeof Objective>;
 export type Monitor = z.infer<typeof Monitor>;
 
@@ -102,7 +104,12 @@ export type Augmentation = z.infer<typeof Augmentation>;
  * over a night does not lose the pipeline); bad input is never retried.
  */
 export const Durability = strictObject({
-  retryBudgetSeconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
+  retryBudgetSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
   /** The longest wait between two attempts. */
   maxRetryIntervalSeconds: z.number().int().min(1).max(3600).default(60),
   /**

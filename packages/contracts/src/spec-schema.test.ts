@@ -24,7 +24,11 @@ describe('spec JSON Schemas', () => {
       expect([file, validate(spec), validate.errors]).toEqual([file, true, null]);
       if (spec.tuning) {
         expect(validate({ ...spec, tuning: { ...spec.tuning, patiance: 3 } })).toBe(false);
-        expect(validate.errors).toEqual(expect.arrayContaining([expect.objectContaining({ instancePath: '/tuning', keyword: 'additionalProperties', params: { additionalProperty: 'patiance' } })]));
+        expect(validate.errors).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ instancePath: '/tuning', keyword: 'additionalProperties', params: { additionalProperty: 'patiance' } }),
+          ]),
+        );
       }
     }
   });

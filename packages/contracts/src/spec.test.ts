@@ -25,18 +25,23 @@ describe('pipeline specs', () => {
 
   it('refuses a key it does not know, naming it with the closest known key, at any depth', () => {
     const result = parseWithProblems(FineTuneSpec, {
-      name: 'x', epochz: 3,
+      name: 'x',
+      epochz: 3,
       dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } },
       model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnit: [8] } }] },
       tuning: { patiance: 2 },
     });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^\(root\): unknown key "epochz"; expected one of: \$schema, name, backend, engine, dataset, split, durability, model, tuning, register/),
-      expect.stringMatching(/^tuning: unknown key "patiance" \(did you mean "patience"\?\)/),
-      expect.stringMatching(/^model\.candidates\.0\.architecture: unknown key "hiddenUnit" \(did you mean "hiddenUnits"\?\)/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^\(root\): unknown key "epochz"; expected one of: \$schema, name, backend, engine, dataset, split, durability, model, tuning, register/,
+        ),
+        expect.stringMatching(/^tuning: unknown key "patiance" \(did you mean "patience"\?\)/),
+        expect.stringMatching(/^model\.candidates\.0\.architecture: unknown key "hiddenUnit" \(did you mean "hiddenUnits"\?\)/),
+      ]),
+    );
   });
 
   it('lists every problem with field, expectation and what was found', () => {
@@ -48,36 +53,55 @@ describe('pipeline specs', () => {
     });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^name: expected lower-case .* \(found: "UPPER"\)$/),
-      expect.stringMatching(/^backend: .*"auto".* \(found: "tpu"\)$/),
-      expect.stringMatching(/^dataset\.source\.perClass: .*expected number, received string \(found: "many"\)$/),
-      expect.stringMatching(/^model\.candidates: Too small/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^name: expected lower-case .* \(found: "UPPER"\)$/),
+        expect.stringMatching(/^backend: .*"auto".* \(found: "tpu"\)$/),
+        expect.stringMatching(/^dataset\.source\.perClass: .*expected number, received string \(found: "many"\)$/),
+        expect.stringMatching(/^model\.candidates: Too small/),
+      ]),
+    );
     expect(problems).toHaveLength(4);
   });
 
   it('asks partial fine-tuning which layers to unfreeze', () => {
-    const base = { name: 'x', dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } }, model: { candidates: [{ kind: 'registry', name: 'b' }] } };
+    const base = {
+      name: 'x',
+      dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } },
+      model: { candidates: [{ kind: 'registry', name: 'b' }] },
+    };
     expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['partial'] } })).toEqual({
       ok: false,
       problems: [expect.stringMatching(/^tuning\.unfreeze: strategy partial needs unfreeze: \{ topLayers \} or \{ fromLayer \}/)],
     });
-    expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['partial'], unfreeze: { topLayers: 2 }, lrSchedule: { kind: 'cosine' } } })).toMatchObject({ ok: true });
+    expect(
+      parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['partial'], unfreeze: { topLayers: 2 }, lrSchedule: { kind: 'cosine' } } }),
+    ).toMatchObject({ ok: true });
   });
 
   it('refuses to train a frozen graph: a graph candidate takes feature extraction only', () => {
-    const base = { name: 'x', dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } }, model: { candidates: [{ kind: 'graph', path: '/m' }] } };
+    const base = {
+      name: 'x',
+      dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } },
+      model: { candidates: [{ kind: 'graph', path: '/m' }] },
+    };
     expect(parseWithProblems(FineTuneSpec, base)).toEqual({
       ok: false,
-      problems: [expect.stringMatching(/^tuning\.strategies: a graph model candidate is a frozen feature extractor: tuning\.strategies must be \["feature-extraction"\]/)],
+      problems: [
+        expect.stringMatching(
+          /^tuning\.strategies: a graph model candidate is a frozen feature extractor: tuning\.strategies must be \["feature-extraction"\]/,
+        ),
+      ],
     });
     expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['feature-extraction'] } })).toMatchObject({ ok: true });
   });
 
   it('refuses splits that leave too little for training', () => {
     const result = parseWithProblems(PretrainSpec.shape.split, { validation: 0.4, test: 0.6 });
-    expect(result).toEqual({ ok: false, problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42})'] });
+    expect(result).toEqual({
+      ok: false,
+      problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42})'],
+    });
   });
 });
 

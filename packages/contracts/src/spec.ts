@@ -4,7 +4,21 @@ import { ALIASES } from './aliases';
 import { ApprovalPolicy, GatePolicy } from './gate-policy';
 import { DatasetSpec, SplitSpec } from './dataset-spec';
 import { FileModelSource, GraphModelSource, KerasModelSource, MlflowModelSource, RegistryModelSource, UrlModelSource } from './model-source-spec';
-import { Augmentation, BackendName, Durability, TrainingEngine, LrSchedule, Monitor, Name, NO_REGULARIZATION, Objective, Regularization, Strategy, TwoPhase, Unfreeze } from './spec-parts';
+import {
+  Augmentation,
+  BackendName,
+  Durability,
+  TrainingEngine,
+  LrSchedule,
+  Monitor,
+  Name,
+  NO_REGULARIZATION,
+  Objective,
+  Regularization,
+  Strategy,
+  TwoPhase,
+  Unfreeze,
+} from './spec-parts';
 
 export { BackendName, Strategy };
 
@@ -76,43 +90,50 @@ export const TrainingSpec = strictObject({
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
 export const TuningSpec = strictObject({
-    trials: z.number().int().positive().max(64).default(4),
-    seed: z.number().int().default(1),
-    learningRate: strictObject({ min: z.number().positive(), max: z.number().positive().max(1) }).default({ min: 1e-4, max: 1e-2 }),
-    strategies: z.array(Strategy).min(1).default(['feature-extraction', 'full']),
-    epochs: z.array(z.number().int().positive().max(500)).min(1).default([3, 6]),
-    batchSize: z.number().int().positive().max(4096).default(32),
-    /**
-     * How trials are chosen. `random`: all drawn up front (log-uniform rate, strategies in turn) and run at once.
-     * `grid`: every combination of `gridPoints` log-spaced rates, the epochs and the strategies, in a seeded order.
-     * `tpe`: a tree-structured Parzen estimator that suggests each trial from the results so far. `grid` and `tpe`
-     * keep `parallelism` trials running and suggest the next as each one ends.
-     */
-    sampler: z.enum(['random', 'grid', 'tpe']).default('random'),
-    /** The validation metric the sampler optimizes and the best trial of each arm and the champion are chosen by. */
-    objective: Objective.default({ metric: 'accuracy', direction: 'maximize' }),
-    /**
-     * `asha`: asynchronous successive halving (Li et al. 2018). Every trial starts with `minEpochs`; at the end of
-     * each rung it pauses (checkpointed); the top 1/`reductionFactor` of a rung are promoted, in turn, to
-     * `reductionFactor` times the epochs, going on from their checkpoints, up to the largest of `epochs`. `sha`: the
-     * same rungs, synchronous (a rung is decided once all its trials are in). `median`: at each rung end, a trial goes
-     * on when it is at least the median of its rung so far (after `minTrials`). `none`: every trial trains its epochs.
-     */
-    scheduler: z.discriminatedUnion('kind', [
+  trials: z.number().int().positive().max(64).default(4),
+  seed: z.number().int().default(1),
+  learningRate: strictObject({ min: z.number().positive(), max: z.number().positive().max(1) }).default({ min: 1e-4, max: 1e-2 }),
+  strategies: z.array(Strategy).min(1).default(['feature-extraction', 'full']),
+  epochs: z.array(z.number().int().positive().max(500)).min(1).default([3, 6]),
+  batchSize: z.number().int().positive().max(4096).default(32),
+  /**
+   * How trials are chosen. `random`: all drawn up front (log-uniform rate, strategies in turn) and run at once.
+   * `grid`: every combination of `gridPoints` log-spaced rates, the epochs and the strategies, in a seeded order.
+   * `tpe`: a tree-structured Parzen estimator that suggests each trial from the results so far. `grid` and `tpe`
+   * keep `parallelism` trials running and suggest the next as each one ends.
+   */
+  sampler: z.enum(['random', 'grid', 'tpe']).default('random'),
+  /** The validation metric the sampler optimizes and the best trial of each arm and the champion are chosen by. */
+  objective: Objective.default({ metric: 'accuracy', direction: 'maximize' }),
+  /**
+   * `asha`: asynchronous successive halving (Li et al. 2018). Every trial starts with `minEpochs`; at the end of
+   * each rung it pauses (checkpointed); the top 1/`reductionFactor` of a rung are promoted, in turn, to
+   * `reductionFactor` times the epochs, going on from their checkpoints, up to the largest of `epochs`. `sha`: the
+   * same rungs, synchronous (a rung is decided once all its trials are in). `median`: at each rung end, a trial goes
+   * on when it is at least the median of its rung so far (after `minTrials`). `none`: every trial trains its epochs.
+   */
+  scheduler: z
+    .discriminatedUnion('kind', [
       strictObject({ kind: z.literal('none') }),
       strictObject({ kind: z.enum(['asha', 'sha']), ...rungs }),
       strictObject({ kind: z.literal('median'), ...rungs, minTrials: z.number().int().min(1).default(3) }),
-    ]).default({ kind: 'none' }),
-    /** Trials running at once under `grid` and `tpe` (more are queued by Temporal for the training workers anyway). */
-    parallelism: z.number().int().positive().max(64).default(2),
-    gridPoints: z.number().int().min(1).max(20).default(3),
-    /** `tpe`: random suggestions before the estimator takes over. */
-    startupTrials: z.number().int().min(1).max(64).default(4),
-    /** Configurations tried first (a guess, or the best of an earlier search), then the sampler's. */
-    warmStart: z.array(strictObject({ learningRate: z.number().positive().max(1), epochs: z.number().int().positive().max(500), strategy: Strategy })).default([]),
-    ...trainingOptions,
+    ])
+    .default({ kind: 'none' }),
+  /** Trials running at once under `grid` and `tpe` (more are queued by Temporal for the training workers anyway). */
+  parallelism: z.number().int().positive().max(64).default(2),
+  gridPoints: z.number().int().min(1).max(20).default(3),
+  /** `tpe`: random suggestions before the estimator takes over. */
+  startupTrials: z.number().int().min(1).max(64).default(4),
+  /** Configurations tried first (a guess, or the best of an earlier search), then the sampler's. */
+  warmStart: z
+    .array(strictObject({ learningRate: z.number().positive().max(1), epochs: z.number().int().positive().max(500), strategy: Strategy }))
+    .default([]),
+  ...trainingOptions,
+})
+  .refine((t) => !t.strategies.includes('partial') || t.unfreeze !== undefined, {
+    message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }',
+    path: ['unfreeze'],
   })
-  .refine((t) => !t.strategies.includes('partial') || t.unfreeze !== undefined, { message: 'strategy partial needs unfreeze: { topLayers } or { fromLayer }', path: ['unfreeze'] })
   .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' })
   .refine((t) => !t.strategies.includes('two-phase') || Math.min(...t.epochs) > t.twoPhase.headEpochs, { message: TWO_PHASE_EPOCHS, path: ['epochs'] });
 export type TuningSpec = z.infer<typeof TuningSpec>;
@@ -133,7 +154,10 @@ export const FineTuneRegisterSpec = RegisterSpec.extend({
   alias: z.string().min(1).default('champion'),
   gate: GatePolicy.prefault({}),
   approval: ApprovalPolicy.prefault({}),
-}).refine((r) => r.alias !== ALIASES.challenger && r.alias !== ALIASES.previous, { message: `alias: "${ALIASES.challenger}" and "${ALIASES.previous}" are the gate's own aliases`, path: ['alias'] });
+}).refine((r) => r.alias !== ALIASES.challenger && r.alias !== ALIASES.previous, {
+  message: `alias: "${ALIASES.challenger}" and "${ALIASES.previous}" are the gate's own aliases`,
+  path: ['alias'],
+});
 export type FineTuneRegisterSpec = z.output<typeof FineTuneRegisterSpec>;
 
 /** What every pipeline spec starts with: its name (the MLflow experiment), backend, data and split. */

@@ -12,10 +12,12 @@ export function strictObject<S extends z.ZodRawShape>(shape: S) {
 }
 
 export function unknownKeys(keys: readonly string[], known: readonly string[]): string {
-  return keys.map((key) => {
-    const near = closest(key, known);
-    return `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}; expected one of: ${known.join(', ')}`;
-  }).join('; ');
+  return keys
+    .map((key) => {
+      const near = closest(key, known);
+      return `unknown key "${key}"${near ? ` (did you mean "${near}"?)` : ''}; expected one of: ${known.join(', ')}`;
+    })
+    .join('; ');
 }
 
 /** The known key within a third of its length in edits (at least 2), if any. */

@@ -27,9 +27,24 @@ describe('text tables', () => {
     ['data.parquet', 'PAR1', SOURCE, 'cannot tell the format from the extension ".parquet"'],
     ['not-json.jsonl', '{"f0": 1, "label": "a"}\n{"f0": 2, "label": \n', SOURCE, 'not-json.jsonl:2: not valid JSON'],
     ['array.jsonl', '[1, 2, "a"]\n', SOURCE, 'array.jsonl:1: expected a JSON object, found [1,2,"a"]'],
-    ['ragged.jsonl', '{"features": [1, 2], "label": "a"}\n{"features": [1], "label": "b"}\n', INVALID, 'ragged.jsonl:2, field "features", expected 2 values, as on the first row, found 1 values'],
-    ['string-feature.jsonl', '{"features": [1, 2], "label": "a"}\n{"features": [1, "x"], "label": "b"}\n', INVALID, 'field "features[1]", expected a finite number, found "x"'],
-    ['no-label.jsonl', '{"features": [1, 2], "label": "a"}\n{"features": [3, 4]}\n', INVALID, 'no-label.jsonl:2, field "label", expected a string or number, found nothing'],
+    [
+      'ragged.jsonl',
+      '{"features": [1, 2], "label": "a"}\n{"features": [1], "label": "b"}\n',
+      INVALID,
+      'ragged.jsonl:2, field "features", expected 2 values, as on the first row, found 1 values',
+    ],
+    [
+      'string-feature.jsonl',
+      '{"features": [1, 2], "label": "a"}\n{"features": [1, "x"], "label": "b"}\n',
+      INVALID,
+      'field "features[1]", expected a finite number, found "x"',
+    ],
+    [
+      'no-label.jsonl',
+      '{"features": [1, 2], "label": "a"}\n{"features": [3, 4]}\n',
+      INVALID,
+      'no-label.jsonl:2, field "label", expected a string or number, found nothing',
+    ],
     ['empty.jsonl', '\n\n', SOURCE, 'empty.jsonl: empty file, no rows'],
   ])('%s', async (name, content, type, message) => {
     expect(await check(write(name, content), type)).toContain(message);
@@ -38,7 +53,13 @@ describe('text tables', () => {
   it('text-in-numbers.csv', async () => {
     const path = write('text-in-numbers.csv', `label,f0,f1\n${Array.from({ length: 5 }, (_, i) => `a,${i},1`).join('\n')}\nb,x,2\n`);
     // Inference makes f0 a text column (and says it is not used), so the declared schema is what catches it.
-    const schema = { columns: [{ name: 'label', type: 'category' }, { name: 'f0', type: 'number' }, { name: 'f1', type: 'number' }] };
+    const schema = {
+      columns: [
+        { name: 'label', type: 'category' },
+        { name: 'f0', type: 'number' },
+        { name: 'f1', type: 'number' },
+      ],
+    };
     expect(await check(path, INVALID, { schema })).toContain('text-in-numbers.csv:7, field "f0", expected a finite number (not empty), found "x"');
     expect((await inspect(file(path), roots)).notices.join()).toContain('columns not used');
   });
@@ -49,7 +70,12 @@ describe('text tables', () => {
   });
 
   it.each([
-    ['out of range', { name: 'f0', type: 'number', min: 0, max: 1 }, 'a,0.5,1\nb,5,2\n', 'field "f0", expected a finite number in [0, 1] (not empty), found "5"'],
+    [
+      'out of range',
+      { name: 'f0', type: 'number', min: 0, max: 1 },
+      'a,0.5,1\nb,5,2\n',
+      'field "f0", expected a finite number in [0, 1] (not empty), found "5"',
+    ],
     ['empty where required', { name: 'f0', type: 'number' }, 'a,0.5,1\nb,,2\n', 'field "f0", expected a finite number (not empty), found empty'],
     ['not an integer', { name: 'f0', type: 'integer' }, 'a,1,1\nb,1.5,2\n', 'field "f0", expected an integer (not empty), found "1.5"'],
   ])('a declared schema catches a value %s', async (_, column, rows, message) => {
@@ -60,19 +86,33 @@ describe('text tables', () => {
 
   it('a category outside its allowed values', async () => {
     const path = write('colour.csv', 'label,colour,f0\na,red,1\nb,blue,2\n');
-    const schema = { columns: [{ name: 'label', type: 'category' }, { name: 'colour', type: 'category', values: ['red', 'green'] }, { name: 'f0', type: 'number' }] };
+    const schema = {
+      columns: [
+        { name: 'label', type: 'category' },
+        { name: 'colour', type: 'category', values: ['red', 'green'] },
+        { name: 'f0', type: 'number' },
+      ],
+    };
     expect(await check(path, INVALID, { schema })).toContain('colour.csv:3, field "colour", expected one of red, green (not empty), found "blue"');
   });
 
   it('a schema naming a column the file lacks', async () => {
     const path = write('short.csv', csv(4));
-    const schema = { columns: [{ name: 'label', type: 'category' }, { name: 'f0', type: 'number' }, { name: 'f9', type: 'number' }] };
+    const schema = {
+      columns: [
+        { name: 'label', type: 'category' },
+        { name: 'f0', type: 'number' },
+        { name: 'f9', type: 'number' },
+      ],
+    };
     expect(await check(path, SOURCE, { schema })).toBe('schema names column "f9", but ' + path + ' has columns: label, f0, f1');
   });
 
   it('a folder where a file is expected', async () => {
     write('folder.csv/x.csv', csv(2));
-    expect(await check(join(root, 'folder.csv'), SOURCE, { source: { kind: 'file', path: join(root, 'folder.csv'), format: 'csv' } })).toContain('a folder; only format images reads folders');
+    expect(await check(join(root, 'folder.csv'), SOURCE, { source: { kind: 'file', path: join(root, 'folder.csv'), format: 'csv' } })).toContain(
+      'a folder; only format images reads folders',
+    );
   });
 });
 
@@ -191,7 +231,9 @@ describe('paths and URLs', () => {
   it('a URL answering 503 every time', async () => {
     const server = await httpServer((_, res) => res.writeHead(503).end());
     try {
-      expect(await failure(inspect(url(`${server.url}/busy.csv`), roots), TransientErrorType.DatasetUnavailable)).toContain('HTTP 503 Service Unavailable (after 2 attempt(s))');
+      expect(await failure(inspect(url(`${server.url}/busy.csv`), roots), TransientErrorType.DatasetUnavailable)).toContain(
+        'HTTP 503 Service Unavailable (after 2 attempt(s))',
+      );
     } finally {
       await server.close();
     }

@@ -39,8 +39,18 @@ function table(rows: number, shift = 0): string {
   for (let i = 0; i < rows; i++) lines.push(`${i % 3 === 0 ? 'sick' : 'well'},${((i * 37) % 101) / 10 + shift},${((i * 53) % 97) / 10},p${Math.floor(i / 4)}`);
   return `${lines.join('\n')}\n`;
 }
-const schema = { columns: [{ name: 'label', type: 'category' }, { name: 'x', type: 'number' }, { name: 'y', type: 'number' }, { name: 'patient', type: 'string' }], label: 'label', group: 'patient' };
-const spec = (path: string, extra: Partial<DatasetSpecInput> = {}) => DatasetSpec.parse({ name: 'patients', source: { kind: 'file', path }, schema, validation: { recommendedRows: 100 }, ...extra });
+const schema = {
+  columns: [
+    { name: 'label', type: 'category' },
+    { name: 'x', type: 'number' },
+    { name: 'y', type: 'number' },
+    { name: 'patient', type: 'string' },
+  ],
+  label: 'label',
+  group: 'patient',
+};
+const spec = (path: string, extra: Partial<DatasetSpecInput> = {}) =>
+  DatasetSpec.parse({ name: 'patients', source: { kind: 'file', path }, schema, validation: { recommendedRows: 100 }, ...extra });
 
 it('ingests a CSV, logs a report MLflow shows, and splits by group without leaks', async () => {
   const tracking = await pipelineRun('csv');
@@ -68,7 +78,12 @@ it('ingests a CSV, logs a report MLflow shows, and splits by group without leaks
   const split = await call('splitDataset', { tracking, dataset: ingested.dataset, split: SplitSpec.parse({}) });
   const parts = await Promise.all([split.train, split.validation, split.test].map((r) => loadDataset(artifacts, r)));
   const groupsOf = (i: number) => new Set(parts[i]?.groups);
-  for (const [a, b] of [[0, 1], [0, 2], [1, 2]] as const) expect([...groupsOf(a)].filter((g) => groupsOf(b).has(g))).toEqual([]);
+  for (const [a, b] of [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+  ] as const)
+    expect([...groupsOf(a)].filter((g) => groupsOf(b).has(g))).toEqual([]);
   const splitRun = await mlflow.getRun(split.runId);
   expect(splitRun.data.metrics.find((m) => m.key === 'leaked_rows')?.value).toBe(0);
 });
@@ -84,7 +99,9 @@ it('reads a CSV stored in MLflow by runs:/ URI and fails on invalid rows, naming
   const err = await call('validateDataset', { tracking, dataset: ingested.dataset, spec: dataset }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect((err as ApplicationFailure).type).toBe(ErrorType.DatasetValidation);
-  expect((err as ApplicationFailure).message).toMatch(new RegExp(`invalidRows: 1 of 120 rows invalid; first: ${uri}:\\d+, field "x", expected a finite number \\(not empty\\), found "-Infinity"`));
+  expect((err as ApplicationFailure).message).toMatch(
+    new RegExp(`invalidRows: 1 of 120 rows invalid; first: ${uri}:\\d+, field "x", expected a finite number \\(not empty\\), found "-Infinity"`),
+  );
   const runs = await mlflow.searchRuns({ experimentIds: [tracking.experimentId], filter: `tags.\`${MLFLOW_TAGS.runName}\` = 'validate drop'` });
   expect(runs[0]?.info.status).toBe('FAILED');
 });
@@ -96,7 +113,11 @@ it('measures drift against the reference dataset, and a pinned test split keeps 
   const reference = { uri: before.dataset.uri, digest: before.dataset.digest };
   const warned = await call('validateDataset', { tracking, dataset: after.dataset, spec: spec('x', { validation: { recommendedRows: 100, reference } }) });
   expect(warned.warnings.join()).toMatch(/drift: against patients: largest PSI \d+\.\d+ \(x\)/);
-  const failed = await call('validateDataset', { tracking, dataset: after.dataset, spec: spec('x', { validation: { recommendedRows: 100, reference, checks: { drift: 'fail' } } }) }).catch((e: ApplicationFailure) => e);
+  const failed = await call('validateDataset', {
+    tracking,
+    dataset: after.dataset,
+    spec: spec('x', { validation: { recommendedRows: 100, reference, checks: { drift: 'fail' } } }),
+  }).catch((e: ApplicationFailure) => e);
   expect(failed).toMatchObject({ type: ErrorType.DatasetValidation });
   const psiMetric = (await mlflow.getRun(warned.runId)).data.metrics.find((m) => m.key === 'drift_max_psi');
   expect(psiMetric?.value).toBeGreaterThan(0.25);
@@ -104,11 +125,24 @@ it('measures drift against the reference dataset, and a pinned test split keeps 
   // By model: the reference is the data the registered version was trained on (its anneal.dataset.ref tag).
   const modelName = `drift-model-${randomUUID().slice(0, 6)}`;
   await mlflow.createRegisteredModel(modelName);
-  const version = await mlflow.createModelVersion({ name: modelName, source: before.dataset.uri, runId: before.runId, tags: { [MLFLOW_TAGS.datasetRef]: JSON.stringify(reference) } });
+  const version = await mlflow.createModelVersion({
+    name: modelName,
+    source: before.dataset.uri,
+    runId: before.runId,
+    tags: { [MLFLOW_TAGS.datasetRef]: JSON.stringify(reference) },
+  });
   await mlflow.setAlias({ name: modelName, alias: 'champion', version: version.version });
-  const byModel = await call('validateDataset', { tracking, dataset: after.dataset, spec: spec('x', { validation: { recommendedRows: 100, reference: { model: modelName } } }) });
+  const byModel = await call('validateDataset', {
+    tracking,
+    dataset: after.dataset,
+    spec: spec('x', { validation: { recommendedRows: 100, reference: { model: modelName } } }),
+  });
   expect(byModel.warnings.join()).toMatch(/drift: against patients: largest PSI/);
-  const firstTime = await call('validateDataset', { tracking, dataset: after.dataset, spec: spec('x', { validation: { recommendedRows: 100, reference: { model: `${modelName}-new` } } }) });
+  const firstTime = await call('validateDataset', {
+    tracking,
+    dataset: after.dataset,
+    spec: spec('x', { validation: { recommendedRows: 100, reference: { model: `${modelName}-new` } } }),
+  });
   expect(firstTime.warnings).toEqual([]);
   const page = Buffer.from(await mlflow.downloadArtifact(`${(await mlflow.getRun(firstTime.runId)).info.artifact_uri}/validation/report.md`)).toString();
   expect(page).toContain(`no drift check: ${modelName}-new@champion is not registered yet`);

@@ -33,7 +33,11 @@ export function rowCount(dataset: Dataset): number {
 
 export function encodeDataset(dataset: Dataset): ArtifactFile[] {
   const meta: Meta = {
-    format: 'anneal.dataset/v1', name: dataset.name, rows: dataset.labels.length, featureShape: dataset.featureShape, classes: dataset.classes,
+    format: 'anneal.dataset/v1',
+    name: dataset.name,
+    rows: dataset.labels.length,
+    featureShape: dataset.featureShape,
+    classes: dataset.classes,
     ...(dataset.featureNames ? { featureNames: dataset.featureNames } : {}),
   };
   const f = dataset.features;
@@ -59,8 +63,13 @@ export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
   }
   const groups = files.has('groups.json') ? (JSON.parse(text(files, 'groups.json')) as string[]) : undefined;
   return {
-    name: meta.name, featureShape: meta.featureShape, classes: meta.classes, features, labels,
-    ...(groups ? { groups } : {}), ...(meta.featureNames ? { featureNames: meta.featureNames } : {}),
+    name: meta.name,
+    featureShape: meta.featureShape,
+    classes: meta.classes,
+    features,
+    labels,
+    ...(groups ? { groups } : {}),
+    ...(meta.featureNames ? { featureNames: meta.featureNames } : {}),
   };
 }
 
@@ -76,7 +85,10 @@ export function selectRows(dataset: Dataset, indices: readonly number[], name: s
   const features = gatherRows(dataset.features, indices, featureSize(dataset.featureShape));
   const { groups } = dataset;
   return {
-    ...dataset, name, features, labels: indices.map((i) => dataset.labels[i] as string),
+    ...dataset,
+    name,
+    features,
+    labels: indices.map((i) => dataset.labels[i] as string),
     ...(groups ? { groups: indices.map((i) => groups[i] as string) } : {}),
   };
 }

@@ -6,12 +6,21 @@ import type { IngestResult } from './ingest/ingest-result';
 /** What ingest learnt about the rows, stored next to them so validation can report it. */
 export type IngestProfile = Omit<IngestResult, 'dataset'>;
 
-export async function storeDataset(store: ArtifactStore, uri: string, dataset: Dataset, extra?: { profile?: IngestProfile; contentDigest?: string }): Promise<DatasetRef> {
+export async function storeDataset(
+  store: ArtifactStore,
+  uri: string,
+  dataset: Dataset,
+  extra?: { profile?: IngestProfile; contentDigest?: string },
+): Promise<DatasetRef> {
   const files = encodeDataset(dataset);
   if (extra?.profile) files.push({ name: 'ingest.json', bytes: Buffer.from(JSON.stringify(extra.profile)) });
   const ref = await store.put(uri, files);
   return {
-    ...ref, name: dataset.name, rows: dataset.labels.length, featureShape: dataset.featureShape, classes: dataset.classes,
+    ...ref,
+    name: dataset.name,
+    rows: dataset.labels.length,
+    featureShape: dataset.featureShape,
+    classes: dataset.classes,
     ...(extra?.contentDigest ? { contentDigest: extra.contentDigest } : {}),
   };
 }

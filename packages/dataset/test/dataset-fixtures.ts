@@ -36,7 +36,9 @@ export function png(options: { width: number; height: number; channels?: 1 | 3; 
 
 export function jpeg(options: { width: number; height: number; value?: number }): Promise<Buffer> {
   const v = options.value ?? 128;
-  return sharp({ create: { width: options.width, height: options.height, channels: 3, background: { r: v, g: v, b: v } } }).jpeg().toBuffer();
+  return sharp({ create: { width: options.width, height: options.height, channels: 3, background: { r: v, g: v, b: v } } })
+    .jpeg()
+    .toBuffer();
 }
 
 /** Reads and validates as the pipeline and the CLI do; throws the first error, else returns the report. */
@@ -50,8 +52,12 @@ export async function inspect(spec: DatasetSpecInput, roots: string[]): Promise<
 
 /** The failure `promise` rejects with: an ApplicationFailure of `type`, whose message is returned. */
 export async function failure(promise: Promise<unknown>, type: string): Promise<string> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure of type ${type}, got ${err === undefined ? 'success' : String(err)}`);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ApplicationFailure))
+    throw new Error(`expected an ApplicationFailure of type ${type}, got ${err === undefined ? 'success' : String(err)}`);
   if (err.type !== type) throw new Error(`expected type ${type}, got ${err.type}: ${err.message}`);
   return err.message;
 }
@@ -64,9 +70,10 @@ export async function httpServer(handler: Parameters<typeof createServer>[1]): P
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -26,10 +26,20 @@ describe('evaluation charts', () => {
     const classes = ['cat', 'dog', 'bird'];
     const labels = [0, 0, 1, 1, 2, 2, 0, 1];
     const probs = Float32Array.from(labels.flatMap((l, i) => [0, 1, 2].map((c) => (c === l ? 0.6 : 0.2) + (i % 3 === c ? 0.1 : 0))));
-    const charts = await evaluationCharts({ probs, labels, classes, confusion: [[3, 0, 0], [1, 2, 0], [0, 0, 2]] });
+    const charts = await evaluationCharts({
+      probs,
+      labels,
+      classes,
+      confusion: [
+        [3, 0, 0],
+        [1, 2, 0],
+        [0, 0, 2],
+      ],
+    });
     expect(charts.map((c) => c.name)).toEqual(['confusion_matrix', 'roc_curves', 'pr_curves']);
     const [confusion, roc, pr] = charts.map((c) => c.chart);
-    for (const text of ['cat', 'dog', 'bird', 'predicted class', 'actual class', 'counts', 'share of each actual class', '67%']) expect(confusion!.svg).toContain(text);
+    for (const text of ['cat', 'dog', 'bird', 'predicted class', 'actual class', 'counts', 'share of each actual class', '67%'])
+      expect(confusion!.svg).toContain(text);
     for (const text of ['false positive rate', 'true positive rate', 'cat (AUC ']) expect(roc!.svg).toContain(text);
     for (const text of ['recall', 'precision', 'bird (AP ']) expect(pr!.svg).toContain(text);
     for (const chart of [confusion!, roc!, pr!]) {
@@ -46,12 +56,19 @@ describe('evaluation charts', () => {
 describe('learning curves', () => {
   it('loss and accuracy per epoch, training and validation, one line each', async () => {
     const history = [0, 1, 2].flatMap((epoch) => [
-      { metric: 'loss', epoch, value: 1 - epoch / 4 }, { metric: 'val_loss', epoch, value: 1.1 - epoch / 5 },
-      { metric: 'accuracy', epoch, value: 0.5 + epoch / 10 }, { metric: 'val_accuracy', epoch, value: 0.45 + epoch / 10 },
+      { metric: 'loss', epoch, value: 1 - epoch / 4 },
+      { metric: 'val_loss', epoch, value: 1.1 - epoch / 5 },
+      { metric: 'accuracy', epoch, value: 0.5 + epoch / 10 },
+      { metric: 'val_accuracy', epoch, value: 0.45 + epoch / 10 },
     ]);
     const { svg } = await renderChart(learningCurvesSpec(history, 'trial 3 full lr=0.001'));
     for (const text of ['trial 3 full lr=0.001', 'epoch', 'training', 'validation']) expect(svg).toContain(text);
     // Two panels, each with a line per split.
-    expect(svg.match(/<g class="mark-line role-mark (concat_\d)_layer_0_marks"/g)?.map((m) => /concat_\d/.exec(m)?.[0])).toEqual(['concat_0', 'concat_0', 'concat_1', 'concat_1']);
+    expect(svg.match(/<g class="mark-line role-mark (concat_\d)_layer_0_marks"/g)?.map((m) => /concat_\d/.exec(m)?.[0])).toEqual([
+      'concat_0',
+      'concat_0',
+      'concat_1',
+      'concat_1',
+    ]);
   });
 });

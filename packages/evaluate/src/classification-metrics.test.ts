@@ -6,14 +6,27 @@ describe('classification metrics', () => {
     const probs = Float32Array.from([0.9, 0.1, 0.2, 0.8, 0.6, 0.4]);
     const r = classificationReport(probs, [0, 1, 1], 2);
     expect(r.accuracy).toBeCloseTo(2 / 3);
-    expect(r.confusion).toEqual([[1, 0], [1, 1]]);
+    expect(r.confusion).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
     expect(r.loss).toBeCloseTo(-(Math.log(0.9) + Math.log(0.8) + Math.log(0.4)) / 3, 5);
   });
 
   it('macro-F1 averages per-class F1 (sklearn gives 0.6667 here)', () => {
     // class 0: tp 1, fp 1, fn 0 -> 2/3; class 1: tp 1, fp 0, fn 1 -> 2/3
-    expect(macroF1([[1, 0], [1, 1]])).toBeCloseTo(2 / 3);
-    expect(macroF1([[2, 0], [0, 0]])).toBeCloseTo(0.5); // a class never predicted nor present scores 0
+    expect(
+      macroF1([
+        [1, 0],
+        [1, 1],
+      ]),
+    ).toBeCloseTo(2 / 3);
+    expect(
+      macroF1([
+        [2, 0],
+        [0, 0],
+      ]),
+    ).toBeCloseTo(0.5); // a class never predicted nor present scores 0
   });
 
   it('ROC-AUC matches the rank formula, with ties counted half', () => {

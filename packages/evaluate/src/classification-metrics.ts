@@ -63,11 +63,15 @@ export function rocAuc(scores: readonly number[], positive: readonly boolean[]):
   const order = scores.map((s, i) => ({ s, p: positive[i] as boolean })).sort((a, b) => a.s - b.s);
   let rankSumPos = 0;
   let nPos = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j < order.length && order[j]?.s === order[i]?.s) j++;
     const avgRank = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) if (order[k]?.p) { rankSumPos += avgRank; nPos++; }
+    for (let k = i; k < j; k++)
+      if (order[k]?.p) {
+        rankSumPos += avgRank;
+        nPos++;
+      }
     i = j;
   }
   const nNeg = order.length - nPos;
@@ -79,7 +83,10 @@ export function rocAucMacro(probs: Float32Array, labels: readonly number[], numC
   const aucs: number[] = [];
   for (let c = 0; c < numClasses; c++) {
     const scores = labels.map((_, r) => probs[r * numClasses + c] as number);
-    const auc = rocAuc(scores, labels.map((l) => l === c));
+    const auc = rocAuc(
+      scores,
+      labels.map((l) => l === c),
+    );
     if (!Number.isNaN(auc)) aucs.push(auc);
   }
   return aucs.length === 0 ? NaN : aucs.reduce((a, b) => a + b, 0) / aucs.length;

@@ -1,5 +1,8 @@
 /** A point of a one-vs-rest curve: ROC (fpr, tpr) or precision-recall (recall, precision). */
-export interface CurvePoint { x: number; y: number }
+export interface CurvePoint {
+  x: number;
+  y: number;
+}
 
 export interface ClassCurves {
   roc: CurvePoint[];
@@ -21,7 +24,7 @@ export function classCurves(scores: readonly number[], positive: readonly boolea
   const roc: CurvePoint[] = [{ x: 0, y: 0 }];
   const pr: CurvePoint[] = [{ x: 0, y: 1 }];
   let [tp, fp] = [0, 0];
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     for (; j < order.length && order[j]?.s === order[i]?.s; j++) {
       if (order[j]?.p) tp++;
@@ -39,7 +42,7 @@ export function area(points: readonly CurvePoint[]): number {
   let sum = 0;
   for (let i = 1; i < points.length; i++) {
     const [a, b] = [points[i - 1] as CurvePoint, points[i] as CurvePoint];
-    sum += (b.x - a.x) * (a.y + b.y) / 2;
+    sum += ((b.x - a.x) * (a.y + b.y)) / 2;
   }
   return sum;
 }

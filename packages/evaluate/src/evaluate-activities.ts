@@ -1,5 +1,14 @@
 import {
-  ChampionDataInput, EvaluateInput, LearningCurvesInput, RegisterModelInput, SearchReportInput, type BackendName, type ChampionData, type EvaluateOutput, type In, type RegisteredModel,
+  ChampionDataInput,
+  EvaluateInput,
+  LearningCurvesInput,
+  RegisterModelInput,
+  SearchReportInput,
+  type BackendName,
+  type ChampionData,
+  type EvaluateOutput,
+  type In,
+  type RegisteredModel,
 } from '@anneal/contracts';
 import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend } from '@anneal/models';
@@ -25,7 +34,12 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
     /** Accuracy, macro-F1, ROC-AUC and the confusion matrix of a model on one split, logged to its own run. */
     async evaluateModel(raw: In<typeof EvaluateInput>): Promise<EvaluateOutput> {
       const input = EvaluateInput.parse(raw);
-      const params = { 'model.name': input.model.name, 'model.digest': input.model.digest, 'dataset.name': input.dataset.name, 'dataset.digest': input.dataset.digest };
+      const params = {
+        'model.name': input.model.name,
+        'model.digest': input.model.digest,
+        'dataset.name': input.dataset.name,
+        'dataset.digest': input.dataset.digest,
+      };
       return withActivityRun(mlflow, { tracking: input.tracking, runName: input.runName, params }, async (run) => {
         await resolveBackend(input.backend === 'auto' ? deps.backend : input.backend);
         const [dataset, model] = await Promise.all([loadDataset(artifacts, input.dataset), loadModel(artifacts, input.model)]);
@@ -37,13 +51,22 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
           const now = Date.now();
           const metric = (key: string, value: number) => ({ key, value, step: 0, timestamp: now });
           await mlflow.logBatch(run.runId, {
-            metrics: [metric('accuracy', report.accuracy), metric('macro_f1', report.macroF1), metric('roc_auc_macro', report.rocAucMacro), metric('loss', report.loss), metric('rows', labels.length)],
+            metrics: [
+              metric('accuracy', report.accuracy),
+              metric('macro_f1', report.macroF1),
+              metric('roc_auc_macro', report.rocAucMacro),
+              metric('loss', report.loss),
+              metric('rows', labels.length),
+            ],
           });
-          for (const { name, chart } of await evaluationCharts({ probs: values, labels, classes, confusion: report.confusion })) await uploadChart(mlflow, `${run.artifactUri}/${name}`, chart);
+          for (const { name, chart } of await evaluationCharts({ probs: values, labels, classes, confusion: report.confusion }))
+            await uploadChart(mlflow, `${run.artifactUri}/${name}`, chart);
           await mlflow.uploadArtifact(`${run.artifactUri}/confusion_matrix.json`, Buffer.from(JSON.stringify({ classes, matrix: report.confusion })));
           return {
             metrics: headlineMetrics(report),
-            confusionMatrix: report.confusion, classes, runId: run.runId,
+            confusionMatrix: report.confusion,
+            classes,
+            runId: run.runId,
           };
         } finally {
           model.dispose();
@@ -54,13 +77,17 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
     /** Registers the model as a new version of `name` and points `alias` at it (pretrain; fineTune before the gate). */
     async registerModel(raw: In<typeof RegisterModelInput>): Promise<RegisteredModel> {
       const input = RegisterModelInput.parse(raw);
-      return withActivityRun(mlflow, { tracking: input.tracking, runName: `register ${input.name}@${input.alias}`, params: { 'model.digest': input.model.digest } }, async (run) => {
-        const { version } = await registry.registerVersion(input);
-        const { workflowId } = activityIdentity();
-        await registry.moveAlias({ name: input.name, alias: input.alias, version, reason: `registered by ${run.runId}`, workflowId });
-        await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${input.name}/${version}@${input.alias}` }] });
-        return { name: input.name, version, alias: input.alias };
-      });
+      return withActivityRun(
+        mlflow,
+        { tracking: input.tracking, runName: `register ${input.name}@${input.alias}`, params: { 'model.digest': input.model.digest } },
+        async (run) => {
+          const { version } = await registry.registerVersion(input);
+          const { workflowId } = activityIdentity();
+          await registry.moveAlias({ name: input.name, alias: input.alias, version, reason: `registered by ${run.runId}`, workflowId });
+          await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${input.name}/${version}@${input.alias}` }] });
+          return { name: input.name, version, alias: input.alias };
+        },
+      );
     },
 
     gateChallenger: gateChallengerActivity(deps),
@@ -79,10 +106,22 @@ export function createEvaluateActivities(deps: EvaluateDeps) {
         await mlflow.uploadArtifact(`${uri}/search/decisions.csv`, Buffer.from(decisionsCsv(input.decisions)));
         // Each rung's trial run says what became of it, where the runs are looked at.
         for (const d of input.decisions.filter((x) => x.runId)) {
-          await mlflow.logBatch(d.runId as string, { tags: [{ key: 'anneal.rung', value: `${d.rung} (${d.epochs} epochs)` }, { key: 'anneal.decision', value: d.decision }] });
+          await mlflow.logBatch(d.runId as string, {
+            tags: [
+              { key: 'anneal.rung', value: `${d.rung} (${d.epochs} epochs)` },
+              { key: 'anneal.decision', value: d.decision },
+            ],
+          });
         }
       }
-      await mlflow.logBatch(input.tracking.parentRunId, { tags: [{ key: 'anneal.search', value: `${input.sampler}: ${input.trials.length} trials, ${input.failed.length} failed, by validation ${input.objective.metric}` }] });
+      await mlflow.logBatch(input.tracking.parentRunId, {
+        tags: [
+          {
+            key: 'anneal.search',
+            value: `${input.sampler}: ${input.trials.length} trials, ${input.failed.length} failed, by validation ${input.objective.metric}`,
+          },
+        ],
+      });
     },
 
     /** A training run's loss and accuracy per epoch (read back from MLflow) as `learning_curves` on that run. */

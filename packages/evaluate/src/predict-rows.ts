@@ -17,7 +17,8 @@ export function labelIndices(rows: Pick<Rows, 'name' | 'labels'>, classes: reado
   const index = new Map(classes.map((c, i) => [c, i]));
   return rows.labels.map((l) => {
     const i = index.get(l);
-    if (i === undefined) throw new InputError(ErrorType.DatasetValidation, `dataset ${rows.name}: label "${l}" is not one of the model's classes (${classes.join(', ')})`);
+    if (i === undefined)
+      throw new InputError(ErrorType.DatasetValidation, `dataset ${rows.name}: label "${l}" is not one of the model's classes (${classes.join(', ')})`);
     return i;
   });
 }

@@ -4,7 +4,15 @@ import { objectiveSpec, trialsCsv } from './search-report';
 
 const trials = [
   { label: 'trial 0 full lr=0.001', candidate: 'scratch', strategy: 'full', learningRate: 0.001, epochs: 4, epochsRun: 4, value: 0.8 },
-  { label: 'trial 1 feature-extraction lr=0.01', candidate: 'pretrained', strategy: 'feature-extraction', learningRate: 0.01, epochs: 2, epochsRun: 2, value: 0.9 },
+  {
+    label: 'trial 1 feature-extraction lr=0.01',
+    candidate: 'pretrained',
+    strategy: 'feature-extraction',
+    learningRate: 0.01,
+    epochs: 2,
+    epochsRun: 2,
+    value: 0.9,
+  },
 ];
 
 it('lists the trials best first, in CSV that a CSV reader reads back', () => {

@@ -4,9 +4,17 @@ import type { SearchTrial } from '@anneal/contracts';
 /** Every trial of a search as CSV, best first: what a user sorts and filters in a spreadsheet. */
 export function trialsCsv(trials: readonly SearchTrial[], o: { metric: string; direction: 'maximize' | 'minimize' }): string {
   const sorted = [...trials].sort((a, b) => (o.direction === 'maximize' ? b.value - a.value : a.value - b.value));
-  return Papa.unparse(sorted.map((t) => ({
-    trial: t.label, candidate: t.candidate, strategy: t.strategy, learning_rate: t.learningRate, epochs: t.epochs, epochs_run: t.epochsRun, [`validation_${o.metric}`]: t.value,
-  })));
+  return Papa.unparse(
+    sorted.map((t) => ({
+      trial: t.label,
+      candidate: t.candidate,
+      strategy: t.strategy,
+      learning_rate: t.learningRate,
+      epochs: t.epochs,
+      epochs_run: t.epochsRun,
+      [`validation_${o.metric}`]: t.value,
+    })),
+  );
 }
 
 /**
@@ -16,7 +24,12 @@ export function trialsCsv(trials: readonly SearchTrial[], o: { metric: string; d
 export function objectiveSpec(trials: readonly SearchTrial[], o: { metric: string }): object {
   const y = { field: 'value', type: 'quantitative' as const, title: `validation ${o.metric}`, scale: { zero: false } };
   const color = { field: 'candidate', type: 'nominal' as const };
-  const panel = (x: object) => ({ width: 220, height: 180, mark: { type: 'point' as const, filled: true, size: 60 }, encoding: { x, y, color, tooltip: [{ field: 'label' }] } });
+  const panel = (x: object) => ({
+    width: 220,
+    height: 180,
+    mark: { type: 'point' as const, filled: true, size: 60 },
+    encoding: { x, y, color, tooltip: [{ field: 'label' }] },
+  });
   return {
     title: `validation ${o.metric} by hyperparameter (${trials.length} trials)`,
     data: { values: trials.map((t) => ({ ...t })) },

@@ -9,7 +9,8 @@ import { HEAD_NAME } from './build-classifier';
 export function chooseCut(model: tf.LayersModel, cutAt: string | undefined): string | undefined {
   const names = model.layers.map((l) => l.name);
   if (cutAt !== undefined) {
-    if (!names.includes(cutAt)) throw new InputError(ErrorType.ModelIncompatible, `cutAt: the model has no layer "${cutAt}"; its layers are: ${names.join(', ')}`);
+    if (!names.includes(cutAt))
+      throw new InputError(ErrorType.ModelIncompatible, `cutAt: the model has no layer "${cutAt}"; its layers are: ${names.join(', ')}`);
     return cutAt;
   }
   if (names.includes(HEAD_NAME)) return undefined;

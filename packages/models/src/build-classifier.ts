@@ -29,8 +29,7 @@ export function buildClassifier(options: BuildOptions): tf.Sequential {
   if (options.architecture.kind === 'mlp') {
     if (options.scaling) addStandardize(model, { inputShape: options.inputShape, scaling: options.scaling });
     addMlpBase(model, options.architecture, { inputShape: options.inputShape, init });
-  }
-  else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
+  } else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
   model.add(tf.layers.dense({ name: HEAD_NAME, units: options.numClasses, activation: 'softmax', kernelInitializer: init(99) }));
   return model;
 }
@@ -40,17 +39,28 @@ type Ctx = { inputShape: number[]; init: (i: number) => ReturnType<typeof tf.ini
 function addMlpBase(model: tf.Sequential, a: Mlp, ctx: Ctx): void {
   a.hiddenUnits.forEach((units, i) => {
     const first = i === 0 && model.layers.length === 0;
-    model.add(tf.layers.dense({ name: `${BASE_PREFIX}dense_${i + 1}`, units, activation: 'relu', kernelInitializer: ctx.init(i), ...(first ? { inputShape: ctx.inputShape } : {}) }));
+    model.add(
+      tf.layers.dense({
+        name: `${BASE_PREFIX}dense_${i + 1}`,
+        units,
+        activation: 'relu',
+        kernelInitializer: ctx.init(i),
+        ...(first ? { inputShape: ctx.inputShape } : {}),
+      }),
+    );
     if (a.dropout > 0) model.add(tf.layers.dropout({ name: `${BASE_PREFIX}dropout_${i + 1}`, rate: a.dropout }));
   });
 }
 
 function addCnnBase(model: tf.Sequential, a: Cnn, ctx: Ctx): void {
   const size = ctx.inputShape.reduce((x, y) => x * y, 1);
-  if (size !== a.imageShape.reduce((x, y) => x * y, 1)) throw new InputError(ErrorType.InvalidSpec, `architecture.imageShape [${a.imageShape.join(', ')}] does not hold the ${size} features of the input`);
+  if (size !== a.imageShape.reduce((x, y) => x * y, 1))
+    throw new InputError(ErrorType.InvalidSpec, `architecture.imageShape [${a.imageShape.join(', ')}] does not hold the ${size} features of the input`);
   model.add(tf.layers.reshape({ name: `${BASE_PREFIX}image`, targetShape: a.imageShape, inputShape: ctx.inputShape }));
   a.filters.forEach((filters, i) => {
-    model.add(tf.layers.conv2d({ name: `${BASE_PREFIX}conv_${i + 1}`, filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: ctx.init(i) }));
+    model.add(
+      tf.layers.conv2d({ name: `${BASE_PREFIX}conv_${i + 1}`, filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: ctx.init(i) }),
+    );
     model.add(tf.layers.maxPooling2d({ name: `${BASE_PREFIX}pool_${i + 1}`, poolSize: 2 }));
   });
   model.add(tf.layers.flatten({ name: `${BASE_PREFIX}flatten` }));

@@ -39,10 +39,16 @@ export class GraphFeatures extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const given = shape.slice(1).map((d) => d ?? -1).join('x');
+    const given = shape
+      .slice(1)
+      .map((d) => d ?? -1)
+      .join('x');
     if (given !== this.args.imageShape.join('x')) {
       // A fixed-size graph: the input contract must bring the images to exactly its size (input.size).
-      throw new InputError(ErrorType.ModelIncompatible, `layer ${this.name}: the graph takes images of ${this.args.imageShape.join('x')}, not ${given}; set input.size to ${this.args.imageShape[0]}`);
+      throw new InputError(
+        ErrorType.ModelIncompatible,
+        `layer ${this.name}: the graph takes images of ${this.args.imageShape.join('x')}, not ${given}; set input.size to ${this.args.imageShape[0]}`,
+      );
     }
     return [shape[0] ?? null, ...this.args.featureShape];
   }
@@ -55,7 +61,10 @@ export class GraphFeatures extends tf.layers.Layer {
       return graph.execute(x, this.args.node) as tf.Tensor;
     } catch (err) {
       // The graph and the layer were stored together: a graph that does not run as recorded will not on a retry.
-      throw new InputError(ErrorType.ModelIncompatible, `layer ${this.name}: graph ${this.args.graph.uri} does not run to node ${this.args.node}: ${(err as Error).message}`);
+      throw new InputError(
+        ErrorType.ModelIncompatible,
+        `layer ${this.name}: graph ${this.args.graph.uri} does not run to node ${this.args.node}: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -66,8 +75,14 @@ export class GraphFeatures extends tf.layers.Layer {
     return { ...super.getConfig(), graphArtifact: { name: graph.uri, digest: graph.digest }, graphNode: { name: node }, imageShape, featureShape };
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
-    const { graphArtifact, graphNode, ...rest } = config as unknown as { graphArtifact: { name: string; digest: string }; graphNode: { name: string } } & GraphFeaturesArgs;
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    const { graphArtifact, graphNode, ...rest } = config as unknown as {
+      graphArtifact: { name: string; digest: string };
+      graphNode: { name: string };
+    } & GraphFeaturesArgs;
     return new cls({ ...rest, graph: { uri: graphArtifact.name, digest: graphArtifact.digest }, node: graphNode.name });
   }
 }
@@ -76,19 +91,32 @@ tf.serialization.registerClass(GraphFeatures);
 /** A GraphModel's files as Anneal stores them: one model.json and one weights.bin. */
 export function graphFiles(o: { json: object; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer }): ArtifactFile[] {
   const modelJson = { ...o.json, weightsManifest: [{ paths: ['weights.bin'], weights: o.weightSpecs }] };
-  return [{ name: 'model.json', bytes: Buffer.from(JSON.stringify(modelJson)) }, { name: 'weights.bin', bytes: new Uint8Array(o.weightData) }];
+  return [
+    { name: 'model.json', bytes: Buffer.from(JSON.stringify(modelJson)) },
+    { name: 'weights.bin', bytes: new Uint8Array(o.weightData) },
+  ];
 }
 
 /** Builds a GraphModel from its files and keeps it under `digest` for the GraphFeatures layers that name it. */
 export async function registerGraph(digest: string, files: Map<string, Uint8Array>): Promise<tf.GraphModel> {
   const known = graphs.get(digest);
   if (known) return known;
-  const json = JSON.parse(Buffer.from(files.get('model.json') ?? '{}').toString('utf8')) as tf.io.ModelJSON & { weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const json = JSON.parse(Buffer.from(files.get('model.json') ?? '{}').toString('utf8')) as tf.io.ModelJSON & {
+    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+  };
   const weights = files.get('weights.bin') ?? new Uint8Array();
-  const graph = await tf.loadGraphModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((m) => m.weights), weightData: new Uint8Array(weights).buffer,
-    format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy, signature: json.signature, userDefinedMetadata: json.userDefinedMetadata,
-  }));
+  const graph = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((m) => m.weights),
+      weightData: new Uint8Array(weights).buffer,
+      format: json.format,
+      generatedBy: json.generatedBy,
+      convertedBy: json.convertedBy,
+      signature: json.signature,
+      userDefinedMetadata: json.userDefinedMetadata,
+    }),
+  );
   graphs.set(digest, graph);
   return graph;
 }
@@ -103,7 +131,8 @@ export async function loadGraphsOf(store: ArtifactStore, modelJson: Uint8Array |
     if (Array.isArray(node)) node.forEach(visit);
     else if (node && typeof node === 'object') {
       const o = node as { class_name?: unknown; config?: { graph_artifact?: { name?: unknown; digest?: unknown } } };
-      if (o.class_name === GRAPH_FEATURES_CLASS) refs.push(ArtifactRef.parse({ uri: o.config?.graph_artifact?.name, digest: o.config?.graph_artifact?.digest }));
+      if (o.class_name === GRAPH_FEATURES_CLASS)
+        refs.push(ArtifactRef.parse({ uri: o.config?.graph_artifact?.name, digest: o.config?.graph_artifact?.digest }));
       Object.values(node).forEach(visit);
     }
   };

@@ -15,7 +15,10 @@ export interface AdaptedModel {
  * Being layers of the model, they act the same in training, evaluation and the registered model, which takes raw
  * rows. A model that already takes the rows as they are is returned unchanged.
  */
-export function adaptInput(model: tf.LayersModel, o: { cut: string | undefined; rows: number[]; image?: number[]; contract: InputContract }): AdaptedModel | undefined {
+export function adaptInput(
+  model: tf.LayersModel,
+  o: { cut: string | undefined; rows: number[]; image?: number[]; contract: InputContract },
+): AdaptedModel | undefined {
   const wanted = (model.inputs[0]?.shape ?? []).slice(1);
   if (wanted.length !== 3) return undefined; // a vector model: the rows go in as they are (checked by the caller)
   const [H, , C] = wanted as [number | null, number | null, number];
@@ -23,7 +26,10 @@ export function adaptInput(model: tf.LayersModel, o: { cut: string | undefined; 
   const [h, w, c] = image;
   const factor = o.contract.size ? Math.max(1, Math.round(o.contract.size / h)) : H ? Math.max(1, Math.round(H / h)) : 1;
   if (c !== C && !(c === 1 && C === 3)) {
-    throw new InputError(ErrorType.ModelIncompatible, `the model takes ${C}-channel images, the dataset has ${c} channel(s): read the images with image.channels ${C}`);
+    throw new InputError(
+      ErrorType.ModelIncompatible,
+      `the model takes ${C}-channel images, the dataset has ${c} channel(s): read the images with image.channels ${C}`,
+    );
   }
   const unchanged = o.rows.join('x') === wanted.join('x') && factor === 1 && o.contract.range === 'unit' && !o.contract.normalize;
   if (unchanged) return undefined;
@@ -56,7 +62,14 @@ export function adaptInput(model: tf.LayersModel, o: { cut: string | undefined; 
 }
 
 /** Names of the layers that put the contract into a model: they never train, whatever the strategy. */
-export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set(['rows_as_image', 'input_upsample', 'grey_as_rgb', 'input_rescale', 'input_normalize', ...STANDARDIZE_LAYERS]);
+export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set([
+  'rows_as_image',
+  'input_upsample',
+  'grey_as_rgb',
+  'input_rescale',
+  'input_normalize',
+  ...STANDARDIZE_LAYERS,
+]);
 
 /**
  * Per-channel `(x - mean) / std` as a frozen 1x1 depthwise convolution (scale 1/std, bias -mean/std): a layer tfjs's
@@ -64,13 +77,24 @@ export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set(['rows_as_imag
  */
 function normalizeLayer(n: { mean: number[]; std: number[] }, channels: number): tf.layers.Layer {
   const per = (values: number[], name: string) => {
-    if (values.length !== 1 && values.length !== channels) throw new InputError(ErrorType.InvalidSpec, `input.normalize.${name}: expected 1 or ${channels} values (one per channel), found ${values.length}`);
+    if (values.length !== 1 && values.length !== channels)
+      throw new InputError(ErrorType.InvalidSpec, `input.normalize.${name}: expected 1 or ${channels} values (one per channel), found ${values.length}`);
     return Array.from({ length: channels }, (_, i) => values[values.length === 1 ? 0 : i] as number);
   };
   const [mean, std] = [per(n.mean, 'mean'), per(n.std, 'std')];
   return tf.layers.depthwiseConv2d({
-    name: 'input_normalize', kernelSize: 1, depthMultiplier: 1, useBias: true, trainable: false,
-    weights: [tf.tensor4d(std.map((s) => 1 / s), [1, 1, channels, 1]), tf.tensor1d(mean.map((m, i) => -m / (std[i] as number)))],
+    name: 'input_normalize',
+    kernelSize: 1,
+    depthMultiplier: 1,
+    useBias: true,
+    trainable: false,
+    weights: [
+      tf.tensor4d(
+        std.map((s) => 1 / s),
+        [1, 1, channels, 1],
+      ),
+      tf.tensor1d(mean.map((m, i) => -m / (std[i] as number))),
+    ],
   });
 }
 
@@ -83,7 +107,10 @@ function imageOf(rows: number[], image: number[] | undefined): [number, number, 
     const side = Math.round(Math.sqrt(n / channels));
     if (side * side * channels === n) return [side, side, channels];
   }
-  throw new InputError(ErrorType.ModelIncompatible, `the model takes images, and rows of ${n} values are not a square image: give the dataset's image size (dataset.image)`);
+  throw new InputError(
+    ErrorType.ModelIncompatible,
+    `the model takes images, and rows of ${n} values are not a square image: give the dataset's image size (dataset.image)`,
+  );
 }
 
 /**
@@ -103,7 +130,10 @@ function reapply(model: tf.LayersModel, o: { input: tf.SymbolicTensor; until: st
     try {
       out = layer.apply(inputs.length === 1 ? (inputs[0] as tf.SymbolicTensor) : inputs) as tf.SymbolicTensor;
     } catch (err) {
-      throw new InputError(ErrorType.ModelIncompatible, `layer ${layer.name} does not take the adapted input (${o.input.shape.slice(1).join('x')}): ${(err as Error).message}; cut the model lower (cutAt) or change input.size`);
+      throw new InputError(
+        ErrorType.ModelIncompatible,
+        `layer ${layer.name} does not take the adapted input (${o.input.shape.slice(1).join('x')}): ${(err as Error).message}; cut the model lower (cutAt) or change input.size`,
+      );
     }
     mapped.set((node.outputTensors[0] as tf.SymbolicTensor).id, out);
   }

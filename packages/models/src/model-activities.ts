@@ -1,6 +1,16 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorType, InputContract, InputError, PrepareCandidateInput, type BackendName, type In, type ModelCandidate, type ModelRef, type PreparedCandidate } from '@anneal/contracts';
+import {
+  ErrorType,
+  InputContract,
+  InputError,
+  PrepareCandidateInput,
+  type BackendName,
+  type In,
+  type ModelCandidate,
+  type ModelRef,
+  type PreparedCandidate,
+} from '@anneal/contracts';
 import { activityPlugin, withActivityRun, type ActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { chooseCut } from './base-cut';
 import { adaptInput } from './input-contract';
@@ -32,23 +42,45 @@ export function createModelActivities(deps: ModelDeps) {
       const source = modelSources[candidate.kind] as ModelSource<ModelCandidate>;
       const fresh = 'weights' in candidate && candidate.weights === 'scratch';
       const label = `${source.label(candidate)}${fresh ? ' (scratch)' : ''}`;
-      return withActivityRun(mlflow, { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label, 'candidate.kind': candidate.kind } }, async (run) => {
-        await resolveBackend(deps.backend);
-        const ctx: SourceContext = {
-          mlflow, artifacts, dataRoots: deps.dataRoots ?? [], downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'), storeAt: run.artifactUri, task: { inputShape: input.inputShape, numClasses: input.numClasses, ...(input.scaling ? { scaling: input.scaling } : {}) },
-        };
-        const loaded = await source.load(candidate, ctx);
-        const sourced = fresh && 'model' in loaded ? { model: await reinitialize(loaded.model, 7).finally(() => loaded.model.dispose()) } : loaded;
-        const cutAt = 'cutAt' in candidate ? candidate.cutAt : undefined;
-        const task = { rows: input.inputShape, image: input.imageShape, contract: 'input' in candidate ? candidate.input : InputContract.parse({}) };
-        const model = 'stored' in sourced ? await recut(artifacts, sourced.stored, cutAt) : await importModel({ run, artifacts, label, sourced, cutAt, task });
-        if (model.inputShape.join('x') !== input.inputShape.join('x')) {
-          throw new InputError(ErrorType.ModelIncompatible, `model ${label} takes input of shape [${model.inputShape.join(', ')}], the dataset has [${input.inputShape.join(', ')}]`);
-        }
-        const params = { 'model.version': model.version ?? '', 'model.digest': model.digest, 'model.cut': model.cut ?? '', 'model.input_contract': model.inputContract ?? 'as is' };
-        await mlflow.logBatch(run.runId, { params: Object.entries(params).filter(([k]) => !run.existingParams.has(k)).map(([key, value]) => ({ key, value })) });
-        return { model, label, pretrained: source.pretrained && !fresh, runId: run.runId };
-      });
+      return withActivityRun(
+        mlflow,
+        { tracking: input.tracking, runName: `prepare ${label}`, params: { candidate: label, 'candidate.kind': candidate.kind } },
+        async (run) => {
+          await resolveBackend(deps.backend);
+          const ctx: SourceContext = {
+            mlflow,
+            artifacts,
+            dataRoots: deps.dataRoots ?? [],
+            downloadDir: deps.downloadDir ?? join(tmpdir(), 'anneal-downloads'),
+            storeAt: run.artifactUri,
+            task: { inputShape: input.inputShape, numClasses: input.numClasses, ...(input.scaling ? { scaling: input.scaling } : {}) },
+          };
+          const loaded = await source.load(candidate, ctx);
+          const sourced = fresh && 'model' in loaded ? { model: await reinitialize(loaded.model, 7).finally(() => loaded.model.dispose()) } : loaded;
+          const cutAt = 'cutAt' in candidate ? candidate.cutAt : undefined;
+          const task = { rows: input.inputShape, image: input.imageShape, contract: 'input' in candidate ? candidate.input : InputContract.parse({}) };
+          const model =
+            'stored' in sourced ? await recut(artifacts, sourced.stored, cutAt) : await importModel({ run, artifacts, label, sourced, cutAt, task });
+          if (model.inputShape.join('x') !== input.inputShape.join('x')) {
+            throw new InputError(
+              ErrorType.ModelIncompatible,
+              `model ${label} takes input of shape [${model.inputShape.join(', ')}], the dataset has [${input.inputShape.join(', ')}]`,
+            );
+          }
+          const params = {
+            'model.version': model.version ?? '',
+            'model.digest': model.digest,
+            'model.cut': model.cut ?? '',
+            'model.input_contract': model.inputContract ?? 'as is',
+          };
+          await mlflow.logBatch(run.runId, {
+            params: Object.entries(params)
+              .filter(([k]) => !run.existingParams.has(k))
+              .map(([key, value]) => ({ key, value })),
+          });
+          return { model, label, pretrained: source.pretrained && !fresh, runId: run.runId };
+        },
+      );
     },
   };
 }
@@ -58,7 +90,11 @@ export function createModelActivities(deps: ModelDeps) {
  * layers its contract needs to take the task's rows.
  */
 async function importModel(o: {
-  run: ActivityRun; artifacts: ArtifactStore; label: string; sourced: Exclude<SourcedModel, { stored: ModelRef }>; cutAt: string | undefined;
+  run: ActivityRun;
+  artifacts: ArtifactStore;
+  label: string;
+  sourced: Exclude<SourcedModel, { stored: ModelRef }>;
+  cutAt: string | undefined;
   task: { rows: number[]; image: number[] | undefined; contract: InputContract };
 }): Promise<ModelRef> {
   const { model } = o.sourced;

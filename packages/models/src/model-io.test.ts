@@ -28,6 +28,8 @@ it('reports which backend runs and refuses an explicit backend that cannot load'
   const err = await resolveBackend('tensorflow-gpu').catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect((err as ApplicationFailure).type).toBe(ErrorType.BackendUnavailable);
-  expect((err as Error).message).toMatch(/^TF\.js backend tensorflow-gpu is not available here: tensorflow-gpu: package did not load \((Error: )?Cannot find module '@tensorflow\/tfjs-node-gpu'/);
+  expect((err as Error).message).toMatch(
+    /^TF\.js backend tensorflow-gpu is not available here: tensorflow-gpu: package did not load \((Error: )?Cannot find module '@tensorflow\/tfjs-node-gpu'/,
+  );
   expect(tf.getBackend()).toBe('wasm'); // nothing changed
 });

@@ -13,7 +13,10 @@ it('an MLP built with a scaling standardizes raw rows first, in frozen layers tf
   expect(STANDARDIZE_LAYERS.every((n) => INPUT_CONTRACT_LAYERS.has(n))).toBe(true);
   expect(model.getLayer('table_standardize').trainable).toBe(false);
 
-  const rows = tf.tensor2d([[12, -2.5, 500], [10, -2, 1000]]);
+  const rows = tf.tensor2d([
+    [12, -2.5, 500],
+    [10, -2, 1000],
+  ]);
   const standardized = tf.model({ inputs: model.inputs, outputs: model.getLayer('table_rows').output as tf.SymbolicTensor });
   const seen = (await (standardized.predict(rows) as tf.Tensor).array()) as number[][];
   expect(seen[0]!.map((v) => Number(v.toFixed(5)))).toEqual([1, -1, -2]);
@@ -22,7 +25,9 @@ it('an MLP built with a scaling standardizes raw rows first, in frozen layers tf
   // tfjs's own loader (no Anneal runtime) reads the saved model and predicts the same from raw rows.
   const files = await serializeModel(model);
   const json = JSON.parse(Buffer.from(files[0]!.bytes).toString()) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-  const loaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: files[1]!.bytes.slice().buffer }));
+  const loaded = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: files[1]!.bytes.slice().buffer }),
+  );
   const [a, b] = [model.predict(rows) as tf.Tensor, loaded.predict(rows) as tf.Tensor];
   expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
   // And the round trip through Anneal's own format.

@@ -14,9 +14,21 @@ export function addStandardize(model: tf.Sequential, o: { inputShape: number[]; 
   if (o.scaling.mean.length !== d || o.scaling.std.length !== d) throw new Error(`scaling for ${o.scaling.mean.length} features, the rows have ${d}`);
   const [asPixel, standardize, rows] = STANDARDIZE_LAYERS;
   model.add(tf.layers.reshape({ name: asPixel, targetShape: [1, 1, d], inputShape: o.inputShape }));
-  model.add(tf.layers.depthwiseConv2d({
-    name: standardize, kernelSize: 1, depthMultiplier: 1, useBias: true, trainable: false,
-    weights: [tf.tensor4d(o.scaling.std.map((s) => 1 / s), [1, 1, d, 1]), tf.tensor1d(o.scaling.mean.map((m, i) => -m / (o.scaling.std[i] as number)))],
-  }));
+  model.add(
+    tf.layers.depthwiseConv2d({
+      name: standardize,
+      kernelSize: 1,
+      depthMultiplier: 1,
+      useBias: true,
+      trainable: false,
+      weights: [
+        tf.tensor4d(
+          o.scaling.std.map((s) => 1 / s),
+          [1, 1, d, 1],
+        ),
+        tf.tensor1d(o.scaling.mean.map((m, i) => -m / (o.scaling.std[i] as number))),
+      ],
+    }),
+  );
   model.add(tf.layers.reshape({ name: rows, targetShape: o.inputShape }));
 }

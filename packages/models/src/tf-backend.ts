@@ -47,10 +47,7 @@ async function activate(requested: BackendName): Promise<BackendInfo> {
     }
     skipped.push(`${name}: ${reason}`);
   }
-  throw ApplicationFailure.nonRetryable(
-    `TF.js backend ${requested} is not available here: ${skipped.join('; ')}`,
-    ErrorType.BackendUnavailable,
-  );
+  throw ApplicationFailure.nonRetryable(`TF.js backend ${requested} is not available here: ${skipped.join('; ')}`, ErrorType.BackendUnavailable);
 }
 
 async function tryActivate(name: Concrete): Promise<string | undefined> {

@@ -10,7 +10,12 @@ async function filterGrad(backend: string, c: Case): Promise<{ values: Float32Ar
   return tf.tidy(() => {
     const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
     const w = tf.randomNormal(c.filter, 0, 1, 'float32', 2);
-    const g = tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, c.strides, c.pad).square().sum())(w);
+    const g = tf.grad((f) =>
+      tf
+        .conv2d(x, f as tf.Tensor4D, c.strides, c.pad)
+        .square()
+        .sum(),
+    )(w);
     return { values: g.dataSync() as Float32Array, shape: g.shape };
   });
 }
@@ -37,7 +42,14 @@ async function depthwiseGrad(backend: string, c: DepthwiseCase): Promise<Float32
   return tf.tidy(() => {
     const x = tf.randomNormal(c.x, 0, 1, 'float32', 4) as tf.Tensor4D;
     const w = tf.randomNormal(c.filter, 0, 1, 'float32', 5);
-    return tf.grad((f) => tf.depthwiseConv2d(x, f as tf.Tensor4D, c.strides, c.pad).square().sum())(w).dataSync() as Float32Array;
+    return tf
+      .grad((f) =>
+        tf
+          .depthwiseConv2d(x, f as tf.Tensor4D, c.strides, c.pad)
+          .square()
+          .sum(),
+      )(w)
+      .dataSync() as Float32Array;
   });
 }
 
@@ -64,7 +76,14 @@ it.each<DepthwiseCase>([
     return tf.tidy(() => {
       const x = tf.randomNormal(c.x, 0, 1, 'float32', 7);
       const w = tf.randomNormal(c.filter, 0, 1, 'float32', 8) as tf.Tensor4D;
-      return tf.grad((input) => tf.depthwiseConv2d(input as tf.Tensor4D, w, c.strides, c.pad).square().sum())(x).dataSync() as Float32Array;
+      return tf
+        .grad((input) =>
+          tf
+            .depthwiseConv2d(input as tf.Tensor4D, w, c.strides, c.pad)
+            .square()
+            .sum(),
+        )(x)
+        .dataSync() as Float32Array;
     });
   };
   const expected = await run('cpu');
@@ -79,8 +98,22 @@ it('UnsortedSegmentSum on wasm (the gradient of an embedding lookup) matches the
     await tf.setBackend(backend);
     return tf.tidy(() => {
       const table = tf.randomNormal([6, 3], 0, 1, 'float32', 6);
-      const ids = tf.tensor2d([[0, 2, 2], [5, 0, 1]], undefined, 'int32');
-      return tf.grad((t) => tf.gather(t, ids).mul(tf.range(1, 19).reshape([2, 3, 3])).sum())(table).dataSync() as Float32Array;
+      const ids = tf.tensor2d(
+        [
+          [0, 2, 2],
+          [5, 0, 1],
+        ],
+        undefined,
+        'int32',
+      );
+      return tf
+        .grad((t) =>
+          tf
+            .gather(t, ids)
+            .mul(tf.range(1, 19).reshape([2, 3, 3]))
+            .sum(),
+        )(table)
+        .dataSync() as Float32Array;
     });
   };
   const expected = await run('cpu');

@@ -49,14 +49,23 @@ interface FilterGradArgs {
 function assertSupported(attrs: Pick<FilterGradArgs['attrs'], 'dataFormat' | 'dilations'>): void {
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') throw new InputError(ErrorType.ModelIncompatible, 'conv gradients on wasm support NHWC only');
   const dilations = attrs.dilations ?? 1;
-  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) throw new InputError(ErrorType.ModelIncompatible, 'conv gradients on wasm support dilation 1 only');
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1))
+    throw new InputError(ErrorType.ModelIncompatible, 'conv gradients on wasm support dilation 1 only');
 }
 
 function paddedInput(x: tf.Tensor4D, attrs: FilterGradArgs['attrs'], depthwise: boolean) {
   assertSupported(attrs);
   const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, depthwise, 'channelsLast');
   const { top, bottom, left, right } = info.padInfo;
-  return { padded: tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]), strides: [info.strideHeight, info.strideWidth] as [number, number] };
+  return {
+    padded: tf.pad(x, [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]),
+    strides: [info.strideHeight, info.strideWidth] as [number, number],
+  };
 }
 
 /**
@@ -111,13 +120,25 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: InputGradArgs): tf.T
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     // Dilate: [b, oh, ow, cm] -> rows/cols spaced by the stride.
     let d: tf.Tensor = tf.reshape(dy, [b, oh, 1, ow, 1, c * m]);
-    d = tf.pad(d, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    d = tf.pad(d, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     d = tf.slice(tf.reshape(d, [b, oh * sh, ow * sw, c * m]), [0, 0, 0, 0], [b, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c * m]);
     const top = kh - 1 - info.padInfo.top;
     const left = kw - 1 - info.padInfo.left;
     const bottom = h + kh - 1 - ((oh - 1) * sh + 1) - top;
     const right = w + kw - 1 - ((ow - 1) * sw + 1) - left;
-    d = tf.pad(d, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
+    d = tf.pad(d, [
+      [0, 0],
+      [top, Math.max(bottom, 0)],
+      [left, Math.max(right, 0)],
+      [0, 0],
+    ]);
     d = tf.slice(d, [0, 0, 0, 0], [b, h + kh - 1, w + kw - 1, c * m]);
     const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]);
     const dx = tf.depthwiseConv2d(d as tf.Tensor4D, flipped as tf.Tensor4D, 1, 'valid'); // [b, h, w, c*m]
@@ -126,7 +147,15 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: InputGradArgs): tf.T
 }
 
 /** The gradient of gather (embeddings): sums rows of x into numSegments buckets, as onehot(ids)^T . x. */
-function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo }; backend: Backend; attrs: { numSegments: number } }): tf.TensorInfo {
+function unsortedSegmentSum({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  backend: Backend;
+  attrs: { numSegments: number };
+}): tf.TensorInfo {
   return composite(backend, [inputs.x, inputs.segmentIds], (x, ids) => {
     const rows = ids.size;
     const rest = x.shape.slice(ids.rank);

@@ -5,12 +5,14 @@ import * as tf from '@tensorflow/tfjs';
  * tensor count stays flat: the check shared by the wasm-kernel and native-backend tests.
  */
 export async function expectConvNetTrainsWithoutLeaks(): Promise<void> {
-  const model = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 2, activation: 'softmax' }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu', padding: 'same' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ],
+  });
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
   const labels = Array.from({ length: 64 }, (_, i) => i % 2);
   const x = tf.tidy(() => tf.randomUniform([64, 8, 8, 1], 0, 1, 'float32', 3).add(tf.tensor1d(labels).reshape([64, 1, 1, 1])));

@@ -34,10 +34,13 @@ function keras2Model(file) {
   const layers = names.map((name) => {
     const group = root.get(name);
     const weightNames = (group?.attrs.weight_names?.value ?? []).map(str);
-    return { name, weights: weightNames.map((w) => {
-      const data = group.get(w);
-      return { name: w, shape: data.shape, values: Float32Array.from(data.value) };
-    }) };
+    return {
+      name,
+      weights: weightNames.map((w) => {
+        const data = group.get(w);
+        return { name: w, shape: data.shape, values: Float32Array.from(data.value) };
+      }),
+    };
   });
   return { config: str(configAttr.value), kerasVersion: file.attrs.keras_version ? str(file.attrs.keras_version.value) : undefined, layers };
 }
@@ -51,9 +54,13 @@ function keras3Layers(file) {
     const vars = group.get('vars');
     const name = vars?.attrs.name ? str(vars.attrs.name.value) : path;
     const keys = (vars?.keys() ?? []).sort((a, b) => Number(a) - Number(b));
-    return { name, path, weights: keys.map((k) => {
-      const data = vars.get(k);
-      return { name: `${path}/vars/${k}`, shape: data.shape, values: Float32Array.from(data.value) };
-    }) };
+    return {
+      name,
+      path,
+      weights: keys.map((k) => {
+        const data = vars.get(k);
+        return { name: `${path}/vars/${k}`, shape: data.shape, values: Float32Array.from(data.value) };
+      }),
+    };
   });
 }

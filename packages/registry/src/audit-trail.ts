@@ -26,7 +26,10 @@ export interface AuditEntry extends AliasMove, MoveReason {
  * Records a move: a FINISHED run in `anneal-registry` (when: its start time; what, why, by which workflow, approved
  * by whom: its tags) and a tag `anneal.alias.<alias>` on the version it now points at.
  */
-export async function recordMove(mlflow: MlflowClient, o: { name: string; alias: string; from: string | null; to: string; key?: string; why: MoveReason }): Promise<AliasMove> {
+export async function recordMove(
+  mlflow: MlflowClient,
+  o: { name: string; alias: string; from: string | null; to: string; key?: string; why: MoveReason },
+): Promise<AliasMove> {
   const from = o.from ? `v${o.from}` : 'none';
   const by = o.why.approver ? `, approved by ${o.why.approver}` : '';
   const runId = await writeAudit(mlflow, {
@@ -38,14 +41,25 @@ export async function recordMove(mlflow: MlflowClient, o: { name: string; alias:
 }
 
 /** An approval, rejection or approval timeout of a version: a run in the audit trail and a tag on the version. */
-export async function recordDecision(mlflow: MlflowClient, o: { name: string; version: string; decision: string; approver?: string; comment?: string; workflowId?: string }): Promise<string> {
+export async function recordDecision(
+  mlflow: MlflowClient,
+  o: { name: string; version: string; decision: string; approver?: string; comment?: string; workflowId?: string },
+): Promise<string> {
   const key = o.workflowId ? `${o.workflowId}:${o.name}:${o.version}:decision` : undefined;
   const found = key ? await findAuditRun(mlflow, key) : undefined;
   if (found) return found.info.run_id;
   const by = o.approver ? ` by ${o.approver}` : '';
   return writeAudit(mlflow, {
     runName: `${o.name} v${o.version}: ${o.decision}${by}`,
-    tags: { [TAG.model]: o.name, [TAG.alias]: '', [TAG.from]: '', [TAG.to]: o.version, [TAG.reason]: `${o.decision}${by}`, [TAG.decision]: o.decision, ...whoTags({ reason: '', ...o }, key) },
+    tags: {
+      [TAG.model]: o.name,
+      [TAG.alias]: '',
+      [TAG.from]: '',
+      [TAG.to]: o.version,
+      [TAG.reason]: `${o.decision}${by}`,
+      [TAG.decision]: o.decision,
+      ...whoTags({ reason: '', ...o }, key),
+    },
     versionTag: { name: o.name, version: o.version, key: 'anneal.approval', value: `${o.decision}${by}${o.comment ? `: ${o.comment}` : ''}` },
   });
 }
@@ -56,7 +70,10 @@ export async function findMove(mlflow: MlflowClient, key: string): Promise<Alias
   return run ? toEntry(run) : undefined;
 }
 
-async function writeAudit(mlflow: MlflowClient, o: { runName: string; tags: Record<string, string>; versionTag: { name: string; version: string; key: string; value: string } }): Promise<string> {
+async function writeAudit(
+  mlflow: MlflowClient,
+  o: { runName: string; tags: Record<string, string>; versionTag: { name: string; version: string; key: string; value: string } },
+): Promise<string> {
   const experimentId = await mlflow.getOrCreateExperiment(AUDIT_EXPERIMENT);
   const run = await mlflow.createRun({ experimentId, runName: o.runName, tags: o.tags });
   await mlflow.updateRun({ runId: run.info.run_id, status: 'FINISHED' });
@@ -90,9 +107,16 @@ function toEntry(run: Run): AuditEntry {
   const tag = (key: string) => run.data.tags.find((t) => t.key === key)?.value;
   const optional = (field: keyof MoveReason, key: string) => (tag(key) ? { [field]: tag(key) } : {});
   return {
-    name: tag(TAG.model) ?? '', alias: tag(TAG.alias) ?? '', from: tag(TAG.from) || null, to: tag(TAG.to) ?? '', auditRunId: run.info.run_id,
-    reason: tag(TAG.reason) ?? '', at: run.info.start_time ?? 0,
-    ...optional('workflowId', TAG.workflow), ...optional('approver', TAG.approver), ...optional('comment', TAG.comment),
+    name: tag(TAG.model) ?? '',
+    alias: tag(TAG.alias) ?? '',
+    from: tag(TAG.from) || null,
+    to: tag(TAG.to) ?? '',
+    auditRunId: run.info.run_id,
+    reason: tag(TAG.reason) ?? '',
+    at: run.info.start_time ?? 0,
+    ...optional('workflowId', TAG.workflow),
+    ...optional('approver', TAG.approver),
+    ...optional('comment', TAG.comment),
     ...(tag(TAG.decision) ? { decision: tag(TAG.decision) } : {}),
   };
 }

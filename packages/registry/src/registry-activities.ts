@@ -1,6 +1,13 @@
 import {
-  DecisionRecordInput, DescribeAliasInput, type PromoteInput, RegisterVersionInput, type MoveAliasInput,
-  type AliasDescription, type AliasMove, type In, type RegisteredVersion,
+  DecisionRecordInput,
+  DescribeAliasInput,
+  type PromoteInput,
+  RegisterVersionInput,
+  type MoveAliasInput,
+  type AliasDescription,
+  type AliasMove,
+  type In,
+  type RegisteredVersion,
 } from '@anneal/contracts';
 import { activityPlugin, withActivityRun, type MlflowClient } from '@anneal/tracking';
 import { recordDecision } from './audit-trail';
@@ -22,11 +29,15 @@ export function createRegistryActivities(deps: RegistryDeps) {
 
     async registerVersion(raw: In<typeof RegisterVersionInput>): Promise<RegisteredVersion> {
       const input = RegisterVersionInput.parse(raw);
-      return withActivityRun(deps.mlflow, { tracking: input.tracking, runName: `register ${input.name}`, params: { 'model.digest': input.model.digest } }, async (run) => {
-        const registered = await registry.registerVersion(input);
-        await deps.mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${registered.name}/${registered.version}` }] });
-        return registered;
-      });
+      return withActivityRun(
+        deps.mlflow,
+        { tracking: input.tracking, runName: `register ${input.name}`, params: { 'model.digest': input.model.digest } },
+        async (run) => {
+          const registered = await registry.registerVersion(input);
+          await deps.mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.registered', value: `${registered.name}/${registered.version}` }] });
+          return registered;
+        },
+      );
     },
 
     async moveAlias(raw: In<typeof MoveAliasInput>): Promise<AliasMove> {

@@ -65,7 +65,10 @@ export class GraphBuilder {
     return this.op('AssignVariableOp', [handle, value], { dtype: attr.type(DType.float) }, control);
   }
 
-  unary(type: 'Relu' | 'Relu6' | 'Sigmoid' | 'Tanh' | 'Softmax' | 'Square' | 'Abs' | 'Shape' | 'Identity' | 'Elu' | 'Selu' | 'Softplus' | 'Softsign', x: Out): Out {
+  unary(
+    type: 'Relu' | 'Relu6' | 'Sigmoid' | 'Tanh' | 'Softmax' | 'Square' | 'Abs' | 'Shape' | 'Identity' | 'Elu' | 'Selu' | 'Softplus' | 'Softsign',
+    x: Out,
+  ): Out {
     return this.out(type, [x], type === 'Shape' ? { T: attr.type(DType.float), out_type: attr.type(DType.int32) } : T);
   }
 
@@ -81,7 +84,11 @@ export class GraphBuilder {
   /** Sum of all elements, whatever the rank. */
   total(x: Out): Out {
     const rank = (this.shape(x) ?? []).length;
-    return this.reduce('Sum', x, Array.from({ length: rank }, (_, i) => i));
+    return this.reduce(
+      'Sum',
+      x,
+      Array.from({ length: rank }, (_, i) => i),
+    );
   }
 
   reshape(x: Out, dims: readonly number[]): Out {

@@ -21,7 +21,9 @@ function smallNet(seed: number, options: { dropout?: number } = {}): tf.LayersMo
   x = tf.layers.conv2d({ filters: 5, kernelSize: 1, strides: 1, kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
   if (options.dropout) x = tf.layers.dropout({ rate: options.dropout }).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(4), kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 3, activation: 'softmax', kernelInitializer: init(4), kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }
 
@@ -112,10 +114,25 @@ describe('GraphTrainer', () => {
       const standardize = { kernelSize: 1, useBias: true, trainable: false, weights: [tf.tensor4d([4, 2, 1], [1, 1, 3, 1]), tf.tensor1d([-0.5, 0, 0.25])] };
       x = tf.layers.depthwiseConv2d(standardize).apply(x) as tf.SymbolicTensor;
       const a = tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }).apply(x) as tf.SymbolicTensor;
-      const c = tf.layers.separableConv2d({ filters: 2, kernelSize: 3, depthMultiplier: 2, activation: 'relu', depthwiseInitializer: init(2), pointwiseInitializer: init(4), depthwiseRegularizer: tf.regularizers.l2({ l2: 0.01 }), pointwiseRegularizer: tf.regularizers.l1({ l1: 0.001 }), biasRegularizer: tf.regularizers.l2({ l2: 0.01 }) }).apply(x) as tf.SymbolicTensor;
+      const c = tf.layers
+        .separableConv2d({
+          filters: 2,
+          kernelSize: 3,
+          depthMultiplier: 2,
+          activation: 'relu',
+          depthwiseInitializer: init(2),
+          pointwiseInitializer: init(4),
+          depthwiseRegularizer: tf.regularizers.l2({ l2: 0.01 }),
+          pointwiseRegularizer: tf.regularizers.l1({ l1: 0.001 }),
+          biasRegularizer: tf.regularizers.l2({ l2: 0.01 }),
+        })
+        .apply(x) as tf.SymbolicTensor;
       x = tf.layers.concatenate().apply([a, c]) as tf.SymbolicTensor;
       x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor });
+      return tf.model({
+        inputs: input,
+        outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(3) }).apply(x) as tf.SymbolicTensor,
+      });
     };
     await expectSameSteps(net, (step) => ({
       x: tf.randomUniform([8, 36], 0, 1, 'float32', 40 + step),
@@ -123,17 +140,27 @@ describe('GraphTrainer', () => {
     }));
   });
 
-  it.each(['sigmoid', 'tanh', 'hardSigmoid', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'mish'])('takes the same steps as tfjs through a %s activation', async (activation) => {
-    const net = () => {
-      const input = tf.input({ shape: [5] });
-      const x = tf.layers.dense({ units: 6, activation: activation as 'elu', kernelInitializer: tf.initializers.glorotUniform({ seed: 60 }) }).apply(input) as tf.SymbolicTensor;
-      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 70 }) }).apply(x) as tf.SymbolicTensor });
-    };
-    await expectSameSteps(net, (step) => ({
-      x: tf.randomNormal([8, 5], 0, 1, 'float32', 80 + step),
-      y: tf.oneHot(tf.randomUniform([8], 0, 3, 'int32', 90 + step) as tf.Tensor1D, 3).toFloat(),
-    }));
-  });
+  it.each(['sigmoid', 'tanh', 'hardSigmoid', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'mish'])(
+    'takes the same steps as tfjs through a %s activation',
+    async (activation) => {
+      const net = () => {
+        const input = tf.input({ shape: [5] });
+        const x = tf.layers
+          .dense({ units: 6, activation: activation as 'elu', kernelInitializer: tf.initializers.glorotUniform({ seed: 60 }) })
+          .apply(input) as tf.SymbolicTensor;
+        return tf.model({
+          inputs: input,
+          outputs: tf.layers
+            .dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 70 }) })
+            .apply(x) as tf.SymbolicTensor,
+        });
+      };
+      await expectSameSteps(net, (step) => ({
+        x: tf.randomNormal([8, 5], 0, 1, 'float32', 80 + step),
+        y: tf.oneHot(tf.randomUniform([8], 0, 3, 'int32', 90 + step) as tf.Tensor1D, 3).toFloat(),
+      }));
+    },
+  );
 
   it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
     const model = smallNet(2, { dropout: 0.5 });
@@ -178,7 +205,13 @@ describe('GraphTrainer', () => {
   });
 
   it('names the layer it cannot translate', () => {
-    const model = tf.sequential({ layers: [tf.layers.conv1d({ name: 'conv_time', inputShape: [8, 2], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv1d({ name: 'conv_time', inputShape: [8, 2], filters: 2, kernelSize: 3 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
     expect(graphUnsupported(model)).toBe('layer conv_time (Conv1D) has no graph translation');
     expect(() => GraphTrainer.create({ model, threads: 1 })).toThrow(GraphUnsupportedError);

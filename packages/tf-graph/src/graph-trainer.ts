@@ -111,7 +111,10 @@ export class GraphTrainer {
     for (let start = 0; start < rows; start += chunk) {
       const n = Math.min(chunk, rows - start);
       const [l, c] = await this.session.run(
-        [[e.x, host(x.subarray(start * xRow, (start + n) * xRow), this.batchDims(n))], [e.y, host(y.subarray(start * yRow, (start + n) * yRow), [n, yRow])]],
+        [
+          [e.x, host(x.subarray(start * xRow, (start + n) * xRow), this.batchDims(n))],
+          [e.y, host(y.subarray(start * yRow, (start + n) * yRow), [n, yRow])],
+        ],
         [e.lossSum, e.correct],
         [],
       );

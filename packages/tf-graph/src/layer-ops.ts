@@ -26,15 +26,42 @@ export interface LayerOutput {
 
 type Config = Record<string, unknown>;
 
-const SUPPORTED = ['InputLayer', 'Dense', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D',
-  'Flatten', 'Reshape', 'Dropout', 'BatchNormalization', 'ReLU', 'Activation', 'Add', 'ZeroPadding2D', 'Concatenate', 'Rescaling', 'UpSampling2D', 'SeparableConv2D'];
+const SUPPORTED = [
+  'InputLayer',
+  'Dense',
+  'Conv2D',
+  'DepthwiseConv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'Flatten',
+  'Reshape',
+  'Dropout',
+  'BatchNormalization',
+  'ReLU',
+  'Activation',
+  'Add',
+  'ZeroPadding2D',
+  'Concatenate',
+  'Rescaling',
+  'UpSampling2D',
+  'SeparableConv2D',
+];
 
 /** Why `layer` cannot be translated, or undefined when it can. */
 export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
   const kind = layer.getClassName();
   if (!SUPPORTED.includes(kind)) return `layer ${layer.name} (${kind}) has no graph translation`;
   const c = layer.getConfig() as Config;
-  for (const key of ['kernelConstraint', 'biasConstraint', 'depthwiseConstraint', 'pointwiseConstraint', 'gammaConstraint', 'betaConstraint', 'activityRegularizer']) {
+  for (const key of [
+    'kernelConstraint',
+    'biasConstraint',
+    'depthwiseConstraint',
+    'pointwiseConstraint',
+    'gammaConstraint',
+    'betaConstraint',
+    'activityRegularizer',
+  ]) {
     if (c[key]) return `layer ${layer.name}: ${key} is not supported by the graph engine`;
   }
   if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast') return `layer ${layer.name}: dataFormat ${String(c.dataFormat)}`;
@@ -43,7 +70,8 @@ export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
   if (kind === 'Dropout' && c.noiseShape) return `layer ${layer.name}: noiseShape`;
   if (kind === 'BatchNormalization' && c.axis !== -1 && c.axis !== 3) return `layer ${layer.name}: axis ${String(c.axis)}`;
   if (kind === 'ReLU' && c.maxValue !== null && c.maxValue !== undefined && c.maxValue !== 6) return `layer ${layer.name}: maxValue ${String(c.maxValue)}`;
-  if (kind === 'UpSampling2D' && !['bilinear', 'nearest'].includes(String(c.interpolation ?? 'nearest'))) return `layer ${layer.name}: interpolation ${String(c.interpolation)}`;
+  if (kind === 'UpSampling2D' && !['bilinear', 'nearest'].includes(String(c.interpolation ?? 'nearest')))
+    return `layer ${layer.name}: interpolation ${String(c.interpolation)}`;
   return undefined;
 }
 
@@ -106,7 +134,9 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
       const [kh, kw] = pair(c.poolSize);
       const [sh, sw] = c.strides ? pair(c.strides) : [kh, kw];
       const type = layer.getClassName() === 'MaxPooling2D' ? 'MaxPool' : 'AvgPool';
-      return { out: b.out(type, [x], { T: attr.type(DType.float), ksize: attr.ints([1, kh, kw, 1]), strides: attr.ints([1, sh, sw, 1]), padding: padding(c.padding) }) };
+      return {
+        out: b.out(type, [x], { T: attr.type(DType.float), ksize: attr.ints([1, kh, kw, 1]), strides: attr.ints([1, sh, sw, 1]), padding: padding(c.padding) }),
+      };
     }
     case 'GlobalAveragePooling2D':
       return { out: b.reduce('Mean', x, [1, 2]) };
@@ -139,7 +169,13 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
       return activate(b, c.activation, withBias(ctx, mixed));
     }
     case 'Concatenate':
-      return { out: b.out('ConcatV2', [inputs, b.constant(Int32Array.of(Number(c.axis ?? -1)), [])], { T: attr.type(DType.float), N: attr.int(inputs.length), Tidx: attr.type(DType.int32) }) };
+      return {
+        out: b.out('ConcatV2', [inputs, b.constant(Int32Array.of(Number(c.axis ?? -1)), [])], {
+          T: attr.type(DType.float),
+          N: attr.int(inputs.length),
+          Tidx: attr.type(DType.int32),
+        }),
+      };
     case 'Rescaling':
       return { out: b.binary('AddV2', b.binary('Mul', x, b.scalar(Number(c.scale))), b.scalar(Number(c.offset ?? 0))) };
     case 'UpSampling2D': {
@@ -153,7 +189,9 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
     }
     case 'ZeroPadding2D': {
       const [[t, bo], [l, r]] = c.padding as [[number, number], [number, number]];
-      return { out: b.out('Pad', [x, b.constant(Int32Array.of(0, 0, t, bo, l, r, 0, 0), [4, 2])], { T: attr.type(DType.float), Tpaddings: attr.type(DType.int32) }) };
+      return {
+        out: b.out('Pad', [x, b.constant(Int32Array.of(0, 0, t, bo, l, r, 0, 0), [4, 2])], { T: attr.type(DType.float), Tpaddings: attr.type(DType.int32) }),
+      };
     }
     default:
       throw new GraphUnsupportedError(`layer ${layer.name} (${layer.getClassName()}) has no graph translation`);
@@ -163,7 +201,12 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
 /** Inverted dropout, as tfjs does it: kept units are scaled by 1 / (1 - rate). */
 function dropout(ctx: LayerContext, x: Out, rate: number): Out {
   const { b } = ctx;
-  const noise = b.out('RandomUniform', [b.unary('Shape', x)], { T: attr.type(DType.int32), dtype: attr.type(DType.float), seed: attr.int(ctx.seed), seed2: attr.int(ctx.seed + 1) });
+  const noise = b.out('RandomUniform', [b.unary('Shape', x)], {
+    T: attr.type(DType.int32),
+    dtype: attr.type(DType.float),
+    seed: attr.int(ctx.seed),
+    seed2: attr.int(ctx.seed + 1),
+  });
   const keep = b.cast(b.binary('GreaterEqual', noise, b.scalar(rate)), DType.bool, DType.float);
   return b.binary('Mul', x, b.binary('Mul', keep, b.scalar(1 / (1 - rate))));
 }
@@ -183,9 +226,17 @@ function batchNorm(layer: tf.layers.Layer, x: Out, c: Config, ctx: LayerContext)
   const variance = ctx.weight('moving_variance') as Out;
   const batchStats = ctx.training && layer.trainable;
   const empty = b.constant(new Float32Array(0), [0]);
-  const op = b.op('FusedBatchNormV3', [image, ctx.weight('gamma') ?? ones(), ctx.weight('beta') ?? zeros(), batchStats ? empty : mean, batchStats ? empty : variance], {
-    T: attr.type(DType.float), U: attr.type(DType.float), epsilon: attr.float(Number(c.epsilon)), is_training: attr.bool(batchStats), data_format: attr.string('NHWC'),
-  });
+  const op = b.op(
+    'FusedBatchNormV3',
+    [image, ctx.weight('gamma') ?? ones(), ctx.weight('beta') ?? zeros(), batchStats ? empty : mean, batchStats ? empty : variance],
+    {
+      T: attr.type(DType.float),
+      U: attr.type(DType.float),
+      epsilon: attr.float(Number(c.epsilon)),
+      is_training: attr.bool(batchStats),
+      data_format: attr.string('NHWC'),
+    },
+  );
   if (batchStats) {
     const momentum = b.scalar(Number(c.momentum));
     const rest = b.scalar(1 - Number(c.momentum));

@@ -19,14 +19,18 @@ describe('the graph addon', () => {
     session.close();
   });
 
-  it('fails with TensorFlow\'s reason: a bad op, a feed of the wrong size or dtype, a session closed mid-run', async () => {
+  it("fails with TensorFlow's reason: a bad op, a feed of the wrong size or dtype, a session closed mid-run", async () => {
     const b = new GraphBuilder(new addon.Graph());
     const x = b.placeholder([2]);
     expect(() => b.out('MatMul', [x, x], { T: { kind: 'type', value: DType.float } })).toThrow(/^MatMul MatMul_\d+: .*rank 2/);
     const session = new addon.Session(b.graph);
     const y = b.unary('Relu', x);
-    expect(() => session.run([[x, { dtype: DType.float, dims: [3], data: new Float32Array(2) }]], [y], [])).toThrow('tensor data has 8 bytes, its shape needs 12');
-    expect(() => session.run([[x, { dtype: DType.float, dims: [2], data: new Int32Array(2) }]], [y], [])).toThrow('tensor data is not the typed array of dtype 1');
+    expect(() => session.run([[x, { dtype: DType.float, dims: [3], data: new Float32Array(2) }]], [y], [])).toThrow(
+      'tensor data has 8 bytes, its shape needs 12',
+    );
+    expect(() => session.run([[x, { dtype: DType.float, dims: [2], data: new Int32Array(2) }]], [y], [])).toThrow(
+      'tensor data is not the typed array of dtype 1',
+    );
     const any = b.placeholder(null);
     const product = b.binary('MatMul', any, any); // shapes known only at run time
     await expect(session.run([[any, floats([1, 2, 3, 4, 5, 6], [2, 3])]], [product], [])).rejects.toThrow(/Matrix size-incompatible/);

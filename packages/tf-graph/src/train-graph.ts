@@ -67,7 +67,8 @@ export function buildTrainGraph(graph: NativeGraph, options: TrainGraphOptions):
     const updates: number[] = [];
     const output = forward(b, { model: options.model, x, training, variables, updates, seed: options.seed });
     if (!output.logits) throw new GraphUnsupportedError('the model does not end in softmax; the graph engine trains classifiers');
-    const targets = options.labelSmoothing > 0 ? b.binary('AddV2', b.binary('Mul', y, b.scalar(1 - options.labelSmoothing)), b.scalar(options.labelSmoothing / classes)) : y;
+    const targets =
+      options.labelSmoothing > 0 ? b.binary('AddV2', b.binary('Mul', y, b.scalar(1 - options.labelSmoothing)), b.scalar(options.labelSmoothing / classes)) : y;
     const perRow: Out = [b.op('SoftmaxCrossEntropyWithLogits', [output.logits, targets], { T: attr.type(DType.float) }), 0];
     const correct = b.cast(b.binary('Equal', b.argMax(output.logits), b.argMax(y)), DType.bool, DType.float);
     return { x, y, perRow, correct, updates };
@@ -79,12 +80,24 @@ export function buildTrainGraph(graph: NativeGraph, options: TrainGraphOptions):
   const beta1Power = b.placeholder([]);
   const beta2Power = b.placeholder([]);
   const learners = [...variables.values()].filter((v) => v.slots);
-  const grads = learners.length > 0 ? b.graph.gradients([loss], learners.map((v) => v.read)) : [];
+  const grads =
+    learners.length > 0
+      ? b.graph.gradients(
+          [loss],
+          learners.map((v) => v.read),
+        )
+      : [];
   const { beta1, beta2, epsilon } = options.adam;
   const applies = learners.flatMap((v, i) => {
     const grad = grads[i];
     if (!grad || !v.slots) return []; // a weight the loss does not reach
-    return [b.op('ResourceApplyAdam', [v.handle, v.slots.m.handle, v.slots.v.handle, beta1Power, beta2Power, learningRate, b.scalar(beta1), b.scalar(beta2), b.scalar(epsilon), grad], { T: attr.type(DType.float), use_locking: attr.bool(false), use_nesterov: attr.bool(false) })];
+    return [
+      b.op(
+        'ResourceApplyAdam',
+        [v.handle, v.slots.m.handle, v.slots.v.handle, beta1Power, beta2Power, learningRate, b.scalar(beta1), b.scalar(beta2), b.scalar(epsilon), grad],
+        { T: attr.type(DType.float), use_locking: attr.bool(false), use_nesterov: attr.bool(false) },
+      ),
+    ];
   });
   const step = b.group([...applies, ...t.updates]);
 
@@ -124,13 +137,17 @@ function forward(
     if (t.inputs.length === 0) throw new GraphUnsupportedError(`tensor ${t.name} is neither the model's input nor a layer's output`);
     const layer = t.sourceLayer;
     const variable = (role: string) => variableOf(o.variables, layer, role);
-    const out = layerOps(layer, t.inputs.map((i) => visit(i).out), {
-      b,
-      training: o.training,
-      weight: (role) => variable(role)?.read,
-      updates: { handleOf: (role) => (variable(role) as ModelVariable).handle, ops: o.updates },
-      seed: o.seed + 2 * dropouts++,
-    });
+    const out = layerOps(
+      layer,
+      t.inputs.map((i) => visit(i).out),
+      {
+        b,
+        training: o.training,
+        weight: (role) => variable(role)?.read,
+        updates: { handleOf: (role) => (variable(role) as ModelVariable).handle, ops: o.updates },
+        seed: o.seed + 2 * dropouts++,
+      },
+    );
     done.set(t.id, out);
     return out;
   };
@@ -139,8 +156,12 @@ function forward(
 
 /** Which weight each regularizer of a layer's config penalizes. */
 const REGULARIZED: Record<string, string> = {
-  kernelRegularizer: 'kernel', depthwiseRegularizer: 'depthwise_kernel', pointwiseRegularizer: 'pointwise_kernel',
-  biasRegularizer: 'bias', gammaRegularizer: 'gamma', betaRegularizer: 'beta',
+  kernelRegularizer: 'kernel',
+  depthwiseRegularizer: 'depthwise_kernel',
+  pointwiseRegularizer: 'pointwise_kernel',
+  biasRegularizer: 'bias',
+  gammaRegularizer: 'gamma',
+  betaRegularizer: 'beta',
 };
 
 /** The weights' L1/L2 penalties, as tfjs adds them to the training loss (any layer, any weight a regularizer names). */

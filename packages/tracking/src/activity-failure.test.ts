@@ -25,11 +25,30 @@ const cases: { name: string; error: unknown; type: string; nonRetryable: boolean
   { name: 'MLflow 404', error: new MlflowError('no such run', 404, 'RESOURCE_DOES_NOT_EXIST'), type: ErrorType.MlflowRequest, nonRetryable: true },
   { name: 'MLflow 429', error: new MlflowError('slow down', 429, undefined), type: TransientErrorType.ServiceUnavailable, nonRetryable: false },
   { name: 'MLflow 503', error: new MlflowError('unavailable', 503, undefined), type: TransientErrorType.ServiceUnavailable, nonRetryable: false },
-  ...['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT'].map((code) => (
-    { name: `fetch failed (${code})`, error: fetchFailed(code), type: TransientErrorType.ServiceUnavailable, nonRetryable: false })),
-  { name: 'fetch timeout', error: new DOMException('The operation was aborted due to timeout', 'TimeoutError'), type: TransientErrorType.ServiceUnavailable, nonRetryable: false },
-  { name: 'an already typed non-retryable failure', error: ApplicationFailure.nonRetryable('x', ErrorType.DatasetValidation), type: ErrorType.DatasetValidation, nonRetryable: true },
-  { name: 'an already typed retryable failure', error: ApplicationFailure.retryable('x', TransientErrorType.DatasetUnavailable), type: TransientErrorType.DatasetUnavailable, nonRetryable: false },
+  ...['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT'].map((code) => ({
+    name: `fetch failed (${code})`,
+    error: fetchFailed(code),
+    type: TransientErrorType.ServiceUnavailable,
+    nonRetryable: false,
+  })),
+  {
+    name: 'fetch timeout',
+    error: new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+    type: TransientErrorType.ServiceUnavailable,
+    nonRetryable: false,
+  },
+  {
+    name: 'an already typed non-retryable failure',
+    error: ApplicationFailure.nonRetryable('x', ErrorType.DatasetValidation),
+    type: ErrorType.DatasetValidation,
+    nonRetryable: true,
+  },
+  {
+    name: 'an already typed retryable failure',
+    error: ApplicationFailure.retryable('x', TransientErrorType.DatasetUnavailable),
+    type: TransientErrorType.DatasetUnavailable,
+    nonRetryable: false,
+  },
 ];
 
 describe('toActivityFailure', () => {
@@ -78,13 +97,19 @@ describe('activity boundary', () => {
   });
 
   it('turns what an activity throws into its typed failure, and injects failpoints', async () => {
-    const factory = activityBoundaryInterceptors({ failpoints: [{ activity: 'fineTune', workflowId: 'trial-1$', attempt: 1, delayMs: 0, fail: 'nonRetryable' }] });
+    const factory = activityBoundaryInterceptors({
+      failpoints: [{ activity: 'fineTune', workflowId: 'trial-1$', attempt: 1, delayMs: 0, fail: 'nonRetryable' }],
+    });
     const run = (workflowId: string, fn: () => Promise<unknown>) => {
       const env = new MockActivityEnvironment({ activityType: 'fineTune', workflowExecution: { workflowId, runId: 'r' } });
       const execute = factory(env.context).inbound!.execute!;
       return env.run(() => execute({ args: [], headers: {} }, fn));
     };
-    await expect(run('w/trial-0', async () => { throw zodError; })).rejects.toMatchObject({ type: ErrorType.InvalidInput, nonRetryable: true });
+    await expect(
+      run('w/trial-0', async () => {
+        throw zodError;
+      }),
+    ).rejects.toMatchObject({ type: ErrorType.InvalidInput, nonRetryable: true });
     await expect(run('w/trial-0', async () => 'ok')).resolves.toBe('ok');
     await expect(run('w/trial-1', async () => 'ok')).rejects.toMatchObject({ type: ErrorType.InjectedFault, nonRetryable: true });
   });

@@ -6,8 +6,21 @@ import { MlflowError } from './mlflow-error';
 
 /** Node's and undici's codes for a connection that could not be made, was dropped, or timed out. */
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
 ]);
 
 /**
@@ -18,15 +31,29 @@ const NETWORK_CODES = new Set([
  */
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure || (err instanceof Error && err.name === 'AbortError')) return err;
-  if (err instanceof InputError) return ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: true, details: err.details ? [err.details] : undefined, cause: err });
+  if (err instanceof InputError)
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.type,
+      nonRetryable: true,
+      details: err.details ? [err.details] : undefined,
+      cause: err,
+    });
   if (err instanceof ZodError) {
     const message = `activity input does not match its schema:\n  ${formatIssues(err.issues).join('\n  ')}`;
     return ApplicationFailure.create({ message, type: ErrorType.InvalidInput, nonRetryable: true, cause: err });
   }
-  if (err instanceof ArtifactIntegrityError) return ApplicationFailure.create({ message: err.message, type: ErrorType.ArtifactIntegrity, nonRetryable: true, cause: err });
+  if (err instanceof ArtifactIntegrityError)
+    return ApplicationFailure.create({ message: err.message, type: ErrorType.ArtifactIntegrity, nonRetryable: true, cause: err });
   if (err instanceof MlflowError) {
     if (err.retryable) return ApplicationFailure.create({ message: err.message, type: TransientErrorType.ServiceUnavailable, cause: err });
-    return ApplicationFailure.create({ message: err.message, type: ErrorType.MlflowRequest, nonRetryable: true, details: [{ status: err.status, errorCode: err.errorCode }], cause: err });
+    return ApplicationFailure.create({
+      message: err.message,
+      type: ErrorType.MlflowRequest,
+      nonRetryable: true,
+      details: [{ status: err.status, errorCode: err.errorCode }],
+      cause: err,
+    });
   }
   const network = networkFault(err);
   if (network) return ApplicationFailure.create({ message: network, type: TransientErrorType.ServiceUnavailable, cause: err as Error });

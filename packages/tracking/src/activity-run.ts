@@ -16,7 +16,8 @@ export interface ActivityRun {
 export function activityIdentity(): { workflowId: string; runId: string; activityId: string; activityType: string; attempt: number } {
   const info = Context.current().info;
   const execution = info.workflowExecution;
-  if (!execution) throw new Error(`activity ${info.activityType} runs outside a workflow: Anneal's activities need the workflow's identity for their MLflow runs`);
+  if (!execution)
+    throw new Error(`activity ${info.activityType} runs outside a workflow: Anneal's activities need the workflow's identity for their MLflow runs`);
   return {
     workflowId: execution.workflowId,
     runId: execution.runId,

@@ -28,7 +28,12 @@ describe('MetricLogger', () => {
     expect(Date.now() - started).toBeLessThan(20); // log and flushSoon return at once
     await logger.close();
     expect(calls()).toBeGreaterThan(2);
-    expect(received).toEqual(Array.from({ length: 5 }, (_, step) => [{ key: 'loss', step }, { key: 'accuracy', step }]).flat());
+    expect(received).toEqual(
+      Array.from({ length: 5 }, (_, step) => [
+        { key: 'loss', step },
+        { key: 'accuracy', step },
+      ]).flat(),
+    );
   });
 
   it('fails loudly when the buffer bound is reached, and when close cannot deliver', async () => {
@@ -65,7 +70,10 @@ describe('MetricLogger', () => {
     expect(stored.get('val_loss')!.map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(stored.get('val_loss')![6]!.value).toBe(1 - 6 / 10); // attempt 1's epoch 6 stays, and only once
     expect(stored.get('val_accuracy')!.map((m) => m.step)).toEqual([6, 7, 8, 9]);
-    expect(stored.get('start_epoch')!.map((m) => [m.step, m.value])).toEqual([[1, 0], [2, 6]]);
+    expect(stored.get('start_epoch')!.map((m) => [m.step, m.value])).toEqual([
+      [1, 0],
+      [2, 6],
+    ]);
   });
 
   it('sends in the background every flushEveryMs, and discard drops what was not sent', async () => {

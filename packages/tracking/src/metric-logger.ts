@@ -52,7 +52,8 @@ export class MetricLogger {
       if (value === undefined || !Number.isFinite(value) || this.logged.get(key)?.has(step)) continue;
       this.pending.push({ key, value, step, timestamp });
     }
-    if (this.pending.length > this.maxBuffered) throw new Error(`MLflow has been unreachable for ${this.pending.length} metrics; last error: ${String(this.lastError)}`);
+    if (this.pending.length > this.maxBuffered)
+      throw new Error(`MLflow has been unreachable for ${this.pending.length} metrics; last error: ${String(this.lastError)}`);
   }
 
   flushSoon(): void {

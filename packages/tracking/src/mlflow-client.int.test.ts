@@ -32,7 +32,12 @@ describe('MlflowClient against a real MLflow server', () => {
     expect(history[1499]).toMatchObject({ step: 1499, value: 1 / 1500 });
     const stored = await mlflow.getRun(run.info.run_id);
     expect(stored.data.params).toHaveLength(150);
-    expect(stored.data.tags).toEqual(expect.arrayContaining([{ key: 'owner', value: 'test' }, { key: 'mlflow.runName', value: 'big batch' }]));
+    expect(stored.data.tags).toEqual(
+      expect.arrayContaining([
+        { key: 'owner', value: 'test' },
+        { key: 'mlflow.runName', value: 'big batch' },
+      ]),
+    );
   });
 
   it('reports MLflow errors with their code, without retrying them', async () => {
@@ -45,7 +50,10 @@ describe('MlflowClient against a real MLflow server', () => {
   it('stores artifacts by digest and refuses a reference whose digest does not match', async () => {
     const run = await mlflow.createRun({ experimentId, runName: 'artifacts' });
     const store = new ArtifactStore({ client: mlflow, cacheDir: mkdtempSync(join(tmpdir(), 'anneal-cache-')) });
-    const files = [{ name: 'a.bin', bytes: new Uint8Array([1, 2, 3]) }, { name: 'b.json', bytes: Buffer.from('{"x":1}') }];
+    const files = [
+      { name: 'a.bin', bytes: new Uint8Array([1, 2, 3]) },
+      { name: 'b.json', bytes: Buffer.from('{"x":1}') },
+    ];
     const ref = await store.put(`${run.info.artifact_uri}/thing`, files);
     const back = await store.get(ref);
     expect([...back.get('a.bin')!]).toEqual([1, 2, 3]);

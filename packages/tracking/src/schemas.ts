@@ -25,7 +25,17 @@ export const Run = z.object({
   inputs: z
     .object({
       dataset_inputs: z
-        .array(z.object({ dataset: z.object({ name: z.string(), digest: z.string(), source: z.string().optional(), schema: z.string().optional(), profile: z.string().optional() }) }))
+        .array(
+          z.object({
+            dataset: z.object({
+              name: z.string(),
+              digest: z.string(),
+              source: z.string().optional(),
+              schema: z.string().optional(),
+              profile: z.string().optional(),
+            }),
+          }),
+        )
         .default([]),
     })
     .optional(),
@@ -34,7 +44,9 @@ export type Run = z.infer<typeof Run>;
 
 export const RunResponse = z.object({ run: Run });
 export const SearchRunsResponse = z.object({ runs: z.array(Run).default([]), next_page_token: z.string().optional() });
-export const ExperimentResponse = z.object({ experiment: z.object({ experiment_id: z.string(), name: z.string(), tags: z.array(z.object({ key: z.string(), value: z.string() })).default([]) }) });
+export const ExperimentResponse = z.object({
+  experiment: z.object({ experiment_id: z.string(), name: z.string(), tags: z.array(z.object({ key: z.string(), value: z.string() })).default([]) }),
+});
 export const CreateExperimentResponse = z.object({ experiment_id: z.string() });
 export const MetricHistoryResponse = z.object({
   metrics: z.array(z.object({ key: z.string(), value: z.number(), step: z.coerce.number().default(0), timestamp: z.coerce.number() })).default([]),

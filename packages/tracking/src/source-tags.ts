@@ -8,7 +8,10 @@ export function gitCommit(): string | undefined {
     commit = process.env.ANNEAL_GIT_COMMIT ?? null;
     if (commit === null) {
       try {
-        commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
+        commit =
+          execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+            .toString()
+            .trim() || null;
       } catch {
         commit = null; // not a checkout (an installed package, an image without .git): no commit tag
       }

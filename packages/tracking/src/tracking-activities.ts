@@ -1,7 +1,5 @@
 import { Context } from '@temporalio/activity';
-import {
-  CloseRunInput, MLFLOW_TAGS, OpenChildRunInput, OpenPipelineRunInput, type In, type PipelineRun,
-} from '@anneal/contracts';
+import { CloseRunInput, MLFLOW_TAGS, OpenChildRunInput, OpenPipelineRunInput, type In, type PipelineRun } from '@anneal/contracts';
 import { activityIdentity, openActivityRun } from './activity-run';
 import type { MlflowClient } from './mlflow-client';
 import { activityPlugin } from './activity-plugin';
@@ -26,10 +24,18 @@ export function createTrackingActivities(deps: TrackingDeps) {
         (await mlflow.createRun({
           experimentId,
           runName: input.runName,
-          tags: { ...sourceTags(Context.current().info.workflowType ?? 'pipeline'), ...input.tags, [MLFLOW_TAGS.workflowId]: id.workflowId, [MLFLOW_TAGS.runId]: id.runId, [MLFLOW_TAGS.idempotencyKey]: key },
+          tags: {
+            ...sourceTags(Context.current().info.workflowType ?? 'pipeline'),
+            ...input.tags,
+            [MLFLOW_TAGS.workflowId]: id.workflowId,
+            [MLFLOW_TAGS.runId]: id.runId,
+            [MLFLOW_TAGS.idempotencyKey]: key,
+          },
         }));
       const written = new Set(run.data.params.map((p) => p.key));
-      const params = Object.entries(input.params).filter(([k]) => !written.has(k)).map(([key, value]) => ({ key, value }));
+      const params = Object.entries(input.params)
+        .filter(([k]) => !written.has(k))
+        .map(([key, value]) => ({ key, value }));
       await mlflow.logBatch(run.info.run_id, { params });
       return { experimentId, runId: run.info.run_id, runName: input.runName };
     },

@@ -13,7 +13,7 @@ function adapted(): tf.LayersModel {
 }
 
 describe('withNewHead', () => {
-  it('never trains the input contract\'s standardization, even in full fine-tuning', () => {
+  it("never trains the input contract's standardization, even in full fine-tuning", () => {
     const full = withNewHead(adapted(), { numClasses: 3, strategy: 'full', cut: 'conv' });
     expect(full.getLayer('input_normalize').trainable).toBe(false);
     // conv (3x3x3x4 + 4) and the head (4x3 + 3) learn; the 1x1 depthwise standardization (3 + 3) does not.

@@ -31,9 +31,10 @@ export function withNewHead(
     kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed }),
     ...(reg && reg.l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2: reg.l2 }) } : {}),
   });
-  const headInput = reg && reg.headDropout > 0
-    ? (tf.layers.dropout({ name: unusedName(base, `${HEAD_NAME}_dropout`), rate: reg.headDropout }).apply(baseOutput) as tf.SymbolicTensor)
-    : baseOutput;
+  const headInput =
+    reg && reg.headDropout > 0
+      ? (tf.layers.dropout({ name: unusedName(base, `${HEAD_NAME}_dropout`), rate: reg.headDropout }).apply(baseOutput) as tf.SymbolicTensor)
+      : baseOutput;
   const output = head.apply(headInput) as tf.SymbolicTensor;
   return tf.model({ inputs: base.inputs, outputs: output, name: 'fine_tuned' });
 }
@@ -57,9 +58,10 @@ function pooled(base: tf.LayersModel, cut: string): tf.SymbolicTensor {
   const atOutput = base.outputLayers.indexOf(cutLayer);
   const out = (atOutput >= 0 ? base.outputs[atOutput] : cutLayer.output) as tf.SymbolicTensor;
   if (out.shape.length === 2) return out;
-  const layer = out.shape.length === 4
-    ? tf.layers.globalAveragePooling2d({ name: unusedName(base, `${HEAD_NAME}_pool`) })
-    : tf.layers.flatten({ name: unusedName(base, `${HEAD_NAME}_flatten`) });
+  const layer =
+    out.shape.length === 4
+      ? tf.layers.globalAveragePooling2d({ name: unusedName(base, `${HEAD_NAME}_pool`) })
+      : tf.layers.flatten({ name: unusedName(base, `${HEAD_NAME}_flatten`) });
   return layer.apply(out) as tf.SymbolicTensor;
 }
 
@@ -89,7 +91,8 @@ function firstUnfrozen(base: tf.LayersModel, options: TrainableOptions): number 
     if (index < 0) throw fail(`unfreeze.fromLayer: the model has no layer "${unfreeze.fromLayer}"`);
     return index;
   }
-  if (unfreeze.topLayers > weighted.length) throw fail(`unfreeze.topLayers: ${unfreeze.topLayers} asked, the model has ${weighted.length} layers with weights below the head`);
+  if (unfreeze.topLayers > weighted.length)
+    throw fail(`unfreeze.topLayers: ${unfreeze.topLayers} asked, the model has ${weighted.length} layers with weights below the head`);
   return (weighted[weighted.length - unfreeze.topLayers] as { i: number }).i;
 }
 

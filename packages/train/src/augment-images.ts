@@ -6,11 +6,13 @@ export type ImageShape = readonly [height: number, width: number, channels: numb
 export function imageShapeOf(augmentation: Augmentation, rowSize: number): ImageShape {
   if (augmentation.imageShape) {
     const [h, w, c] = augmentation.imageShape;
-    if (h * w * c !== rowSize) throw new InputError(ErrorType.InvalidSpec, `augmentation.imageShape ${h}x${w}x${c} holds ${h * w * c} values; the rows have ${rowSize}`);
+    if (h * w * c !== rowSize)
+      throw new InputError(ErrorType.InvalidSpec, `augmentation.imageShape ${h}x${w}x${c} holds ${h * w * c} values; the rows have ${rowSize}`);
     return augmentation.imageShape;
   }
   const side = Math.round(Math.sqrt(rowSize));
-  if (side * side !== rowSize) throw new InputError(ErrorType.InvalidSpec, `augmentation needs augmentation.imageShape: rows of ${rowSize} values are not a square image`);
+  if (side * side !== rowSize)
+    throw new InputError(ErrorType.InvalidSpec, `augmentation needs augmentation.imageShape: rows of ${rowSize} values are not a square image`);
   return [side, side, 1];
 }
 

@@ -8,7 +8,10 @@ import { copyWeights, restoreWeights } from './layer-weights';
 function memoryStore(): ArtifactStore {
   const saved = new Map<string, ArtifactFile[]>();
   return {
-    put: async (uri: string, files: ArtifactFile[]) => { saved.set(uri, files); return { uri, digest: 'a'.repeat(64) }; },
+    put: async (uri: string, files: ArtifactFile[]) => {
+      saved.set(uri, files);
+      return { uri, digest: 'a'.repeat(64) };
+    },
     get: async (ref: { uri: string }) => new Map((saved.get(ref.uri) ?? []).map((f) => [f.name, f.bytes])),
   } as unknown as ArtifactStore;
 }
@@ -23,14 +26,28 @@ function net() {
 it('restores weights, optimizer state and early-stopping state so training continues exactly', async () => {
   await resolveBackend('wasm');
   const x = tf.randomNormal([16, 4], 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 2), 'int32'), 2).toFloat();
+  const y = tf
+    .oneHot(
+      tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 2),
+        'int32',
+      ),
+      2,
+    )
+    .toFloat();
   const fit = (m: tf.LayersModel) => m.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
 
   const a = net();
   await fit(a.model);
   const store = memoryStore();
   const bestWeights = copyWeights(a.model);
-  const ref = await saveCheckpoint(store, { uri: 'mem:/ckpt', epoch: 0, model: a.model, optimizer: a.optimizer, best: { epoch: 0, loss: 0.5, accuracy: 0.75, weights: bestWeights } });
+  const ref = await saveCheckpoint(store, {
+    uri: 'mem:/ckpt',
+    epoch: 0,
+    model: a.model,
+    optimizer: a.optimizer,
+    best: { epoch: 0, loss: 0.5, accuracy: 0.75, weights: bestWeights },
+  });
   expect(ref.epoch).toBe(0);
 
   // Another process: a fresh model and optimizer, loaded from the checkpoint.

@@ -11,7 +11,6 @@ export interface BestSoFar {
   accuracy: number;
 }
 
-
 /** What a training attempt leaves in its heartbeats: where to resume from. */
 export const TrainingHeartbeat = z.object({ checkpoint: CheckpointRef.optional() }).passthrough();
 
@@ -36,7 +35,9 @@ function decode(files: Map<string, Uint8Array>, name: string): tf.Tensor[] {
   const specs = files.get(`${name}.json`);
   if (!bin || !specs) throw new InputError(ErrorType.ArtifactIntegrity, `checkpoint has no ${name}`);
   const map = tf.io.decodeWeights(new Uint8Array(bin).buffer, JSON.parse(Buffer.from(specs).toString()) as tf.io.WeightsManifestEntry[]);
-  return Object.keys(map).sort((a, b) => Number(a) - Number(b)).map((k) => map[k] as tf.Tensor);
+  return Object.keys(map)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => map[k] as tf.Tensor);
 }
 
 export async function saveCheckpoint(
@@ -45,10 +46,21 @@ export async function saveCheckpoint(
 ): Promise<CheckpointRef> {
   const optimizerWeights = await options.optimizer.getWeights();
   const files: ArtifactFile[] = [
-    ...(await encode('weights', layerOrderWeights(options.model).map((w) => w.read()))),
+    ...(await encode(
+      'weights',
+      layerOrderWeights(options.model).map((w) => w.read()),
+    )),
     { name: 'optimizer-names.json', bytes: Buffer.from(JSON.stringify(optimizerWeights.map((w) => w.name))) },
-    ...(await encode('optimizer', optimizerWeights.map((w) => w.tensor))),
-    { name: 'state.json', bytes: Buffer.from(JSON.stringify({ epoch: options.epoch, best: options.best && { epoch: options.best.epoch, loss: options.best.loss, accuracy: options.best.accuracy } })) },
+    ...(await encode(
+      'optimizer',
+      optimizerWeights.map((w) => w.tensor),
+    )),
+    {
+      name: 'state.json',
+      bytes: Buffer.from(
+        JSON.stringify({ epoch: options.epoch, best: options.best && { epoch: options.best.epoch, loss: options.best.loss, accuracy: options.best.accuracy } }),
+      ),
+    },
   ];
   if (options.best) files.push(...(await encode('best', options.best.weights)));
   // getWeights makes a fresh scalar of the iteration count on every call; the rest are the optimizer's variables.

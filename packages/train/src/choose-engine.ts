@@ -17,7 +17,8 @@ export interface EngineChoice {
 export function chooseEngine(o: { requested: TrainingEngine; backend: BackendInfo; model: tf.LayersModel }): EngineChoice {
   if (o.requested === 'eager') return { engine: 'eager', reason: 'requested' };
   // Checked before the addon loads: it would bring the CPU TensorFlow library into a GPU or wasm worker's process.
-  if (o.requested === 'auto' && o.backend.kind !== 'tensorflow') return { engine: 'eager', reason: `backend ${o.backend.kind}: the graph engine runs on the native CPU backend` };
+  if (o.requested === 'auto' && o.backend.kind !== 'tensorflow')
+    return { engine: 'eager', reason: `backend ${o.backend.kind}: the graph engine runs on the native CPU backend` };
   const addon = loadAddon();
   const unsupported = graphUnsupported(o.model);
   if (o.requested === 'graph') {

@@ -62,8 +62,12 @@ export class EarlyStopping {
     const best = this.best;
     if (best && !this.cancelled) restoreWeights(this.model, best.weights);
     const result = {
-      epochsRun: this.epochsRun, stoppedEarly: this.stoppedEarly, cancelled: this.cancelled,
-      bestEpoch: best?.epoch ?? -1, bestValLoss: best?.loss ?? NaN, bestValAccuracy: best?.accuracy ?? NaN,
+      epochsRun: this.epochsRun,
+      stoppedEarly: this.stoppedEarly,
+      cancelled: this.cancelled,
+      bestEpoch: best?.epoch ?? -1,
+      bestValLoss: best?.loss ?? NaN,
+      bestValAccuracy: best?.accuracy ?? NaN,
     };
     if (this.options.keepBest && best) return { ...result, best };
     best?.weights.forEach((w) => w.dispose());

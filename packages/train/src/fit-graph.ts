@@ -15,7 +15,14 @@ interface HostBatch {
  * The epoch loop on the graph engine. The model's weights and optimizer state are copied into the graph at the
  * start and back at the end of every epoch, so early stopping, checkpoints and evaluation see an ordinary model.
  */
-export async function fitGraph(o: { model: tf.LayersModel; x: tf.Tensor; y: tf.Tensor; options: FitOptions; graph: GraphEngineOptions; tracker: EarlyStopping }): Promise<void> {
+export async function fitGraph(o: {
+  model: tf.LayersModel;
+  x: tf.Tensor;
+  y: tf.Tensor;
+  options: FitOptions;
+  graph: GraphEngineOptions;
+  tracker: EarlyStopping;
+}): Promise<void> {
   const { model, options, tracker } = o;
   const trainer = GraphTrainer.create({ model, labelSmoothing: o.graph.labelSmoothing, seed: o.graph.seed, threads: o.graph.threads });
   try {
@@ -28,7 +35,9 @@ export async function fitGraph(o: { model: tf.LayersModel; x: tf.Tensor; y: tf.T
       let correct = 0;
       let rows = 0;
       let batch = 0;
-      for (const b of options.batches ? fromTensors(options.batches(epoch)) : shuffledBatches(train, { batchSize: options.batchSize, seed: o.graph.seed + epoch })) {
+      for (const b of options.batches
+        ? fromTensors(options.batches(epoch))
+        : shuffledBatches(train, { batchSize: options.batchSize, seed: o.graph.seed + epoch })) {
         const r = await trainer.trainBatch(b.x, b.y, b.rows);
         loss += r.loss * b.rows;
         correct += r.accuracy * b.rows;
@@ -52,7 +61,10 @@ function host(x: tf.Tensor, y: tf.Tensor): HostBatch {
 function* shuffledBatches(data: HostBatch, o: { batchSize: number; seed: number }): Generator<HostBatch> {
   const xRow = data.x.length / data.rows;
   const yRow = data.y.length / data.rows;
-  const order = shuffled(Array.from({ length: data.rows }, (_, i) => i), createRng(o.seed));
+  const order = shuffled(
+    Array.from({ length: data.rows }, (_, i) => i),
+    createRng(o.seed),
+  );
   for (let start = 0; start < order.length; start += o.batchSize) {
     const rows = order.slice(start, start + o.batchSize);
     yield { x: gatherRows(data.x, rows, xRow), y: gatherRows(data.y, rows, yRow), rows: rows.length };

@@ -19,7 +19,9 @@ function memoryTracking() {
     getOrCreateExperiment: async () => '1',
     async searchRuns(o: { filter: string }) {
       const key = /= '([0-9a-f]+)'/.exec(o.filter)?.[1];
-      return runs.filter((r) => r.status === 'FINISHED' && r.tags['anneal.features.key'] === key).map((r) => ({ data: { tags: Object.entries(r.tags).map(([k, value]) => ({ key: k, value })) } }));
+      return runs
+        .filter((r) => r.status === 'FINISHED' && r.tags['anneal.features.key'] === key)
+        .map((r) => ({ data: { tags: Object.entries(r.tags).map(([k, value]) => ({ key: k, value })) } }));
     },
     async createRun(o: { tags: Record<string, string> }) {
       const run = { id: String(runs.length), tags: { ...o.tags }, status: 'RUNNING' };
@@ -65,7 +67,9 @@ describe('splitFrozenBase', () => {
   it('cuts an imported model after its cut and the pooling the new head needs', () => {
     const input = tf.input({ shape: [8, 8, 1] });
     const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, name: 'conv' }).apply(input);
-    const out = tf.layers.dense({ units: 4, activation: 'softmax', name: 'old_classifier' }).apply(tf.layers.flatten({ name: 'flat' }).apply(conv)) as tf.SymbolicTensor;
+    const out = tf.layers
+      .dense({ units: 4, activation: 'softmax', name: 'old_classifier' })
+      .apply(tf.layers.flatten({ name: 'flat' }).apply(conv)) as tf.SymbolicTensor;
     const base = tf.model({ inputs: input, outputs: out });
     const model = withNewHead(base, { numClasses: 2, strategy: 'feature-extraction', cut: 'conv', seed: 1 });
     const split = splitFrozenBase(model);
@@ -85,7 +89,18 @@ describe('splitFrozenBase', () => {
 });
 
 describe('head on frozen features', () => {
-  const toy = (n: number, seed: number) => ({ x: tf.randomUniform([n, 6], 0, 1, 'float32', seed), y: tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 2), 'int32'), 2).toFloat() });
+  const toy = (n: number, seed: number) => ({
+    x: tf.randomUniform([n, 6], 0, 1, 'float32', seed),
+    y: tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: n }, (_, i) => i % 2),
+          'int32',
+        ),
+        2,
+      )
+      .toFloat(),
+  });
 
   it('computes the features once per base and dataset, then reads them; trains the head as through the base', async () => {
     const tracking = memoryTracking();
@@ -100,7 +115,13 @@ describe('head on frozen features', () => {
       if (frozen && 'reason' in frozen) throw new Error(frozen.reason);
       const learner = frozen?.head ?? model;
       learner.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-      const result = await fitClassifier(learner, frozen?.train ?? train.x, train.y, { graph, epochs: 3, batchSize: 8, patience: 10, validation: { x: frozen?.validation ?? val.x, y: val.y } });
+      const result = await fitClassifier(learner, frozen?.train ?? train.x, train.y, {
+        graph,
+        epochs: 3,
+        batchSize: 8,
+        patience: 10,
+        validation: { x: frozen?.validation ?? val.x, y: val.y },
+      });
       const head = Array.from(model.getLayer('head').getWeights()[0]!.dataSync());
       tf.dispose(frozen ? [frozen.train, frozen.validation] : []);
       disposeWithBase(model, base);

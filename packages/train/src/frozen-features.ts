@@ -35,7 +35,8 @@ export function splitFrozenBase(model: tf.LayersModel): FrozenSplit | { reason: 
     end = i;
   }
   // A frozen graph (GraphFeatures) holds its weights as constants: it is the costliest frozen work of all.
-  if (!layers.slice(0, end + 1).some((l) => l.weights.length > 0 || l.getClassName() === GRAPH_FEATURES_CLASS)) return { reason: 'no frozen layer with weights before the first one that learns' };
+  if (!layers.slice(0, end + 1).some((l) => l.weights.length > 0 || l.getClassName() === GRAPH_FEATURES_CLASS))
+    return { reason: 'no frozen layer with weights before the first one that learns' };
   const rest = layers.slice(end + 1);
   const chained = rest.every((l, i) => {
     const inbound = l.inboundNodes.flatMap((n) => n.inboundLayers);
@@ -65,7 +66,9 @@ export class FeatureCache {
   constructor(private readonly deps: { mlflow: MlflowClient; artifacts: ArtifactStore }) {}
 
   static key(o: { baseDigest: string; featureLayer: string; datasetDigest: string }): string {
-    return createHash('sha256').update(JSON.stringify([o.baseDigest, o.featureLayer, o.datasetDigest])).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify([o.baseDigest, o.featureLayer, o.datasetDigest]))
+      .digest('hex');
   }
 
   async features(o: { key: string; label: string; compute: () => Promise<tf.Tensor> }): Promise<Features> {
@@ -78,7 +81,11 @@ export class FeatureCache {
 
   private async find(key: string): Promise<tf.Tensor | undefined> {
     const { mlflow, artifacts } = this.deps;
-    const runs = await mlflow.searchRuns({ experimentIds: [await this.experiment()], filter: `tags.\`${KEY_TAG}\` = '${key}' and attributes.status = 'FINISHED'`, maxResults: 1 });
+    const runs = await mlflow.searchRuns({
+      experimentIds: [await this.experiment()],
+      filter: `tags.\`${KEY_TAG}\` = '${key}' and attributes.status = 'FINISHED'`,
+      maxResults: 1,
+    });
     const ref = runs[0]?.data.tags.find((t) => t.key === REF_TAG)?.value;
     if (!ref) return undefined;
     const files = await artifacts.get(JSON.parse(ref) as ArtifactRef);
@@ -95,7 +102,12 @@ export class FeatureCache {
       { name: 'features.bin', bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
       { name: 'shape.json', bytes: Buffer.from(JSON.stringify(values.shape)) },
     ]);
-    await mlflow.logBatch(run.info.run_id, { tags: [{ key: REF_TAG, value: JSON.stringify(ref) }, { key: MLFLOW_TAGS.runName, value: label }] });
+    await mlflow.logBatch(run.info.run_id, {
+      tags: [
+        { key: REF_TAG, value: JSON.stringify(ref) },
+        { key: MLFLOW_TAGS.runName, value: label },
+      ],
+    });
     // Only a finished run is found: a worker lost mid-upload leaves a RUNNING run that nobody reads.
     await mlflow.updateRun({ runId: run.info.run_id, status: 'FINISHED' });
   }
@@ -125,16 +137,20 @@ export interface HeadOnFeatures {
  * the model does not split so.
  */
 export async function headOnFrozenFeatures(o: {
-  model: tf.LayersModel; cache: FeatureCache; baseDigest: string;
-  train: { digest: string; name: string; x: tf.Tensor }; validation: { digest: string; name: string; x: tf.Tensor };
+  model: tf.LayersModel;
+  cache: FeatureCache;
+  baseDigest: string;
+  train: { digest: string; name: string; x: tf.Tensor };
+  validation: { digest: string; name: string; x: tf.Tensor };
 }): Promise<HeadOnFeatures | { reason: string }> {
   const split = splitFrozenBase(o.model);
   if ('reason' in split) return split;
-  const of = async (data: typeof o.train) => o.cache.features({
-    key: FeatureCache.key({ baseDigest: o.baseDigest, featureLayer: split.featureLayer, datasetDigest: data.digest }),
-    label: `features of ${data.name} at ${split.featureLayer}`,
-    compute: async () => split.extractor.predict(data.x, { batchSize: 256 }) as tf.Tensor,
-  });
+  const of = async (data: typeof o.train) =>
+    o.cache.features({
+      key: FeatureCache.key({ baseDigest: o.baseDigest, featureLayer: split.featureLayer, datasetDigest: data.digest }),
+      label: `features of ${data.name} at ${split.featureLayer}`,
+      compute: async () => split.extractor.predict(data.x, { batchSize: 256 }) as tf.Tensor,
+    });
   const train = await of(o.train);
   const validation = await of(o.validation).catch((err: unknown) => {
     train.values.dispose();

@@ -16,6 +16,7 @@ export function copyWeights(model: tf.LayersModel): tf.Tensor[] {
 
 export function restoreWeights(model: tf.LayersModel, weights: readonly tf.Tensor[]): void {
   const variables = layerOrderWeights(model);
-  if (variables.length !== weights.length) throw new InputError(ErrorType.ModelIncompatible, `expected ${variables.length} weight tensors, got ${weights.length}`);
+  if (variables.length !== weights.length)
+    throw new InputError(ErrorType.ModelIncompatible, `expected ${variables.length} weight tensors, got ${weights.length}`);
   variables.forEach((v, i) => v.write(weights[i] as tf.Tensor));
 }

@@ -20,12 +20,12 @@ const activities = createTrainActivities({ mlflow, artifacts, backend: 'auto' })
 /** 8x8 "images": class a is bright on the left half, b on the right, with noise. */
 function images(name: string, n: number, seed: number): Dataset {
   let s = seed;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const features = new Float32Array(n * 64);
   const labels: string[] = [];
   for (let i = 0; i < n; i++) {
     const left = i % 2 === 0;
-    for (let p = 0; p < 64; p++) features[i * 64 + p] = Math.min(1, ((p % 8 < 4) === left ? 0.7 : 0.1) + 0.3 * rand());
+    for (let p = 0; p < 64; p++) features[i * 64 + p] = Math.min(1, (p % 8 < 4 === left ? 0.7 : 0.1) + 0.3 * rand());
     labels.push(left ? 'a' : 'b');
   }
   return { name, featureShape: [64], classes: ['a', 'b'], features, labels };
@@ -40,15 +40,35 @@ it('two-phase fine-tuning trains the head, then the base at a lower rate, with s
   const base = buildClassifier({ inputShape: [64], architecture: { kind: 'mlp', hiddenUnits: [16], dropout: 0 }, numClasses: 3, seed: 4 });
   const model = await storeModel(artifacts, { uri: `${root}/base`, model: base, name: 'toy-base', baseLayers: 1 });
   base.dispose();
-  const [train, validation] = await Promise.all([storeDataset(artifacts, `${root}/train`, images('train', 96, 1)), storeDataset(artifacts, `${root}/val`, images('val', 48, 2))]);
+  const [train, validation] = await Promise.all([
+    storeDataset(artifacts, `${root}/train`, images('train', 96, 1)),
+    storeDataset(artifacts, `${root}/val`, images('val', 48, 2)),
+  ]);
   const input: In<typeof FineTuneInput> = {
-    tracking: { experimentId, parentRunId: parent.info.run_id }, runName: 'two-phase', model, train, validation, backend: 'auto', outputName: 'toy',
+    tracking: { experimentId, parentRunId: parent.info.run_id },
+    runName: 'two-phase',
+    model,
+    train,
+    validation,
+    backend: 'auto',
+    outputName: 'toy',
     hyperparameters: {
-      learningRate: 0.01, epochs: 5, batchSize: 16, strategy: 'two-phase', patience: 10, monitor: 'val_accuracy',
-      twoPhase: { headEpochs: 2, learningRateFactor: 0.1 }, augmentation: { shift: 1, noise: 0.05, seed: 3 },
+      learningRate: 0.01,
+      epochs: 5,
+      batchSize: 16,
+      strategy: 'two-phase',
+      patience: 10,
+      monitor: 'val_accuracy',
+      twoPhase: { headEpochs: 2, learningRateFactor: 0.1 },
+      augmentation: { shift: 1, noise: 0.05, seed: 3 },
     },
   };
-  const info = { ...defaultActivityInfo, activityId: '1', activityType: 'fineTune', workflowExecution: { workflowId: `wf-${randomUUID()}`, runId: randomUUID() } };
+  const info = {
+    ...defaultActivityInfo,
+    activityId: '1',
+    activityType: 'fineTune',
+    workflowExecution: { workflowId: `wf-${randomUUID()}`, runId: randomUUID() },
+  };
   const env = new MockActivityEnvironment(info);
   const checkpoints = new Map<number, unknown>();
   env.on('heartbeat', (d: { checkpoint?: { epoch: number } }) => d.checkpoint && checkpoints.set(d.checkpoint.epoch, d.checkpoint));

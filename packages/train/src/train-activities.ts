@@ -36,15 +36,35 @@ export function createTrainActivities(deps: TrainDeps) {
       const backend = await resolveBackend(input.backend === 'auto' ? deps.backend : input.backend);
       const hp = input.hyperparameters;
       const params = {
-        learning_rate: String(hp.learningRate), epochs: String(hp.epochs), batch_size: String(hp.batchSize),
-        strategy: hp.strategy, patience: String(hp.patience), min_delta: String(hp.minDelta), optimizer: 'adam',
-        lr_schedule: JSON.stringify(hp.lrSchedule), regularization: JSON.stringify(hp.regularization), ...(hp.unfreeze ? { unfreeze: JSON.stringify(hp.unfreeze) } : {}),
-        monitor: hp.monitor ?? 'val_loss', augmentation: hp.augmentation ? JSON.stringify(hp.augmentation) : 'none',
-        ...(hp.strategy === 'two-phase' ? { two_phase: JSON.stringify(planPhases(hp).map((p) => ({ epochs: `${p.from}-${p.to - 1}`, strategy: p.strategy, lr_factor: p.learningRateFactor }))) } : {}),
-        backend: backend.backend, device: backend.device, threads: String(backend.threads),
-        'base_model.name': input.model.name, 'base_model.version': input.model.version ?? 'none', 'base_model.digest': input.model.digest,
-        'train.digest': input.train.digest, 'train.rows': String(input.train.rows),
-        'validation.digest': input.validation.digest, 'validation.rows': String(input.validation.rows),
+        learning_rate: String(hp.learningRate),
+        epochs: String(hp.epochs),
+        batch_size: String(hp.batchSize),
+        strategy: hp.strategy,
+        patience: String(hp.patience),
+        min_delta: String(hp.minDelta),
+        optimizer: 'adam',
+        lr_schedule: JSON.stringify(hp.lrSchedule),
+        regularization: JSON.stringify(hp.regularization),
+        ...(hp.unfreeze ? { unfreeze: JSON.stringify(hp.unfreeze) } : {}),
+        monitor: hp.monitor ?? 'val_loss',
+        augmentation: hp.augmentation ? JSON.stringify(hp.augmentation) : 'none',
+        ...(hp.strategy === 'two-phase'
+          ? {
+              two_phase: JSON.stringify(
+                planPhases(hp).map((p) => ({ epochs: `${p.from}-${p.to - 1}`, strategy: p.strategy, lr_factor: p.learningRateFactor })),
+              ),
+            }
+          : {}),
+        backend: backend.backend,
+        device: backend.device,
+        threads: String(backend.threads),
+        'base_model.name': input.model.name,
+        'base_model.version': input.model.version ?? 'none',
+        'base_model.digest': input.model.digest,
+        'train.digest': input.train.digest,
+        'train.rows': String(input.train.rows),
+        'validation.digest': input.validation.digest,
+        'validation.rows': String(input.validation.rows),
         checkpoint_every: String(input.checkpointEvery),
       };
       return withActivityRun(mlflow, { tracking: input.tracking, runName: input.runName, params }, async (run) => {
@@ -54,15 +74,27 @@ export function createTrainActivities(deps: TrainDeps) {
         const resumeFrom = TrainingHeartbeat.safeParse(ctx.info.heartbeatDetails).data?.checkpoint ?? input.resumeFrom;
         const stopAfter = Math.min(hp.epochs, input.stopAfterEpochs ?? hp.epochs);
         const [train, validation, base, checkpoint] = await Promise.all([
-          loadDataset(artifacts, input.train), loadDataset(artifacts, input.validation), loadModel(artifacts, input.model),
+          loadDataset(artifacts, input.train),
+          loadDataset(artifacts, input.validation),
+          loadModel(artifacts, input.model),
           resumeFrom ? loadCheckpoint(artifacts, resumeFrom) : undefined,
         ]);
         const phases = planPhases(hp);
-        const model = withNewHead(base, { numClasses: classes.length, strategy: hp.strategy, unfreeze: hp.unfreeze, cut: input.model.cut, regularization: hp.regularization, seed: 11 });
+        const model = withNewHead(base, {
+          numClasses: classes.length,
+          strategy: hp.strategy,
+          unfreeze: hp.unfreeze,
+          cut: input.model.cut,
+          regularization: hp.regularization,
+          seed: 11,
+        });
         const schedule = new LearningRateSchedule({ schedule: hp.lrSchedule, base: hp.learningRate, epochs: hp.epochs });
         const engine = chooseEngine({ requested: input.engine, backend, model });
         // Known once the model is built; a retried attempt finds them logged (MLflow params are immutable).
-        const engineParams = [{ key: 'engine', value: engine.engine }, { key: 'engine_reason', value: engine.reason.slice(0, 500) }].filter((p) => !run.existingParams.has(p.key));
+        const engineParams = [
+          { key: 'engine', value: engine.engine },
+          { key: 'engine_reason', value: engine.reason.slice(0, 500) },
+        ].filter((p) => !run.existingParams.has(p.key));
         if (engineParams.length > 0) await mlflow.logBatch(run.runId, { params: engineParams });
         const startEpoch = checkpoint ? checkpoint.epoch + 1 : 0;
         const metrics = new MetricLogger(mlflow, run.runId, { flushEveryMs: METRIC_FLUSH_MS });
@@ -85,8 +117,11 @@ export function createTrainActivities(deps: TrainDeps) {
           // trains on them. Two-phase and augmented runs train through the base (its input changes every batch).
           if (hp.strategy === 'feature-extraction' && !batches) {
             const frozen = await headOnFrozenFeatures({
-              model, cache: featureCache, baseDigest: input.model.digest,
-              train: { digest: input.train.digest, name: input.train.name, x: trainT.x }, validation: { digest: input.validation.digest, name: input.validation.name, x: valT.x },
+              model,
+              cache: featureCache,
+              baseDigest: input.model.digest,
+              train: { digest: input.train.digest, name: input.train.name, x: trainT.x },
+              validation: { digest: input.validation.digest, name: input.validation.name, x: valT.x },
             });
             if ('head' in frozen) onFeatures = frozen;
             else featuresNote = `through the base: ${frozen.reason}`;
@@ -135,12 +170,21 @@ export function createTrainActivities(deps: TrainDeps) {
               onEpoch: async (e, bestSoFar, { stopping }) => {
                 // Sent in the background; a resumed attempt that re-runs epochs after its checkpoint skips the steps
                 // already logged (skipLogged), so each step is there once.
-                metrics.log({ loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 }, e.epoch);
+                metrics.log(
+                  { loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 },
+                  e.epoch,
+                );
                 schedule.observe(e.valLoss);
                 const last = e.epoch === Math.min(phase.to, stopAfter) - 1 || stopping;
                 const due = (e.epoch + 1) % input.checkpointEvery === 0 || last;
                 if (ctx.cancellationSignal.aborted ? shuttingDown() : due) {
-                  lastCheckpoint = await saveCheckpoint(artifacts, { uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`, epoch: e.epoch, model, optimizer: opt, best: bestSoFar });
+                  lastCheckpoint = await saveCheckpoint(artifacts, {
+                    uri: `${run.artifactUri}/checkpoints/epoch-${e.epoch}`,
+                    epoch: e.epoch,
+                    model,
+                    optimizer: opt,
+                    best: bestSoFar,
+                  });
                   shutdownCheckpoint = shuttingDown();
                   metrics.flushSoon();
                 }
@@ -157,19 +201,49 @@ export function createTrainActivities(deps: TrainDeps) {
               // The failure does not carry heartbeat details: wait until the throttled heartbeat naming the
               // checkpoint has gone out, so the retry on another worker resumes from it.
               await new Promise((r) => setTimeout(r, HEARTBEAT_THROTTLE_MS + 500));
-              throw ApplicationFailure.retryable(`worker shut down during training; the retry resumes after epoch ${lastCheckpoint?.epoch ?? 'none'}`, TransientErrorType.WorkerShutdown);
+              throw ApplicationFailure.retryable(
+                `worker shut down during training; the retry resumes after epoch ${lastCheckpoint?.epoch ?? 'none'}`,
+                TransientErrorType.WorkerShutdown,
+              );
             }
             throw new CancelledFailure('training cancelled by the workflow');
           }
-          metrics.log({ best_val_loss: result.bestValLoss, best_val_accuracy: result.bestValAccuracy, best_epoch: result.bestEpoch, epochs_run: result.epochsRun, max_heartbeat_gap_ms: heartbeat.maxGapMs() }, 0);
+          metrics.log(
+            {
+              best_val_loss: result.bestValLoss,
+              best_val_accuracy: result.bestValAccuracy,
+              best_epoch: result.bestEpoch,
+              epochs_run: result.epochsRun,
+              max_heartbeat_gap_ms: heartbeat.maxGapMs(),
+            },
+            0,
+          );
           await metrics.close();
           const stored = await storeModel(artifacts, { uri: `${run.artifactUri}/model`, model, name: input.outputName, baseLayers: input.model.baseLayers });
-          const modelRef = { ...stored, classes, ...(input.model.cut ? { cut: input.model.cut } : {}), ...(input.model.inputContract ? { inputContract: input.model.inputContract } : {}) };
-          await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.model.digest', value: modelRef.digest }, { key: 'anneal.stoppedEarly', value: String(result.stoppedEarly) }] });
+          const modelRef = {
+            ...stored,
+            classes,
+            ...(input.model.cut ? { cut: input.model.cut } : {}),
+            ...(input.model.inputContract ? { inputContract: input.model.inputContract } : {}),
+          };
+          await mlflow.logBatch(run.runId, {
+            tags: [
+              { key: 'anneal.model.digest', value: modelRef.digest },
+              { key: 'anneal.stoppedEarly', value: String(result.stoppedEarly) },
+            ],
+          });
           return {
-            model: modelRef, runId: run.runId, backend: backend.backend, engine: engine.engine, epochsRun: result.epochsRun, startEpoch,
-            bestEpoch: result.bestEpoch, bestValLoss: result.bestValLoss, bestValAccuracy: result.bestValAccuracy,
-            stoppedEarly: result.stoppedEarly, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
+            model: modelRef,
+            runId: run.runId,
+            backend: backend.backend,
+            engine: engine.engine,
+            epochsRun: result.epochsRun,
+            startEpoch,
+            bestEpoch: result.bestEpoch,
+            bestValLoss: result.bestValLoss,
+            bestValAccuracy: result.bestValAccuracy,
+            stoppedEarly: result.stoppedEarly,
+            ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
           };
         } finally {
           metrics.discard();

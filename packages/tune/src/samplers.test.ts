@@ -21,7 +21,10 @@ function search(sampler: Sampler, o: { trials: number; parallel: number }): numb
 describe('samplers', () => {
   it('suggest the same from the same history: a replayed workflow makes the same trials', () => {
     for (const name of ['random', 'grid', 'tpe'] as const) {
-      const history = [0.001, 0.01, 0.0003, 0.05, 0.002].map((learningRate, i) => ({ suggestion: { learningRate, epochs: 3, strategy: 'full' as const }, objective: i / 10 }));
+      const history = [0.001, 0.01, 0.0003, 0.05, 0.002].map((learningRate, i) => ({
+        suggestion: { learningRate, epochs: 3, strategy: 'full' as const },
+        objective: i / 10,
+      }));
       const a = createSampler(name, space, { seed: 4 }).suggest({ history, pending: [], index: 5, count: 3 });
       const b = createSampler(name, space, { seed: 4 }).suggest({ history, pending: [], index: 5, count: 3 });
       expect(a).toEqual(b);
@@ -53,17 +56,25 @@ describe('samplers', () => {
   });
 
   it('TPE with a constant liar does not suggest a pending configuration again', () => {
-    const history = [1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 1e-4].map((learningRate) => ({ suggestion: { learningRate, epochs: 12, strategy: 'full' as const }, objective: objective({ learningRate, epochs: 12, strategy: 'full' }) }));
+    const history = [1e-3, 2e-3, 5e-3, 1e-2, 3e-2, 1e-4].map((learningRate) => ({
+      suggestion: { learningRate, epochs: 12, strategy: 'full' as const },
+      objective: objective({ learningRate, epochs: 12, strategy: 'full' }),
+    }));
     const batch = tpeSampler(space, 3, 4).suggest({ history, pending: [], index: 6, count: 4 });
     expect(new Set(batch.map((s) => JSON.stringify(s))).size).toBe(4);
   });
 
   it('warm start: the given configurations first, then the sampler', () => {
-    const given: Suggestion[] = [{ learningRate: 0.003, epochs: 12, strategy: 'full' }, { learningRate: 0.01, epochs: 6, strategy: 'feature-extraction' }];
+    const given: Suggestion[] = [
+      { learningRate: 0.003, epochs: 12, strategy: 'full' },
+      { learningRate: 0.01, epochs: 6, strategy: 'feature-extraction' },
+    ];
     const warm = warmStarted(gridSampler(space, 1, 2), given);
     const first = warm.suggest({ history: [], pending: [], index: 0, count: 3 });
     expect(first.slice(0, 2)).toEqual(given);
     expect(first[2]).toEqual(gridSampler(space, 1, 2).suggest({ history: [], pending: [], index: 2, count: 1 })[0]);
-    expect(warm.suggest({ history: [], pending: [], index: 3, count: 1 })).toEqual(gridSampler(space, 1, 2).suggest({ history: [], pending: [], index: 3, count: 1 }));
+    expect(warm.suggest({ history: [], pending: [], index: 3, count: 1 })).toEqual(
+      gridSampler(space, 1, 2).suggest({ history: [], pending: [], index: 3, count: 1 }),
+    );
   });
 });

@@ -24,8 +24,13 @@ export interface Sampler {
 export type SamplerName = 'random' | 'grid' | 'tpe';
 
 /** The sampler of a spec's `tuning.sampler`, with warm-start configurations tried first when given. */
-export function createSampler(name: SamplerName, space: SearchSpace, o: { seed: number; gridPoints?: number; startup?: number; warmStart?: readonly Suggestion[] }): Sampler {
-  const inner = name === 'grid' ? gridSampler(space, o.seed, o.gridPoints ?? 3) : name === 'tpe' ? tpeSampler(space, o.seed, o.startup ?? 4) : randomSampler(space, o.seed);
+export function createSampler(
+  name: SamplerName,
+  space: SearchSpace,
+  o: { seed: number; gridPoints?: number; startup?: number; warmStart?: readonly Suggestion[] },
+): Sampler {
+  const inner =
+    name === 'grid' ? gridSampler(space, o.seed, o.gridPoints ?? 3) : name === 'tpe' ? tpeSampler(space, o.seed, o.startup ?? 4) : randomSampler(space, o.seed);
   return o.warmStart?.length ? warmStarted(inner, o.warmStart) : inner;
 }
 

@@ -15,13 +15,22 @@ describe('ASHA', () => {
     asha.record(0, { trial: 2, score: 0.7, done: false });
     expect(asha.nextPromotion()).toEqual({ trial: 1, rung: 1, epochs: 3 });
     expect(asha.nextPromotion()).toBeUndefined(); // trial 1 already promoted from rung 0
-    for (const [trial, score] of [[3, 0.95], [4, 0.2], [5, 0.1]] as const) asha.record(0, { trial, score, done: false });
+    for (const [trial, score] of [
+      [3, 0.95],
+      [4, 0.2],
+      [5, 0.1],
+    ] as const)
+      asha.record(0, { trial, score, done: false });
     expect(asha.nextPromotion()).toEqual({ trial: 3, rung: 1, epochs: 3 }); // top 2 of 6: trials 3 and 1
     asha.record(1, { trial: 1, score: 0.92, done: false });
     asha.record(1, { trial: 3, score: 0.8, done: false });
     asha.record(1, { trial: 2, score: 0.85, done: false });
     expect(asha.nextPromotion()).toEqual({ trial: 1, rung: 2, epochs: 9 }); // the higher rung goes first
-    expect(asha.summary()).toEqual([{ rung: 0, epochs: 1, trials: 6, promoted: 2 }, { rung: 1, epochs: 3, trials: 3, promoted: 1 }, { rung: 2, epochs: 9, trials: 0, promoted: 0 }]);
+    expect(asha.summary()).toEqual([
+      { rung: 0, epochs: 1, trials: 6, promoted: 2 },
+      { rung: 1, epochs: 3, trials: 3, promoted: 1 },
+      { rung: 2, epochs: 9, trials: 0, promoted: 0 },
+    ]);
   });
 
   it('never promotes a trial that early stopping ended', () => {
@@ -39,7 +48,11 @@ describe('ASHA', () => {
     sha.record(0, { trial: 2, score: 0.7, done: false });
     expect(sha.nextPromotion()).toBeUndefined(); // 3 of 4 in: the rung is not decided yet
     sha.record(0, { trial: 3, score: -Infinity, done: true }); // a failed run counts, and never goes on
-    expect([sha.nextPromotion(), sha.nextPromotion(), sha.nextPromotion()]).toEqual([{ trial: 0, rung: 1, epochs: 2 }, { trial: 2, rung: 1, epochs: 2 }, undefined]);
+    expect([sha.nextPromotion(), sha.nextPromotion(), sha.nextPromotion()]).toEqual([
+      { trial: 0, rung: 1, epochs: 2 },
+      { trial: 2, rung: 1, epochs: 2 },
+      undefined,
+    ]);
     sha.record(1, { trial: 2, score: 0.8, done: false });
     expect(sha.nextPromotion()).toBeUndefined();
     sha.record(1, { trial: 0, score: 0.75, done: false });
@@ -56,4 +69,3 @@ describe('ASHA', () => {
     expect(median.nextPromotion()).toBeUndefined(); // trial 2 is below it; trial 0 went on already
   });
 });
-

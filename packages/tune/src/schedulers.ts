@@ -78,7 +78,12 @@ abstract class RungScheduler implements Scheduler {
 
   /** How many trials reached each rung, and how many were promoted from it: the study's table. */
   summary(): { rung: number; epochs: number; trials: number; promoted: number }[] {
-    return this.rungs.map((r, k) => ({ rung: k, epochs: this.budgets[k] as number, trials: r.length, promoted: [...this.promoted].filter((p) => p.startsWith(`${k}:`)).length }));
+    return this.rungs.map((r, k) => ({
+      rung: k,
+      epochs: this.budgets[k] as number,
+      trials: r.length,
+      promoted: [...this.promoted].filter((p) => p.startsWith(`${k}:`)).length,
+    }));
   }
 }
 

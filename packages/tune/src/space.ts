@@ -1,5 +1,13 @@
 import {
-  NO_REGULARIZATION, type Augmentation, type Hyperparameters, type LrSchedule, type Monitor, type Regularization, type Strategy, type TwoPhase, type Unfreeze,
+  NO_REGULARIZATION,
+  type Augmentation,
+  type Hyperparameters,
+  type LrSchedule,
+  type Monitor,
+  type Regularization,
+  type Strategy,
+  type TwoPhase,
+  type Unfreeze,
 } from '@anneal/contracts';
 
 /** What a search ranges over (learning rate, strategies, epochs) and the settings every trial shares. */

@@ -30,12 +30,25 @@ function draw(space: SearchSpace, history: readonly Observation[], rng: () => nu
   const range = { lo: Math.log(space.learningRate.min), hi: Math.log(space.learningRate.max) };
   return {
     learningRate: roundRate(Math.exp(continuous(lr(good), lr(bad), range, rng))),
-    epochs: categorical(space.epochs, good.map((h) => h.suggestion.epochs), bad.map((h) => h.suggestion.epochs), rng),
-    strategy: categorical<Strategy>(space.strategies, good.map((h) => h.suggestion.strategy), bad.map((h) => h.suggestion.strategy), rng),
+    epochs: categorical(
+      space.epochs,
+      good.map((h) => h.suggestion.epochs),
+      bad.map((h) => h.suggestion.epochs),
+      rng,
+    ),
+    strategy: categorical<Strategy>(
+      space.strategies,
+      good.map((h) => h.suggestion.strategy),
+      bad.map((h) => h.suggestion.strategy),
+      rng,
+    ),
   };
 }
 
-interface Range { lo: number; hi: number }
+interface Range {
+  lo: number;
+  hi: number;
+}
 
 /**
  * A Parzen estimator on [lo, hi]: a Gaussian at each point, with a bandwidth that shrinks as points accumulate

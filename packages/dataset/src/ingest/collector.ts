@@ -62,7 +62,6 @@ export class DatasetCollector {
     this.features = new Float32Array(options.keepFeatures ? 1024 * this.width : 0);
   }
 
-
   get rows(): number {
     return this.hashes.rows;
   }
@@ -93,9 +92,15 @@ export class DatasetCollector {
   export(): CollectedPart {
     const rows = this.rows;
     return {
-      rows, lanes: this.hashes.export(), codes: this.codes.slice(0, rows), where: this.where.slice(0, rows), classList: [...this.classList],
-      features: this.features.slice(0, this.options.keepFeatures ? rows * this.width : 0), groups: [...this.groups],
-      invalidRows: this.stats.invalidRows, invalidExamples: [...this.invalidExamples],
+      rows,
+      lanes: this.hashes.export(),
+      codes: this.codes.slice(0, rows),
+      where: this.where.slice(0, rows),
+      classList: [...this.classList],
+      features: this.features.slice(0, this.options.keepFeatures ? rows * this.width : 0),
+      groups: [...this.groups],
+      invalidRows: this.stats.invalidRows,
+      invalidExamples: [...this.invalidExamples],
     };
   }
 
@@ -163,8 +168,12 @@ export class DatasetCollector {
     return {
       dataset,
       rowStats: {
-        rows, ...this.stats, duplicateExamples: this.duplicateExamples, invalidExamples: this.invalidExamples,
-        contentDigest: content, orderedDigest: ordered,
+        rows,
+        ...this.stats,
+        duplicateExamples: this.duplicateExamples,
+        invalidExamples: this.invalidExamples,
+        contentDigest: content,
+        orderedDigest: ordered,
       },
       classCounts: this.classCounts(),
       firstSeen: this.firstSeen(),

@@ -3,8 +3,31 @@ import { compileColumnCheck } from './column-check';
 import { columnSchema } from './table-schema';
 
 const VALUES: unknown[] = [
-  null, 0, -0, 1, -1, 0.5, 1.5, 2 ** 53, 2 ** 53 - 1, -(2 ** 53), 1e308, -1e308, 5e-324, NaN, Infinity, -Infinity,
-  '', 'a', 'b', 'red', '1', 'NaN', true, undefined, {},
+  null,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  1.5,
+  2 ** 53,
+  2 ** 53 - 1,
+  -(2 ** 53),
+  1e308,
+  -1e308,
+  5e-324,
+  NaN,
+  Infinity,
+  -Infinity,
+  '',
+  'a',
+  'b',
+  'red',
+  '1',
+  'NaN',
+  true,
+  undefined,
+  {},
 ];
 const COLUMNS: ColumnSpec[] = [
   { name: 'n', type: 'number', nullable: false },

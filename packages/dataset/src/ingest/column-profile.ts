@@ -28,7 +28,10 @@ export class ColumnStats {
   private varies = false;
   private readonly distinct = new Set<string>();
 
-  constructor(private readonly column: ColumnSpec, private readonly role: ColumnProfile['role']) {}
+  constructor(
+    private readonly column: ColumnSpec,
+    private readonly role: ColumnProfile['role'],
+  ) {}
 
   observe(value: unknown): void {
     this.count++;
@@ -47,7 +50,16 @@ export class ColumnStats {
 
   /** The running figures, to send from a worker thread and `merge` into the stats of the whole file. */
   snapshot(): ColumnSnapshot {
-    return { count: this.count, missing: this.missing, min: this.min, max: this.max, sum: this.sum, first: this.first, varies: this.varies, distinct: [...this.distinct] };
+    return {
+      count: this.count,
+      missing: this.missing,
+      min: this.min,
+      max: this.max,
+      sum: this.sum,
+      first: this.first,
+      varies: this.varies,
+      distinct: [...this.distinct],
+    };
   }
 
   merge(o: ColumnSnapshot): void {
@@ -68,7 +80,11 @@ export class ColumnStats {
     const present = this.count - this.missing;
     const numeric = this.column.type === 'number' || this.column.type === 'integer';
     return {
-      name: this.column.name, type: this.column.type, role: this.role, count: this.count, missing: this.missing,
+      name: this.column.name,
+      type: this.column.type,
+      role: this.role,
+      count: this.count,
+      missing: this.missing,
       ...(numeric && present > 0 ? { min: this.min, max: this.max, mean: this.sum / present } : {}),
       ...(!numeric ? { distinct: this.distinct.size } : {}),
       constant: present > 1 && !this.varies,

@@ -34,7 +34,10 @@ export async function download(options: DownloadOptions): Promise<void> {
       await rm(`${options.dest}.part`, { force: true });
       if (!(err instanceof Retryable)) throw err;
       if (attempt >= options.retries) {
-        throw ApplicationFailure.retryable(`${options.shown}: ${err.message} (after ${attempt + 1} attempt(s))`, (options.errorTypes ?? DATASET_ERRORS).unavailable);
+        throw ApplicationFailure.retryable(
+          `${options.shown}: ${err.message} (after ${attempt + 1} attempt(s))`,
+          (options.errorTypes ?? DATASET_ERRORS).unavailable,
+        );
       }
       await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
     }
@@ -77,7 +80,9 @@ async function downloadOnce(o: DownloadOptions): Promise<void> {
     } catch (err) {
       out.destroy();
       if ((err as { type?: string }).type) throw err;
-      throw new Retryable(stalled ? `stalled: no bytes for ${o.timeoutMs} ms after ${received} bytes` : `transfer failed after ${received} bytes (${causeOf(err)})`);
+      throw new Retryable(
+        stalled ? `stalled: no bytes for ${o.timeoutMs} ms after ${received} bytes` : `transfer failed after ${received} bytes (${causeOf(err)})`,
+      );
     }
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
     await rename(`${o.dest}.part`, o.dest);

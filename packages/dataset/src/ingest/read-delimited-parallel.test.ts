@@ -36,7 +36,10 @@ describe('readDelimitedParallel', () => {
     const size = (await import('node:fs')).statSync(path).size;
     for (const threads of [1, 2]) {
       let bytes = 0;
-      await readDelimitedParallel({ path, file: 'g.csv', name: 'g', delimiter: ',', keepFeatures: false, onBytes: (n) => (bytes += n) }, { minBytes: 0, threads });
+      await readDelimitedParallel(
+        { path, file: 'g.csv', name: 'g', delimiter: ',', keepFeatures: false, onBytes: (n) => (bytes += n) },
+        { minBytes: 0, threads },
+      );
       expect([threads, bytes]).toEqual([threads, size]);
     }
   });
@@ -48,10 +51,12 @@ describe('readDelimitedParallel', () => {
     expect(r.dataset.labels.at(-1)).toBe('x');
   });
 
-  it('a worker\'s source error reaches the caller with its type and line', async () => {
+  it("a worker's source error reaches the caller with its type and line", async () => {
     const bytes = Buffer.concat([Buffer.from(rows(2000)), Buffer.from([0x78, 0x2c, 0xff, 0x2c, 0x31, 0x2c, 0x6e, 0x0a])]);
     const path = write('bad-tail.csv', bytes);
-    const err = await readDelimitedParallel({ path, file: 't.csv', name: 't', delimiter: ',', keepFeatures: false }, { minBytes: 0, threads: 2 }).catch((e: Error & { type?: string }) => e);
+    const err = await readDelimitedParallel({ path, file: 't.csv', name: 't', delimiter: ',', keepFeatures: false }, { minBytes: 0, threads: 2 }).catch(
+      (e: Error & { type?: string }) => e,
+    );
     expect(err).toMatchObject({ type: 'DatasetSourceError', message: 't.csv: line 2002: not valid UTF-8; save the file as UTF-8' });
   });
 });

@@ -37,10 +37,25 @@ export async function readDelimitedParallel(options: DelimitedOptions, parallel:
   onBytes?.(headerEnd);
   const bounds = [{ start: headerEnd, line: 2 }, ...scan.cuts.filter((c) => c.start > headerEnd)];
   const ranges: RangeOptions[] = bounds.map((b, i) => ({
-    ...cloneable, schema, schemaInferred: inferred, header, start: b.start, end: bounds[i + 1]?.start ?? size, firstLine: b.line,
+    ...cloneable,
+    schema,
+    schemaInferred: inferred,
+    header,
+    start: b.start,
+    end: bounds[i + 1]?.start ?? size,
+    firstLine: b.line,
   }));
   const parts = await Promise.all(ranges.map((r) => runRange(r, onBytes)));
-  const merged = new TableIngest({ name: options.name, file: options.file, header, schema, schemaInferred: inferred, keepFeatures: options.keepFeatures, missingValues: options.missingValues, unlabelled: options.unlabelled });
+  const merged = new TableIngest({
+    name: options.name,
+    file: options.file,
+    header,
+    schema,
+    schemaInferred: inferred,
+    keepFeatures: options.keepFeatures,
+    missingValues: options.missingValues,
+    unlabelled: options.unlabelled,
+  });
   let dataLines = 0;
   for (const p of parts) {
     dataLines += p.dataLines;
@@ -81,7 +96,12 @@ async function readHead(options: DelimitedOptions) {
   const rows = Papa.parse<string[]>(text, { delimiter: options.delimiter, preview: INFER_ROWS + 1, skipEmptyLines: true }).data;
   const header = headerOf(rows[0] ?? [], options);
   if (options.schema) return { header, headerEnd, schema: options.schema, inferred: false };
-  return { header, headerEnd, schema: inferSchema(header, rows.slice(1), { label: 'label', missing: new Set(options.missingValues ?? PANDAS_MISSING_VALUES) }), inferred: true };
+  return {
+    header,
+    headerEnd,
+    schema: inferSchema(header, rows.slice(1), { label: 'label', missing: new Set(options.missingValues ?? PANDAS_MISSING_VALUES) }),
+    inferred: true,
+  };
 }
 
 function runRange(options: RangeOptions, onBytes?: (bytes: number) => void): Promise<{ part?: TablePart; dataLines: number }> {

@@ -56,7 +56,9 @@ export function parseRange(options: RangeOptions): Promise<{ ingest: TableIngest
       text.destroy();
       reject(err);
     };
-    const text = Readable.from(textChunks(options.path, file, { start: options.start, end: options.end, firstLine: options.firstLine, onBytes: options.onBytes })).on('error', fail);
+    const text = Readable.from(
+      textChunks(options.path, file, { start: options.start, end: options.end, firstLine: options.firstLine, onBytes: options.onBytes }),
+    ).on('error', fail);
     Papa.parse<string[]>(text as unknown as File, {
       delimiter: options.delimiter,
       skipEmptyLines: false,
@@ -94,7 +96,16 @@ export function parseRange(options: RangeOptions): Promise<{ ingest: TableIngest
 }
 
 function newIngest(options: RangeOptions, header: string[]): TableIngest {
-  return new TableIngest({ name: options.name, file: options.file, header, schema: options.schema, schemaInferred: options.schemaInferred, keepFeatures: options.keepFeatures, missingValues: options.missingValues, unlabelled: options.unlabelled });
+  return new TableIngest({
+    name: options.name,
+    file: options.file,
+    header,
+    schema: options.schema,
+    schemaInferred: options.schemaInferred,
+    keepFeatures: options.keepFeatures,
+    missingValues: options.missingValues,
+    unlabelled: options.unlabelled,
+  });
 }
 
 /** The header's column names; a one-column header holding another delimiter is a wrong-delimiter error. */
@@ -104,7 +115,9 @@ export function headerOf(cells: string[], options: Pick<DelimitedOptions, 'delim
     const other = OTHER_DELIMITERS.find((d) => d !== options.delimiter && (names[0] as string).includes(d));
     if (other) {
       const shown = other === '\t' ? 'tab' : `"${other}"`;
-      throw sourceError(`${options.file}: line 1: the header is one column "${names[0]}"; it looks ${shown}-delimited, expected "${options.delimiter === '\t' ? 'tab' : options.delimiter}" (use format ${other === '\t' ? 'tsv' : 'csv'} or fix the delimiter)`);
+      throw sourceError(
+        `${options.file}: line 1: the header is one column "${names[0]}"; it looks ${shown}-delimited, expected "${options.delimiter === '\t' ? 'tab' : options.delimiter}" (use format ${other === '\t' ? 'tsv' : 'csv'} or fix the delimiter)`,
+      );
     }
   }
   return names;

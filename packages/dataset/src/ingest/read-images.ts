@@ -27,18 +27,25 @@ const EXTENSIONS: Record<string, 'png' | 'jpeg'> = { '.png': 'png', '.jpg': 'jpe
 export async function readImages(options: ReadImagesOptions): Promise<IngestResult> {
   const { file, image } = options;
   const entries = await readdir(options.path, { withFileTypes: true });
-  const classes = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const classes = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   if (classes.length === 0) throw sourceError(`${file}: no class sub-folders; an image folder holds one folder per class (${file}/<class>/<image>.png)`);
   const strays = entries.filter((e) => !e.isDirectory() && !e.name.startsWith('.')).length;
   const files: string[] = [];
   const collector = new DatasetCollector({
-    name: options.name, featureShape: [image.height * image.width * image.channels], keepFeatures: options.keepFeatures,
+    name: options.name,
+    featureShape: [image.height * image.width * image.channels],
+    keepFeatures: options.keepFeatures,
     describe: (at) => files[at] ?? String(at),
   });
   const notices: string[] = strays > 0 ? [`${strays} file(s) directly in ${file} ignored (images belong in a class folder)`] : [];
   const formatMismatches: NonNullable<IngestResult['formatMismatches']> = [];
   let skipped = 0;
-  const listed = await Promise.all(classes.map(async (label) => ({ label, names: (await readdir(join(options.path, label))).filter((n) => !n.startsWith('.')).sort() })));
+  const listed = await Promise.all(
+    classes.map(async (label) => ({ label, names: (await readdir(join(options.path, label))).filter((n) => !n.startsWith('.')).sort() })),
+  );
   const total = listed.reduce((n, l) => n + l.names.length, 0);
   let seen = 0;
   for (const { label, names } of listed) {
@@ -78,7 +85,9 @@ async function decode(bytes: Buffer, o: { shown: string; image: ImageSpec; actua
     const meta = await sharp(bytes, { failOn: 'truncated' }).metadata();
     const colour = (meta.channels ?? 0) - (meta.hasAlpha ? 1 : 0);
     if (!o.image.resize && (meta.width !== width || meta.height !== height || colour !== channels)) {
-      throw sourceError(`${o.shown}: expected ${width}x${height} with ${channels} channel(s), found ${meta.width}x${meta.height} with ${colour} (set image.resize to convert)`);
+      throw sourceError(
+        `${o.shown}: expected ${width}x${height} with ${channels} channel(s), found ${meta.width}x${meta.height} with ${colour} (set image.resize to convert)`,
+      );
     }
     let pipeline = sharp(bytes, { failOn: 'truncated' }).flatten({ background: '#000000' }).resize(width, height, { fit: 'fill' });
     pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');

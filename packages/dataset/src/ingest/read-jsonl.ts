@@ -58,17 +58,25 @@ class VectorRows {
   private readonly collector: DatasetCollector;
   private readonly values: Float32Array;
 
-  constructor(private readonly options: ReadJsonlOptions, width: number) {
+  constructor(
+    private readonly options: ReadJsonlOptions,
+    width: number,
+  ) {
     if (width === 0) throw sourceError(`${options.file}:1: field "features" is an empty array`);
     this.values = new Float32Array(width);
-    this.collector = new DatasetCollector({ name: options.name, featureShape: [width], keepFeatures: options.keepFeatures, describe: (at) => `${options.file}:${at}` });
+    this.collector = new DatasetCollector({
+      name: options.name,
+      featureShape: [width],
+      keepFeatures: options.keepFeatures,
+      describe: (at) => `${options.file}:${at}`,
+    });
   }
 
   push(row: Record<string, unknown>, line: number): void {
     const at = `${this.options.file}:${line}`;
     const { features, label } = row;
     if (!Array.isArray(features) || features.length !== this.values.length) {
-      const found = Array.isArray(features) ? `${features.length} values` : JSON.stringify(features)?.slice(0, 40) ?? 'nothing';
+      const found = Array.isArray(features) ? `${features.length} values` : (JSON.stringify(features)?.slice(0, 40) ?? 'nothing');
       this.collector.addInvalid({ at, field: 'features', expected: `${this.values.length} values, as on the first row`, found });
       return;
     }
@@ -96,12 +104,26 @@ class VectorRows {
 class TableRows {
   private readonly table: TableIngest;
 
-  constructor(options: ReadJsonlOptions, private readonly keys: string[]) {
-    this.table = new TableIngest({ name: options.name, file: options.file, header: keys, schema: options.schema, keepFeatures: options.keepFeatures, missingValues: options.missingValues, unlabelled: options.unlabelled });
+  constructor(
+    options: ReadJsonlOptions,
+    private readonly keys: string[],
+  ) {
+    this.table = new TableIngest({
+      name: options.name,
+      file: options.file,
+      header: keys,
+      schema: options.schema,
+      keepFeatures: options.keepFeatures,
+      missingValues: options.missingValues,
+      unlabelled: options.unlabelled,
+    });
   }
 
   push(row: Record<string, unknown>, line: number): void {
-    this.table.push(this.keys.map((k) => row[k]), line);
+    this.table.push(
+      this.keys.map((k) => row[k]),
+      line,
+    );
   }
 
   finish(): IngestResult {

@@ -15,7 +15,10 @@ export async function readMnist(source: z.output<typeof MnistSource>, options: {
     const { data } = JSON.parse(await readFile(file, 'utf8')) as { data: number[] };
     const available = Math.floor(data.length / PIXELS);
     if (source.offset + source.perClass > available) {
-      throw new InputError(ErrorType.DatasetSource, `mnist digit ${digit} has ${available} samples; offset ${source.offset} + perClass ${source.perClass} asks for more`);
+      throw new InputError(
+        ErrorType.DatasetSource,
+        `mnist digit ${digit} has ${available} samples; offset ${source.offset} + perClass ${source.perClass} asks for more`,
+      );
     }
     for (let i = 0; i < source.perClass; i++) {
       const start = (source.offset + i) * PIXELS;

@@ -39,7 +39,9 @@ describe('readSource', () => {
     expect(r.dataset.labels).toEqual(['a', 'b', 'a']);
     expect(r.notices).toContain(`read ${join(folder, '2026-12-02.csv')}, the newest entry of ${folder} matching "*.csv"`);
     await expect(read({ name: 'd', source: { kind: 'file', path: folder, newest: '*.parquet' } })).rejects.toThrow(`${folder}: nothing matches "*.parquet"`);
-    await expect(read({ name: 'd', source: { kind: 'file', path: newer, newest: '*.csv' } })).rejects.toThrow(`${newer}: newest "*.csv" needs a folder to look in`);
+    await expect(read({ name: 'd', source: { kind: 'file', path: newer, newest: '*.csv' } })).rejects.toThrow(
+      `${newer}: newest "*.csv" needs a folder to look in`,
+    );
   });
 
   it("reads pandas' missing-value markers as missing, and only the given ones when the spec lists its own", async () => {
@@ -51,7 +53,16 @@ describe('readSource', () => {
     expect(own.schema?.columns.map((c) => `${c.name}:${c.type}`)).toEqual(['label:category', 'x:integer', 'y:integer']);
     expect(own.columns.find((c) => c.name === 'y')).toMatchObject({ missing: 3 });
     // A declared numeric column: the default markers are missing values, not invalid rows.
-    const declared = await read({ ...file(path), missingValues: undefined, schema: { columns: [{ name: 'label', type: 'category' }, { name: 'x', type: 'number', nullable: true }] } });
+    const declared = await read({
+      ...file(path),
+      missingValues: undefined,
+      schema: {
+        columns: [
+          { name: 'label', type: 'category' },
+          { name: 'x', type: 'number', nullable: true },
+        ],
+      },
+    });
     expect(declared.rowStats.invalidRows).toBe(0);
     expect([...declared.dataset.features]).toEqual([0, 2, 0, 4]);
   });
@@ -74,7 +85,16 @@ describe('readSource', () => {
     expect(r.schema?.columns.find((c) => c.name === 'x')?.type).toBe('category');
     expect(r.dataset.featureNames).toEqual(['y']);
     expect(r.notices).toEqual(['columns not used as features: x']);
-    const declared = await read({ ...file(path), schema: { columns: [{ name: 'label', type: 'category' }, { name: 'x', type: 'number' }, { name: 'y', type: 'number', nullable: true }] } });
+    const declared = await read({
+      ...file(path),
+      schema: {
+        columns: [
+          { name: 'label', type: 'category' },
+          { name: 'x', type: 'number' },
+          { name: 'y', type: 'number', nullable: true },
+        ],
+      },
+    });
     expect(declared.rowStats.invalidExamples).toEqual([{ at: `${path}:3`, field: 'x', expected: 'a finite number (not empty)', found: '"oops"' }]);
   });
 
@@ -125,7 +145,9 @@ describe('validation policy', () => {
   });
 
   it('fails on a check raised to fail, and skips a check turned off', async () => {
-    await expect(inspect({ ...file(path()), validation: { checks: { duplicates: 'fail' } } }, [root])).rejects.toThrow(/^duplicates: 1 exact duplicate row\(s\) \(25\.0%\); first: .*policy\.csv:4 repeats .*policy\.csv:2$/);
+    await expect(inspect({ ...file(path()), validation: { checks: { duplicates: 'fail' } } }, [root])).rejects.toThrow(
+      /^duplicates: 1 exact duplicate row\(s\) \(25\.0%\); first: .*policy\.csv:4 repeats .*policy\.csv:2$/,
+    );
     const quiet = await inspect({ ...file(path()), validation: { checks: { duplicates: 'off', missingValues: 'off', constantColumns: 'off' } } }, [root]);
     expect(quiet.warnings).toEqual([]);
     expect(quiet.checks.find((c) => c.check === 'duplicates')?.status).toBe('off');

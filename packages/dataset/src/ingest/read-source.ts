@@ -45,7 +45,8 @@ export async function readSource(options: ReadSourceOptions): Promise<IngestResu
     const [path, shown] = picked ? [picked.path, join(source.path, picked.name)] : [named, source.path];
     const folder = (await stat(path)).isDirectory();
     const format = source.kind === 'jsonl' ? 'jsonl' : (source.format ?? (folder ? 'images' : formatOf(shown)));
-    if (folder !== (format === 'images')) throw sourceError(`${shown}: ${folder ? 'a folder; only format images reads folders' : `not a folder; format images wants one folder per class`}`);
+    if (folder !== (format === 'images'))
+      throw sourceError(`${shown}: ${folder ? 'a folder; only format images reads folders' : `not a folder; format images wants one folder per class`}`);
     const read = await readFile({ ...options, path, shown, format });
     if (picked) read.notices.push(`read ${shown}, the newest entry of ${source.path} matching "${picked.glob}"`);
     return read;
@@ -80,7 +81,10 @@ async function readFile(o: ReadSourceOptions & { path: string; shown: string; fo
   switch (o.format) {
     case 'csv':
     case 'tsv':
-      return readDelimitedParallel({ ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema, missingValues: o.spec.missingValues, unlabelled: o.unlabelled }, o.parallel);
+      return readDelimitedParallel(
+        { ...common, delimiter: o.format === 'csv' ? ',' : '\t', schema: o.spec.schema, missingValues: o.spec.missingValues, unlabelled: o.unlabelled },
+        o.parallel,
+      );
     case 'jsonl':
       return readJsonl({ ...common, schema: o.spec.schema, missingValues: o.spec.missingValues, unlabelled: o.unlabelled });
     case 'images':

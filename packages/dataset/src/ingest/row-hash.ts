@@ -75,7 +75,10 @@ export class RowHashes {
     }
     ordered.update(new Uint8Array(this.lanes.buffer, 0, 16 * this.count));
     ordered.update(Buffer.from(Uint32Array.from(labelCodes).buffer));
-    const content = createHash('sha256').update(Buffer.from(sums.buffer)).update(`${this.count}:${[...classes].sort().join('\u0000')}`).digest('hex');
+    const content = createHash('sha256')
+      .update(Buffer.from(sums.buffer))
+      .update(`${this.count}:${[...classes].sort().join('\u0000')}`)
+      .digest('hex');
     return { ordered: ordered.digest('hex'), content };
   }
 }

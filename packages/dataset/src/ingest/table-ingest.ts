@@ -65,7 +65,8 @@ export class TableIngest {
     const s = this.state as NonNullable<typeof this.state>;
     return {
       ...s.collector.finish(),
-      schema: s.schema, schemaInferred: this.options.schemaInferred ?? this.options.schema === undefined,
+      schema: s.schema,
+      schemaInferred: this.options.schemaInferred ?? this.options.schema === undefined,
       columns: s.stats.map((c) => c.profile()),
       notices: s.resolved.ignored.length > 0 ? [`columns not used as features: ${s.resolved.ignored.join(', ')}`] : [],
     };
@@ -91,7 +92,13 @@ export class TableIngest {
 
   private inferAndReplay(): void {
     const { header } = this.options;
-    this.start(inferSchema(header, this.pending.map((p) => p.cells), { label: this.options.schema?.label ?? 'label', missing: this.missing }));
+    this.start(
+      inferSchema(
+        header,
+        this.pending.map((p) => p.cells),
+        { label: this.options.schema?.label ?? 'label', missing: this.missing },
+      ),
+    );
     for (const p of this.pending.splice(0)) this.accept(p.cells, p.line);
   }
 
@@ -99,11 +106,16 @@ export class TableIngest {
     const resolved = resolveColumns(this.options.header, schema, this.options.file, { unlabelled: this.options.unlabelled === true });
     const role = (i: number) => (i === resolved.labelAt ? 'label' : i === resolved.groupAt ? 'group' : resolved.features.includes(i) ? 'feature' : 'ignored');
     this.state = {
-      schema, resolved, checks: resolved.columns.map(compileColumnCheck),
+      schema,
+      resolved,
+      checks: resolved.columns.map(compileColumnCheck),
       stats: resolved.columns.map((c, i) => new ColumnStats(c, role(i))),
       collector: new DatasetCollector({
-        name: this.options.name, featureShape: [resolved.features.length], featureNames: resolved.features.map((i) => resolved.columns[i]?.name as string),
-        keepFeatures: this.options.keepFeatures, describe: (at) => `${this.options.file}:${at}`,
+        name: this.options.name,
+        featureShape: [resolved.features.length],
+        featureNames: resolved.features.map((i) => resolved.columns[i]?.name as string),
+        keepFeatures: this.options.keepFeatures,
+        describe: (at) => `${this.options.file}:${at}`,
       }),
       cells: new Array<unknown>(resolved.columns.length),
       values: new Float32Array(resolved.features.length),

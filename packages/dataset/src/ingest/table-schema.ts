@@ -12,7 +12,8 @@ export function inferSchema(header: readonly string[], sample: readonly (readonl
   const { label } = o;
   const columns = header.map((name, c): ColumnSpec => {
     const values = sample.map((row) => row[c]).filter((v) => !isMissing(v, o.missing));
-    const numeric = values.length > 0 && values.every((v) => typeof v === 'number' || (typeof v === 'string' && (NON_FINITE.test(v.trim()) || Number.isFinite(Number(v)))));
+    const numeric =
+      values.length > 0 && values.every((v) => typeof v === 'number' || (typeof v === 'string' && (NON_FINITE.test(v.trim()) || Number.isFinite(Number(v)))));
     if (name === label || !numeric) {
       const distinct = new Set(values.map(String));
       return { name, type: distinct.size <= SAMPLE_CATEGORIES || name === label ? 'category' : 'string', nullable: name !== label };
@@ -59,9 +60,12 @@ export function columnSchema(column: ColumnSpec): z.ZodType {
 export function describeColumn(column: ColumnSpec): string {
   const range = column.min !== undefined || column.max !== undefined ? ` in [${column.min ?? '-inf'}, ${column.max ?? 'inf'}]` : '';
   const what =
-    column.type === 'integer' ? `an integer${range}`
-      : column.type === 'number' ? `a finite number${range}`
-        : column.values ? `one of ${column.values.join(', ')}`
+    column.type === 'integer'
+      ? `an integer${range}`
+      : column.type === 'number'
+        ? `a finite number${range}`
+        : column.values
+          ? `one of ${column.values.join(', ')}`
           : 'a string';
   return column.nullable ? `${what} or empty` : `${what} (not empty)`;
 }

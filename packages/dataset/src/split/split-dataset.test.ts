@@ -5,7 +5,9 @@ import { hashRows, splitStratified } from './split-dataset';
 function dataset(n: number, options: { groups?: (i: number) => string; value?: (i: number) => number } = {}): Dataset {
   const value = options.value ?? ((i) => i);
   return {
-    name: 'd', featureShape: [1], classes: ['a', 'b'],
+    name: 'd',
+    featureShape: [1],
+    classes: ['a', 'b'],
     features: Float32Array.from({ length: n }, (_, i) => value(i)),
     labels: Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 'b' : 'a')),
     ...(options.groups ? { groups: Array.from({ length: n }, (_, i) => options.groups!(i)) } : {}),

@@ -18,7 +18,10 @@ describe('drift', () => {
       const x = normal(2000, shift, 3 + shift);
       const y = normal(2000, 0, 5 + shift);
       return {
-        name: `d${shift}`, featureShape: [2], classes: ['a', 'b'], featureNames: ['x', 'y'],
+        name: `d${shift}`,
+        featureShape: [2],
+        classes: ['a', 'b'],
+        featureNames: ['x', 'y'],
         features: Float32Array.from({ length: 4000 }, (_, i) => (i % 2 === 0 ? (x[i / 2] as number) : (y[(i - 1) / 2] as number))),
         labels: Array.from({ length: 2000 }, (_, i) => (i < 2000 * bShare ? 'b' : 'a')),
       };

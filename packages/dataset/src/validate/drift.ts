@@ -25,7 +25,10 @@ const WIDE = 256;
 export function measureDrift(current: Dataset, reference: Dataset): DriftReport {
   const size = featureSize(current.featureShape);
   if (size !== featureSize(reference.featureShape)) {
-    throw new InputError(ErrorType.DatasetValidation, `drift check: reference ${reference.name} has ${featureSize(reference.featureShape)} features per row, this dataset ${size}`);
+    throw new InputError(
+      ErrorType.DatasetValidation,
+      `drift check: reference ${reference.name} has ${featureSize(reference.featureShape)} features per row, this dataset ${size}`,
+    );
   }
   const columns = size <= WIDE ? perFeature(current, size) : summaries(current, size);
   const refColumns = size <= WIDE ? perFeature(reference, size) : summaries(reference, size);
@@ -95,5 +98,8 @@ function summaries(d: Dataset, size: number): Map<string, Float64Array> {
     mean[r] = s / size;
     spread[r] = Math.sqrt(Math.max(0, s2 / size - (s / size) ** 2));
   }
-  return new Map([['row_mean', mean], ['row_std', spread]]);
+  return new Map([
+    ['row_mean', mean],
+    ['row_std', spread],
+  ]);
 }

@@ -10,9 +10,14 @@ export async function logReport(mlflow: MlflowClient, options: { runId: string; 
   const now = Date.now();
   const s = report.rowStats;
   const figures: Record<string, number> = {
-    rows: report.rows, rows_invalid: s.invalidRows, duplicate_rows: s.duplicateRows, conflicting_labels: s.conflictingLabels,
-    imbalance_ratio: report.imbalanceRatio, classes: report.classes.length,
-    checks_failed: report.failures.length, checks_warned: report.warnings.length,
+    rows: report.rows,
+    rows_invalid: s.invalidRows,
+    duplicate_rows: s.duplicateRows,
+    conflicting_labels: s.conflictingLabels,
+    imbalance_ratio: report.imbalanceRatio,
+    classes: report.classes.length,
+    checks_failed: report.failures.length,
+    checks_warned: report.warnings.length,
     missing_values: report.columns.reduce((n, c) => n + c.missing, 0),
   };
   if (report.drift) {

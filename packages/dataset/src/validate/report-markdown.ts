@@ -14,12 +14,16 @@ export function reportToMarkdown(report: ValidationReport): string {
     `Ordered digest: \`${s.orderedDigest}\``,
     '',
     '## Checks',
-    '| check | level | result | detail |', '| --- | --- | --- | --- |',
+    '| check | level | result | detail |',
+    '| --- | --- | --- | --- |',
     ...report.checks.map((c) => `| ${c.check} | ${c.level} | ${ICON[c.status]} | ${escape(c.message)} |`),
     '',
     '## Classes',
-    '| class | rows | share |', '| --- | ---: | ---: |',
-    ...report.classes.map((c) => `| ${escape(c)} | ${report.classCounts[c] ?? 0} | ${(((report.classCounts[c] ?? 0) / Math.max(1, report.rows)) * 100).toFixed(1)}% |`),
+    '| class | rows | share |',
+    '| --- | ---: | ---: |',
+    ...report.classes.map(
+      (c) => `| ${escape(c)} | ${report.classCounts[c] ?? 0} | ${(((report.classCounts[c] ?? 0) / Math.max(1, report.rows)) * 100).toFixed(1)}% |`,
+    ),
     '',
     `Imbalance ratio: ${report.imbalanceRatio.toFixed(2)}; duplicate rows: ${s.duplicateRows}; conflicting labels: ${s.conflictingLabels}`,
   ];
@@ -34,7 +38,12 @@ export function reportToMarkdown(report: ValidationReport): string {
   if (report.columns.length > 0) {
     lines.push('', `## Columns${report.schemaInferred ? ' (schema inferred: pin it in the spec as dataset.schema)' : ''}`);
     lines.push('| column | type | role | missing | min | max | mean | distinct | constant |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
-    lines.push(...report.columns.map((c) => `| ${escape(c.name)} | ${c.type} | ${c.role} | ${c.missing} | ${num(c.min)} | ${num(c.max)} | ${num(c.mean)} | ${c.distinct ?? ''} | ${c.constant ? 'yes' : ''} |`));
+    lines.push(
+      ...report.columns.map(
+        (c) =>
+          `| ${escape(c.name)} | ${c.type} | ${c.role} | ${c.missing} | ${num(c.min)} | ${num(c.max)} | ${num(c.mean)} | ${c.distinct ?? ''} | ${c.constant ? 'yes' : ''} |`,
+      ),
+    );
   }
   if (report.drift) {
     const d = report.drift;

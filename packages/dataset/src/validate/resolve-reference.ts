@@ -7,10 +7,7 @@ import type { MlflowClient } from '@anneal/tracking';
  * version's `anneal.dataset.ref` tag names its training data. No version yet (the first training) or no tag is
  * not an error: there is nothing to drift from, and the note says so.
  */
-export async function resolveReference(
-  mlflow: MlflowClient,
-  reference: ValidationPolicy['reference'],
-): Promise<{ ref?: ArtifactRef; note?: string }> {
+export async function resolveReference(mlflow: MlflowClient, reference: ValidationPolicy['reference']): Promise<{ ref?: ArtifactRef; note?: string }> {
   if (!reference) return {};
   if (!('model' in reference)) return { ref: reference };
   const described = await new ModelRegistry(mlflow).describeAlias(reference.model, reference.alias);

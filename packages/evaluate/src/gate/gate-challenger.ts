@@ -24,7 +24,12 @@ export function gateChallengerActivity(deps: { mlflow: MlflowClient; artifacts: 
   return async function gateChallenger(raw: In<typeof GateInput>): Promise<GateVerdict> {
     const input = GateInput.parse(raw);
     const against = input.champion ? `champion v${input.champion.version}` : 'no champion';
-    const params = { 'gate.challenger': input.challenger.version, 'gate.champion': input.champion?.version ?? 'none', 'gate.rows_from': input.rowsFrom, 'gate.policy': JSON.stringify(input.policy) };
+    const params = {
+      'gate.challenger': input.challenger.version,
+      'gate.champion': input.champion?.version ?? 'none',
+      'gate.rows_from': input.rowsFrom,
+      'gate.policy': JSON.stringify(input.policy),
+    };
     return withActivityRun(mlflow, { tracking: input.tracking, runName: `gate v${input.challenger.version} against ${against}`, params }, async (run) => {
       await resolveBackend(input.backend === 'auto' ? deps.backend : input.backend);
       const rows = await loadDataset(deps.artifacts, input.test);
@@ -33,10 +38,22 @@ export function gateChallengerActivity(deps: { mlflow: MlflowClient; artifacts: 
       const sameTask = !input.champion || sameClasses(input.champion.classes ?? rows.classes, classes);
       const champion = input.champion && sameTask ? await scoreVersion(deps.artifacts, { ref: input.champion, rows, order: classes }) : undefined;
       const decision = decideGate({
-        policy: input.policy, classes, challenger: challenger.side, ...(champion ? { champion: champion.side, discordant: discordantPairs(challenger.correct, champion.correct) } : {}),
+        policy: input.policy,
+        classes,
+        challenger: challenger.side,
+        ...(champion ? { champion: champion.side, discordant: discordantPairs(challenger.correct, champion.correct) } : {}),
       });
       if (!sameTask) decision.checks.push(classesCheck(input.champion as ModelRef, classes));
-      const verdict: GateVerdict = { ...decision, passed: decision.passed && sameTask, classes, rows: rows.labels.length, rowsFrom: input.rowsFrom, challenger: challenger.side, ...(champion ? { champion: champion.side } : {}), ...(input.drift ? { drift: input.drift } : {}) };
+      const verdict: GateVerdict = {
+        ...decision,
+        passed: decision.passed && sameTask,
+        classes,
+        rows: rows.labels.length,
+        rowsFrom: input.rowsFrom,
+        challenger: challenger.side,
+        ...(champion ? { champion: champion.side } : {}),
+        ...(input.drift ? { drift: input.drift } : {}),
+      };
       await logVerdict(mlflow, { runId: run.runId, artifactUri: run.artifactUri, verdict, confusions: [challenger, ...(champion ? [champion] : [])] });
       return verdict;
     });
@@ -61,14 +78,21 @@ async function scoreVersion(artifacts: ArtifactStore, o: { ref: ModelRef & { ver
 }
 
 function classesCheck(champion: ModelRef, classes: string[]): GateCheck {
-  return { name: 'same classes', passed: false, detail: `champion v${champion.version} predicts ${(champion.classes ?? []).join(', ')}; the challenger predicts ${classes.join(', ')}: they cannot be compared` };
+  return {
+    name: 'same classes',
+    passed: false,
+    detail: `champion v${champion.version} predicts ${(champion.classes ?? []).join(', ')}; the challenger predicts ${classes.join(', ')}: they cannot be compared`,
+  };
 }
 
 async function logVerdict(mlflow: MlflowClient, o: { runId: string; artifactUri: string; verdict: GateVerdict; confusions: Scored[] }): Promise<void> {
   const { verdict } = o;
   const now = Date.now();
   const metric = (key: string, value: number) => ({ key, value, step: 0, timestamp: now });
-  const sides = [['challenger', verdict.challenger], ['champion', verdict.champion]] as const;
+  const sides = [
+    ['challenger', verdict.challenger],
+    ['champion', verdict.champion],
+  ] as const;
   const metrics = sides.flatMap(([who, side]) => (side ? Object.entries(side.metrics).map(([k, v]) => metric(`${who}.${k}`, v)) : []));
   metrics.push(metric('gate.passed', verdict.passed ? 1 : 0), metric('gate.rows', verdict.rows));
   if (verdict.mcnemar) metrics.push(metric('gate.mcnemar_p', verdict.mcnemar.pValue));

@@ -2,7 +2,11 @@ import { GatePolicy, type GateSide } from '@anneal/contracts';
 import { decideGate } from './gate-decision';
 import { discordantPairs, mcnemarExact } from './mcnemar';
 
-const side = (version: string, accuracy: number, recall: number[]): GateSide => ({ version, metrics: { accuracy, macroF1: accuracy, rocAucMacro: 0.99, loss: 0.2 }, recall });
+const side = (version: string, accuracy: number, recall: number[]): GateSide => ({
+  version,
+  metrics: { accuracy, macroF1: accuracy, rocAucMacro: 0.99, loss: 0.2 },
+  recall,
+});
 const classes = ['a', 'b', 'c'];
 
 describe('mcnemarExact', () => {
@@ -70,7 +74,11 @@ describe('decideGate', () => {
     const champion = side('3', 0.8, [0.9, 0.8, 0.7]);
     const d = decideGate({ policy, classes, challenger: side('4', 0.85, [0.99, 0.95, 0.55]), champion });
     expect(d.passed).toBe(false);
-    expect(d.checks.find((c) => c.name === 'per-class recall')).toEqual({ name: 'per-class recall', passed: false, detail: 'largest recall drop 0.1500 on class c (at most 0.1000)' });
+    expect(d.checks.find((c) => c.name === 'per-class recall')).toEqual({
+      name: 'per-class recall',
+      passed: false,
+      detail: 'largest recall drop 0.1500 on class c (at most 0.1000)',
+    });
     const off = GatePolicy.parse({ maxRecallDrop: null });
     expect(decideGate({ policy: off, classes, challenger: side('4', 0.85, [0.99, 0.95, 0.55]), champion }).passed).toBe(true);
   });
@@ -90,7 +98,13 @@ describe('decideGate', () => {
   });
 
   it('reports the McNemar figures even when the policy does not test them', () => {
-    const d = decideGate({ policy, classes, challenger: side('4', 0.9, [0.9, 0.9, 0.9]), champion: side('3', 0.9, [0.9, 0.9, 0.9]), discordant: { challengerOnly: 2, championOnly: 2 } });
+    const d = decideGate({
+      policy,
+      classes,
+      challenger: side('4', 0.9, [0.9, 0.9, 0.9]),
+      champion: side('3', 0.9, [0.9, 0.9, 0.9]),
+      discordant: { challengerOnly: 2, championOnly: 2 },
+    });
     expect(d.mcnemar).toEqual({ challengerOnly: 2, championOnly: 2, pValue: 1 });
     expect(d.checks.map((c) => c.name)).toEqual(['improvement accuracy', 'per-class recall']);
   });

@@ -57,7 +57,10 @@ function recallCheck(o: { eps: number; classes: string[]; challenger: GateSide; 
   const drops = o.classes.map((label, i) => ({ label, drop: (o.champion.recall[i] ?? 0) - (o.challenger.recall[i] ?? 0) }));
   const worst = drops.reduce((a, b) => (b.drop > a.drop ? b : a), { label: '', drop: -Infinity });
   const passed = worst.drop <= o.eps + 1e-12;
-  const detail = worst.drop > 0 ? `largest recall drop ${fmt(worst.drop)} on class ${worst.label} (at most ${fmt(o.eps)})` : `no class's recall dropped (at most ${fmt(o.eps)} allowed)`;
+  const detail =
+    worst.drop > 0
+      ? `largest recall drop ${fmt(worst.drop)} on class ${worst.label} (at most ${fmt(o.eps)})`
+      : `no class's recall dropped (at most ${fmt(o.eps)} allowed)`;
   return { name: 'per-class recall', passed, detail };
 }
 

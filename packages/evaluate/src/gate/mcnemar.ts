@@ -21,7 +21,8 @@ export function mcnemarExact(b: number, c: number): number {
 
 /** Rows only the challenger got right and rows only the champion got right. */
 export function discordantPairs(challengerCorrect: readonly boolean[], championCorrect: readonly boolean[]): { challengerOnly: number; championOnly: number } {
-  if (challengerCorrect.length !== championCorrect.length) throw new Error(`discordantPairs: ${challengerCorrect.length} rows against ${championCorrect.length}`);
+  if (challengerCorrect.length !== championCorrect.length)
+    throw new Error(`discordantPairs: ${challengerCorrect.length} rows against ${championCorrect.length}`);
   let challengerOnly = 0;
   let championOnly = 0;
   challengerCorrect.forEach((right, i) => {

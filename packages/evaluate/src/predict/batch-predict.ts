@@ -47,7 +47,14 @@ export async function predictBatch(deps: PredictDeps, input: PredictInput): Prom
   });
   if (!parsed.ok) throw new InputError(ErrorType.InvalidInput, `the batch to score: ${parsed.problems.join('; ')}`);
   const spec = parsed.value;
-  const read = await readSource({ spec, dataRoots: deps.dataRoots, downloadDir: deps.downloadDir, mlflow: deps.mlflow, keepFeatures: true, unlabelled: tabular && !input.labelColumn });
+  const read = await readSource({
+    spec,
+    dataRoots: deps.dataRoots,
+    downloadDir: deps.downloadDir,
+    mlflow: deps.mlflow,
+    keepFeatures: true,
+    unlabelled: tabular && !input.labelColumn,
+  });
   const rows = read.dataset;
   const model = await loadModel(deps.artifacts, ref);
   try {
@@ -60,8 +67,11 @@ export async function predictBatch(deps: PredictDeps, input: PredictInput): Prom
       return { row: r, predicted: classes[argmax(p)] as string, probabilities: Array.from(p), ...(labelled ? { label } : {}) };
     });
     return {
-      model: { name: ref.name, version: version.version }, classes, rows: scored,
-      invalidRows: read.rowStats.invalidRows, invalidExamples: read.rowStats.invalidExamples.map((e) => `${e.at}: ${e.field}: expected ${e.expected}, found ${e.found}`),
+      model: { name: ref.name, version: version.version },
+      classes,
+      rows: scored,
+      invalidRows: read.rowStats.invalidRows,
+      invalidExamples: read.rowStats.invalidExamples.map((e) => `${e.at}: ${e.field}: expected ${e.expected}, found ${e.found}`),
       ...(labelled && scored.length > 0 ? { accuracy: scored.filter((s) => s.predicted === s.label).length / scored.length } : {}),
     };
   } finally {
@@ -86,7 +96,8 @@ async function trainingLayout(artifacts: ArtifactStore, version: ModelVersion, r
   if (ref.inputShape.length === 3) return { classes: ref.classes ?? [] };
   if (!split) throw new InputError(ErrorType.ModelSource, `${ref.name} v${version.version} has no test split tag: its feature columns are unknown`);
   const test = await loadDataset(artifacts, JSON.parse(split) as { uri: string; digest: string });
-  if (!test.featureNames) throw new InputError(ErrorType.ModelIncompatible, `${ref.name} v${version.version} was not trained on a table: predict reads tables and image folders`);
+  if (!test.featureNames)
+    throw new InputError(ErrorType.ModelIncompatible, `${ref.name} v${version.version} was not trained on a table: predict reads tables and image folders`);
   return { classes: test.classes, featureNames: test.featureNames };
 }
 
@@ -102,10 +113,13 @@ function imageOf(shape: readonly number[]) {
 
 /** Predictions as CSV (a header, then a row each) or JSONL (one object each). */
 export function formatPredictions(p: Predictions, format: 'csv' | 'jsonl'): string {
-  if (format === 'jsonl') return p.rows.map((r) => JSON.stringify({ ...r, probabilities: Object.fromEntries(p.classes.map((c, i) => [c, r.probabilities[i]])) })).join('\n') + '\n';
+  if (format === 'jsonl')
+    return p.rows.map((r) => JSON.stringify({ ...r, probabilities: Object.fromEntries(p.classes.map((c, i) => [c, r.probabilities[i]])) })).join('\n') + '\n';
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
   const labelled = p.rows[0]?.label !== undefined;
   const header = ['row', 'predicted', ...p.classes.map((c) => `p_${c}`), ...(labelled ? ['label'] : [])].map(quote).join(',');
-  const lines = p.rows.map((r) => [String(r.row), quote(r.predicted), ...r.probabilities.map((x) => x.toFixed(6)), ...(labelled ? [quote(r.label ?? '')] : [])].join(','));
+  const lines = p.rows.map((r) =>
+    [String(r.row), quote(r.predicted), ...r.probabilities.map((x) => x.toFixed(6)), ...(labelled ? [quote(r.label ?? '')] : [])].join(','),
+  );
   return [header, ...lines].join('\n') + '\n';
 }

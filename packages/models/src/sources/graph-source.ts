@@ -31,11 +31,17 @@ export const graphSource: ModelSource<z.output<typeof GraphModelSource>> = {
     const node = cutNode(files.json, c.cutAt, c.path);
     const imageShape = (graph.inputs[0]?.shape ?? []).slice(1);
     if (graph.inputs.length !== 1 || imageShape.length === 0 || imageShape.some((d) => d <= 0)) {
-      throw new InputError(ErrorType.ModelIncompatible, `${c.path}: the graph must take one input of a fixed shape; it takes ${graph.inputs.map((i) => `${i.name} [${(i.shape ?? []).join(', ')}]`).join(', ')}`);
+      throw new InputError(
+        ErrorType.ModelIncompatible,
+        `${c.path}: the graph must take one input of a fixed shape; it takes ${graph.inputs.map((i) => `${i.name} [${(i.shape ?? []).join(', ')}]`).join(', ')}`,
+      );
     }
     // A plain array of this realm: a shape from the native backend may come from another (jest), which tfjs's
     // config conversion would not recognise as an array.
-    const featureShape = Array.from(tf.tidy(() => (graph.execute(tf.zeros([1, ...imageShape]), node) as tf.Tensor).shape.slice(1)), Number);
+    const featureShape = Array.from(
+      tf.tidy(() => (graph.execute(tf.zeros([1, ...imageShape]), node) as tf.Tensor).shape.slice(1)),
+      Number,
+    );
     const input = tf.input({ shape: imageShape, name: 'image' });
     const features = new GraphFeatures({ name: 'graph_features', graph: ref, node, imageShape, featureShape }).apply(input) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: features, name: basename(folderOf(c.path)).replace(/[^\w]/g, '_') });

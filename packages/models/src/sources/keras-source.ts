@@ -12,8 +12,16 @@ import { fromKeras3 } from './keras3-config';
 import type { ModelSource } from './model-source';
 import { sourceError } from './read-layers-model';
 
-interface H5Layer { name: string; weights: { name: string; shape: number[]; values: Float32Array }[] }
-interface H5Model { config?: string; kerasVersion?: string; layers: H5Layer[]; sha256: string }
+interface H5Layer {
+  name: string;
+  weights: { name: string; shape: number[]; values: Float32Array }[];
+}
+interface H5Model {
+  config?: string;
+  kerasVersion?: string;
+  layers: H5Layer[];
+  sha256: string;
+}
 type Layout = 'keras2' | 'keras3';
 
 /** The worker that reads the HDF5 file (beside `src` and `dist` alike). */
@@ -55,7 +63,10 @@ async function loadArchive(path: string, shown: string) {
   }
   const config = parseJson(files['config.json'] as Uint8Array, `${shown}: config.json`);
   const metadata = files['metadata.json'] ? parseJson(files['metadata.json'], `${shown}: metadata.json`) : {};
-  const model = await buildModel(fromKeras3(config, shown), { shown, kerasVersion: typeof metadata.keras_version === 'string' ? metadata.keras_version : undefined });
+  const model = await buildModel(fromKeras3(config, shown), {
+    shown,
+    kerasVersion: typeof metadata.keras_version === 'string' ? metadata.keras_version : undefined,
+  });
   // h5wasm opens files by path: the weights go to a private temporary folder for the read.
   const dir = await mkdtemp(join(tmpdir(), 'anneal-keras-'));
   try {
@@ -95,7 +106,10 @@ function setLayerWeights(model: tf.LayersModel, layer: H5Layer, shown: string): 
   const expected = target.weights.map((w) => w.shape.join('x'));
   const found = layer.weights.map((w) => w.shape.join('x'));
   if (expected.join(',') !== found.join(',')) {
-    throw new InputError(ErrorType.ModelIncompatible, `${shown}: layer ${layer.name} expects weights [${expected.join(', ')}], the file has [${found.join(', ')}] (${layer.weights.map((w) => w.name).join(', ')})`);
+    throw new InputError(
+      ErrorType.ModelIncompatible,
+      `${shown}: layer ${layer.name} expects weights [${expected.join(', ')}], the file has [${found.join(', ')}] (${layer.weights.map((w) => w.name).join(', ')})`,
+    );
   }
   const tensors = layer.weights.map((w) => tf.tensor(w.values, w.shape));
   target.setWeights(tensors);

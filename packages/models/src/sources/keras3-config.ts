@@ -22,13 +22,19 @@ export function fromKeras3(config: Json, shown: string): Json {
   if (kind !== 'Functional' && kind !== 'Model') {
     throw new InputError(ErrorType.ModelIncompatible, `${shown}: config.json holds a ${String(kind)}, not a Sequential or Functional model`);
   }
-  return { class_name: 'Model', config: { name: body.name, layers, input_layers: tensorList(body.input_layers), output_layers: tensorList(body.output_layers) } };
+  return {
+    class_name: 'Model',
+    config: { name: body.name, layers, input_layers: tensorList(body.input_layers), output_layers: tensorList(body.output_layers) },
+  };
 }
 
 function layerOf(layer: Json, shown: string): Json {
   const kind = String(layer.class_name);
   if (kind === 'Functional' || kind === 'Sequential' || kind === 'Model') {
-    throw new InputError(ErrorType.ModelIncompatible, `${shown}: layer ${String(layer.name)} is a nested ${kind} model, which the .keras import does not read; save the model flat`);
+    throw new InputError(
+      ErrorType.ModelIncompatible,
+      `${shown}: layer ${String(layer.name)} is a nested ${kind} model, which the .keras import does not read; save the model flat`,
+    );
   }
   const config = clean(layer.config) as Json;
   if (kind === 'InputLayer' && 'batch_shape' in config) {
@@ -63,7 +69,11 @@ function clean(value: unknown): unknown {
   if (o.class_name === 'DTypePolicy' || o.class_name === 'FloatDTypePolicy') return ((o.config ?? {}) as Json).name ?? 'float32';
   // tfjs knows one weight regularizer, L1L2, which Keras 3's L1 and L2 are special cases of.
   if (o.class_name === 'L1' || o.class_name === 'L2') return { class_name: 'L1L2', config: { l1: 0, l2: 0, ...(o.config as Json) } };
-  return Object.fromEntries(Object.entries(o).filter(([k]) => !DROPPED.has(k)).map(([k, v]) => [k, clean(v)]));
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([k]) => !DROPPED.has(k))
+      .map(([k, v]) => [k, clean(v)]),
+  );
 }
 
 /** Keras 3 writes one input or output as `[name, 0, 0]`; tf.keras 2 always as a list of them. */

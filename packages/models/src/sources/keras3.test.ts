@@ -10,9 +10,19 @@ import type { SourceContext } from './model-source';
 
 // Keras 3 `.keras` archives written by real Keras (test/fixtures/keras3/make.py), with what Keras predicted.
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'keras3');
-const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as { keras: string; input: number[][][][]; predictions: Record<string, number[][]> };
+const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as {
+  keras: string;
+  input: number[][][][];
+  predictions: Record<string, number[][]>;
+};
 const scratch = mkdtempSync(join(tmpdir(), 'keras3-'));
-const ctx: SourceContext = { mlflow: {} as MlflowClient, artifacts: {} as ArtifactStore, dataRoots: [FIXTURES, scratch], downloadDir: scratch, task: { inputShape: [64], numClasses: 3 } };
+const ctx: SourceContext = {
+  mlflow: {} as MlflowClient,
+  artifacts: {} as ArtifactStore,
+  dataRoots: [FIXTURES, scratch],
+  downloadDir: scratch,
+  task: { inputShape: [64], numClasses: 3 },
+};
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const load = (path: string) => kerasSource.load(ModelCandidate.parse({ kind: 'keras', path }) as Parameters<typeof kerasSource.load>[0], ctx);
@@ -32,7 +42,7 @@ describe('Keras 3 .keras archives', () => {
     loaded.model.dispose();
   });
 
-  it('keeps the functional model\'s branches, merge and regularizer', async () => {
+  it("keeps the functional model's branches, merge and regularizer", async () => {
     const loaded = await load(join(FIXTURES, 'functional.keras'));
     if (!('model' in loaded)) throw new Error('expected a model');
     expect(loaded.model.getLayer('merge').inboundNodes[0]!.inboundLayers.map((l) => l.name)).toEqual(['avg', 'max']);
@@ -47,26 +57,46 @@ describe('Keras 3 .keras archives', () => {
       return path;
     };
     const real = () => unzipSync(readFileSync(join(FIXTURES, 'functional.keras')));
-    const failureOf = async (path: string) => toActivityFailure(await load(path).then(() => undefined, (e: unknown) => e)) as { type?: string; nonRetryable?: boolean; message: string };
+    const failureOf = async (path: string) =>
+      toActivityFailure(
+        await load(path).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ) as { type?: string; nonRetryable?: boolean; message: string };
 
     it('no config.json', async () => {
       const files = real();
       delete files['config.json'];
-      expect(await failureOf(archive('no-config.keras', files))).toMatchObject({ type: 'ModelSourceError', nonRetryable: true, message: expect.stringMatching(/no-config\.keras: the \.keras archive has no config\.json \(it holds: metadata\.json, model\.weights\.h5\)/) });
+      expect(await failureOf(archive('no-config.keras', files))).toMatchObject({
+        type: 'ModelSourceError',
+        nonRetryable: true,
+        message: expect.stringMatching(/no-config\.keras: the \.keras archive has no config\.json \(it holds: metadata\.json, model\.weights\.h5\)/),
+      });
     });
     it('not a zip', async () => {
       writeFileSync(join(scratch, 'text.keras'), 'not a zip');
-      expect(await failureOf(join(scratch, 'text.keras'))).toMatchObject({ type: 'ModelSourceError', message: expect.stringMatching(/text\.keras: not a \.keras archive \(a zip file\)/) });
+      expect(await failureOf(join(scratch, 'text.keras'))).toMatchObject({
+        type: 'ModelSourceError',
+        message: expect.stringMatching(/text\.keras: not a \.keras archive \(a zip file\)/),
+      });
     });
     it('a layer tfjs does not know', async () => {
       const files = real();
       files['config.json'] = Buffer.from(Buffer.from(files['config.json']!).toString().replace('"SeparableConv2D"', '"FancyConv2D"'));
-      expect(await failureOf(archive('fancy.keras', files))).toMatchObject({ type: 'ModelIncompatibleError', nonRetryable: true, message: expect.stringMatching(/fancy\.keras: tfjs cannot build this Keras model: .*FancyConv2D/) });
+      expect(await failureOf(archive('fancy.keras', files))).toMatchObject({
+        type: 'ModelIncompatibleError',
+        nonRetryable: true,
+        message: expect.stringMatching(/fancy\.keras: tfjs cannot build this Keras model: .*FancyConv2D/),
+      });
     });
     it('weights that do not fit the config', async () => {
       const files = real();
       files['config.json'] = Buffer.from(Buffer.from(files['config.json']!).toString().replace('"units": 8', '"units": 9'));
-      expect(await failureOf(archive('units.keras', files))).toMatchObject({ type: 'ModelIncompatibleError', message: expect.stringMatching(/layer features expects weights \[12x9, 9\], the file has \[12x8, 8\]/) });
+      expect(await failureOf(archive('units.keras', files))).toMatchObject({
+        type: 'ModelIncompatibleError',
+        message: expect.stringMatching(/layer features expects weights \[12x9, 9\], the file has \[12x8, 8\]/),
+      });
     });
   });
 });

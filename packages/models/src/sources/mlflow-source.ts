@@ -42,7 +42,8 @@ async function artifactFolder(mlflow: MlflowClient, uri: string): Promise<string
   const runs = /^runs:\/([^/]+)\/(.+?)\/?$/.exec(uri);
   if (!runs) return uri.replace(/\/+$/, '');
   const run = await mlflow.getRun(runs[1] as string).catch((err: unknown) => {
-    if (err instanceof MlflowError && (err.status === 404 || err.errorCode === 'RESOURCE_DOES_NOT_EXIST')) throw sourceError(`${uri}: no run ${runs[1]} on the tracking server`);
+    if (err instanceof MlflowError && (err.status === 404 || err.errorCode === 'RESOURCE_DOES_NOT_EXIST'))
+      throw sourceError(`${uri}: no run ${runs[1]} on the tracking server`);
     throw err;
   });
   return `${run.info.artifact_uri}/${runs[2] as string}`;

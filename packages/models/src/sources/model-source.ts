@@ -17,8 +17,7 @@ export interface SourceContext {
 
 /** What a source gives: a model already in Anneal's artifact store, or one read from elsewhere, to be stored. */
 export type SourcedModel =
-  | { stored: ModelRef }
-  | { model: tf.LayersModel; sha256?: string; frozenInSource?: number; /** The cut, where the source decides it. */ cut?: string };
+  { stored: ModelRef } | { model: tf.LayersModel; sha256?: string; frozenInSource?: number; /** The cut, where the source decides it. */ cut?: string };
 
 /**
  * One kind of model candidate (registry, scratch, file, keras, url, mlflow, graph): the seam where the next source plugs in.

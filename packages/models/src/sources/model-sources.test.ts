@@ -16,7 +16,9 @@ function foreignModel(): tf.LayersModel {
   const input = tf.input({ shape: [12], name: 'pixels' });
   const f1 = tf.layers.dense({ units: 16, activation: 'relu', name: 'features_1', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input);
   const f2 = tf.layers.dense({ units: 8, activation: 'relu', name: 'features_2', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(f1);
-  const out = tf.layers.dense({ units: 3, activation: 'softmax', name: 'predictions', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(f2) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 3, activation: 'softmax', name: 'predictions', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) })
+    .apply(f2) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'foreign' });
 }
 
@@ -42,7 +44,11 @@ async function writeModelFolder(dir: string, model: tf.LayersModel, shards = 2):
 const root = mkdtempSync(join(tmpdir(), 'model-sources-'));
 const outside = mkdtempSync(join(tmpdir(), 'model-outside-'));
 const ctx: SourceContext = {
-  mlflow: {} as MlflowClient, artifacts: {} as ArtifactStore, dataRoots: [root], downloadDir: join(root, 'downloads'), task: { inputShape: [12], numClasses: 2 },
+  mlflow: {} as MlflowClient,
+  artifacts: {} as ArtifactStore,
+  dataRoots: [root],
+  downloadDir: join(root, 'downloads'),
+  task: { inputShape: [12], numClasses: 2 },
 };
 let pinned = '';
 let server: Server;
@@ -86,7 +92,10 @@ async function load(value: unknown) {
 }
 /** What the activity boundary makes of a failed load: the failure Temporal sees. */
 async function failureOf(value: unknown): Promise<{ type?: string; nonRetryable?: boolean; message: string }> {
-  const err = await load(value).then(() => undefined, (e: unknown) => e);
+  const err = await load(value).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeDefined();
   return toActivityFailure(err) as { type?: string; nonRetryable?: boolean; message: string };
 }
@@ -115,7 +124,9 @@ describe('model sources', () => {
   it('dequantizes uint8 weights on import', async () => {
     const dir = join(root, 'quantized');
     await writeModelFolder(dir, foreignModel(), 1);
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[]; dtype: string; quantization?: object }[] }[] };
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+      weightsManifest: { weights: { name: string; shape: number[]; dtype: string; quantization?: object }[] }[];
+    };
     // Every weight as uint8 codes q with value = min + scale * q.
     const specs = json.weightsManifest[0]!.weights;
     const codes = specs.map((s) => Uint8Array.from({ length: s.shape.reduce((a, b) => a * b, 1) }, (_, i) => i % 256));
@@ -139,20 +150,104 @@ describe('model sources: bad input is a typed failure that names the problem', (
     return dir;
   };
   const cases: { name: string; spec: () => unknown; type: string; message: RegExp; retryable?: boolean }[] = [
-    { name: 'no model.json', spec: () => ({ kind: 'file', path: setup('no-json', (d) => rmSync(join(d, 'model.json'))) }), type: ErrorType.ModelSource, message: /no-json\/model\.json: no such file or folder/ },
-    { name: 'a weight shard missing', spec: () => ({ kind: 'file', path: setup('no-shard', (d) => rmSync(join(d, 'group1-shard2of2.bin'))) }), type: ErrorType.ModelSource, message: /group1-shard2of2\.bin: no such file/ },
-    { name: 'a shard truncated', spec: () => ({ kind: 'file', path: setup('truncated', (d) => writeFileSync(join(d, 'group1-shard2of2.bin'), Buffer.alloc(7))) }), type: ErrorType.ModelSource, message: /the weight files hold \d+ bytes, model\.json describes \d+ \(a shard is truncated or missing\)/ },
-    { name: 'model.json not JSON', spec: () => ({ kind: 'file', path: setup('not-json', (d) => writeFileSync(join(d, 'model.json'), '{"modelTopology": ')) }), type: ErrorType.ModelSource, message: /model\.json is not JSON/ },
-    { name: 'a GraphModel', spec: () => ({ kind: 'file', path: setup('graph', (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }))) }), type: ErrorType.ModelSource, message: /a TF\.js GraphModel \(a frozen graph\), which has no layers to fine-tune: use kind "graph"/ },
-    { name: 'no Keras topology', spec: () => ({ kind: 'file', path: setup('no-topology', (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ weightsManifest: [] }))) }), type: ErrorType.ModelSource, message: /has no Keras model topology/ },
-    { name: 'an unknown Keras layer', spec: () => ({ kind: 'file', path: setup('unknown-layer', (d) => writeFileSync(join(d, 'model.json'), readFileSync(join(d, 'model.json'), 'utf8').replaceAll('"Dense"', '"FancyDense"'))) }), type: ErrorType.ModelIncompatible, message: /tfjs cannot build this model: .*FancyDense/ },
-    { name: 'a path outside the roots', spec: () => ({ kind: 'file', path: join(outside, 'foreign') }), type: ErrorType.ModelSource, message: /outside the data roots/ },
-    { name: 'a ../ escape', spec: () => ({ kind: 'file', path: `${root}/../${outside.split('/').pop()!}/foreign` }), type: ErrorType.ModelSource, message: /outside the data roots/ },
-    { name: 'a symlink out', spec: () => { symlinkSync(join(outside, 'foreign'), join(root, 'link-out')); return { kind: 'file', path: join(root, 'link-out') }; }, type: ErrorType.ModelSource, message: /outside the data roots .*\(it resolves to / },
-    { name: 'a URL that returns 404', spec: () => ({ kind: 'url', url: `${base}/files/nowhere/model.json`, retries: 2 }), type: ErrorType.ModelSource, message: /nowhere\/model\.json: HTTP 404/ },
-    { name: 'a URL over the size cap', spec: () => ({ kind: 'url', url: `${base}/files/foreign/model.json`, maxBytes: 900 }), type: ErrorType.ModelSource, message: /over the size cap/ },
-    { name: 'a URL that stalls', spec: () => ({ kind: 'url', url: `${base}/stall/model.json`, timeoutMs: 200, retries: 1 }), type: TransientErrorType.ServiceUnavailable, message: /stalled: no bytes for 200 ms .*\(after 2 attempt\(s\)\)/, retryable: true },
-    { name: 'a digest mismatch', spec: () => ({ kind: 'url', url: `${base}/files/foreign/model.json`, sha256: '0'.repeat(64) }), type: ErrorType.ArtifactIntegrity, message: /the model's sha256 is [0-9a-f]{64}, the spec pins 0{64}/ },
+    {
+      name: 'no model.json',
+      spec: () => ({ kind: 'file', path: setup('no-json', (d) => rmSync(join(d, 'model.json'))) }),
+      type: ErrorType.ModelSource,
+      message: /no-json\/model\.json: no such file or folder/,
+    },
+    {
+      name: 'a weight shard missing',
+      spec: () => ({ kind: 'file', path: setup('no-shard', (d) => rmSync(join(d, 'group1-shard2of2.bin'))) }),
+      type: ErrorType.ModelSource,
+      message: /group1-shard2of2\.bin: no such file/,
+    },
+    {
+      name: 'a shard truncated',
+      spec: () => ({ kind: 'file', path: setup('truncated', (d) => writeFileSync(join(d, 'group1-shard2of2.bin'), Buffer.alloc(7))) }),
+      type: ErrorType.ModelSource,
+      message: /the weight files hold \d+ bytes, model\.json describes \d+ \(a shard is truncated or missing\)/,
+    },
+    {
+      name: 'model.json not JSON',
+      spec: () => ({ kind: 'file', path: setup('not-json', (d) => writeFileSync(join(d, 'model.json'), '{"modelTopology": ')) }),
+      type: ErrorType.ModelSource,
+      message: /model\.json is not JSON/,
+    },
+    {
+      name: 'a GraphModel',
+      spec: () => ({
+        kind: 'file',
+        path: setup('graph', (d) =>
+          writeFileSync(join(d, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] })),
+        ),
+      }),
+      type: ErrorType.ModelSource,
+      message: /a TF\.js GraphModel \(a frozen graph\), which has no layers to fine-tune: use kind "graph"/,
+    },
+    {
+      name: 'no Keras topology',
+      spec: () => ({ kind: 'file', path: setup('no-topology', (d) => writeFileSync(join(d, 'model.json'), JSON.stringify({ weightsManifest: [] }))) }),
+      type: ErrorType.ModelSource,
+      message: /has no Keras model topology/,
+    },
+    {
+      name: 'an unknown Keras layer',
+      spec: () => ({
+        kind: 'file',
+        path: setup('unknown-layer', (d) =>
+          writeFileSync(join(d, 'model.json'), readFileSync(join(d, 'model.json'), 'utf8').replaceAll('"Dense"', '"FancyDense"')),
+        ),
+      }),
+      type: ErrorType.ModelIncompatible,
+      message: /tfjs cannot build this model: .*FancyDense/,
+    },
+    {
+      name: 'a path outside the roots',
+      spec: () => ({ kind: 'file', path: join(outside, 'foreign') }),
+      type: ErrorType.ModelSource,
+      message: /outside the data roots/,
+    },
+    {
+      name: 'a ../ escape',
+      spec: () => ({ kind: 'file', path: `${root}/../${outside.split('/').pop()!}/foreign` }),
+      type: ErrorType.ModelSource,
+      message: /outside the data roots/,
+    },
+    {
+      name: 'a symlink out',
+      spec: () => {
+        symlinkSync(join(outside, 'foreign'), join(root, 'link-out'));
+        return { kind: 'file', path: join(root, 'link-out') };
+      },
+      type: ErrorType.ModelSource,
+      message: /outside the data roots .*\(it resolves to /,
+    },
+    {
+      name: 'a URL that returns 404',
+      spec: () => ({ kind: 'url', url: `${base}/files/nowhere/model.json`, retries: 2 }),
+      type: ErrorType.ModelSource,
+      message: /nowhere\/model\.json: HTTP 404/,
+    },
+    {
+      name: 'a URL over the size cap',
+      spec: () => ({ kind: 'url', url: `${base}/files/foreign/model.json`, maxBytes: 900 }),
+      type: ErrorType.ModelSource,
+      message: /over the size cap/,
+    },
+    {
+      name: 'a URL that stalls',
+      spec: () => ({ kind: 'url', url: `${base}/stall/model.json`, timeoutMs: 200, retries: 1 }),
+      type: TransientErrorType.ServiceUnavailable,
+      message: /stalled: no bytes for 200 ms .*\(after 2 attempt\(s\)\)/,
+      retryable: true,
+    },
+    {
+      name: 'a digest mismatch',
+      spec: () => ({ kind: 'url', url: `${base}/files/foreign/model.json`, sha256: '0'.repeat(64) }),
+      type: ErrorType.ArtifactIntegrity,
+      message: /the model's sha256 is [0-9a-f]{64}, the spec pins 0{64}/,
+    },
   ];
 
   it.each(cases)('$name', async ({ spec, type, message, retryable }) => {
@@ -170,7 +265,9 @@ describe('model sources: bad input is a typed failure that names the problem', (
 
   it('a cut that is not in the model lists its layers', async () => {
     const loaded = await load({ kind: 'file', path: join(root, 'foreign') });
-    expect(() => chooseCut(loaded.model!, 'block_16_project')).toThrow('cutAt: the model has no layer "block_16_project"; its layers are: pixels, features_1, features_2, predictions');
+    expect(() => chooseCut(loaded.model!, 'block_16_project')).toThrow(
+      'cutAt: the model has no layer "block_16_project"; its layers are: pixels, features_1, features_2, predictions',
+    );
     loaded.model!.dispose();
   });
 });

@@ -23,6 +23,10 @@ export async function resolveRegisteredModel(mlflow: MlflowClient, options: { na
       ErrorType.ModelNotFound,
     );
   }
-  if (!described.model) throw ApplicationFailure.nonRetryable(`model ${options.name} v${described.version} was not registered by Anneal (no ${MLFLOW_TAGS.modelRef} tag); use an mlflow source (models:/${options.name}@${options.alias}) for a model folder`, ErrorType.ModelIncompatible);
+  if (!described.model)
+    throw ApplicationFailure.nonRetryable(
+      `model ${options.name} v${described.version} was not registered by Anneal (no ${MLFLOW_TAGS.modelRef} tag); use an mlflow source (models:/${options.name}@${options.alias}) for a model folder`,
+      ErrorType.ModelIncompatible,
+    );
   return described.model;
 }

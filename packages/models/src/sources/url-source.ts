@@ -22,7 +22,15 @@ export const urlSource: ModelSource<z.output<typeof UrlModelSource>> = {
     const read = async (rel: string) => {
       const url = new URL(rel, c.url);
       const dest = join(dir, `${Math.random().toString(36).slice(2)}.part-file`);
-      await download({ url: url.href, shown: shown(url), dest, maxBytes: left, timeoutMs: c.timeoutMs, retries: c.retries, errorTypes: { bad: ErrorType.ModelSource, unavailable: TransientErrorType.ServiceUnavailable } });
+      await download({
+        url: url.href,
+        shown: shown(url),
+        dest,
+        maxBytes: left,
+        timeoutMs: c.timeoutMs,
+        retries: c.retries,
+        errorTypes: { bad: ErrorType.ModelSource, unavailable: TransientErrorType.ServiceUnavailable },
+      });
       const bytes = await readFile(dest);
       left -= bytes.byteLength;
       return bytes;
