@@ -45,6 +45,27 @@ it('standardizes a table with statistics of its training split, inside the regis
 
   const described = await new ModelRegistry(h.mlflow).describeAlias(name, 'champion');
   const model = described!.model!;
+  // An MLflow 3 logged model of the training run, with an MLmodel signature; the version is of that model.
+  const version = (await h.mlflow.getModelVersion(name, described!.version))!;
+  const modelId = /^models:\/(m-[0-9a-f]+)$/.exec(version.source ?? '')?.[1];
+  expect(modelId).toBeDefined();
+  const logged = (await h.mlflow.call('GET', `logged-models/${modelId}`, {})) as {
+    model: {
+      info: { status: string; source_run_id: string; artifact_uri: string };
+      data: { metrics?: { key: string; value: number; model_id: string }[]; params?: { key: string }[] };
+    };
+  };
+  expect(logged.model.info).toMatchObject({ status: 'LOGGED_MODEL_READY', source_run_id: version.run_id });
+  expect(logged.model.data.metrics?.find((m) => m.key === 'test_accuracy')?.value).toBeCloseTo(champion.test.accuracy, 6);
+  expect(logged.model.data.params?.map((p) => p.key)).toContain('learning_rate');
+  const mlmodel = Buffer.from(await h.mlflow.downloadArtifact(`${logged.model.info.artifact_uri}/MLmodel`)).toString();
+  expect(mlmodel).toContain(`model_id: ${modelId}`);
+  expect(mlmodel).toContain('{"type":"tensor","tensor-spec":{"dtype":"float32","shape":[-1,13]}}');
+  expect(mlmodel).toContain('{"type":"tensor","tensor-spec":{"dtype":"float32","shape":[-1,3]}}');
+  const trainingRun = (await h.mlflow.call('GET', 'runs/get', { query: { run_id: version.run_id } })) as {
+    run: { outputs?: { model_outputs?: { model_id: string }[] } };
+  };
+  expect(trainingRun.run.outputs?.model_outputs?.map((o) => o.model_id)).toEqual([modelId]);
   // The split run keeps the scaling it fitted on the training rows (not the mean of all rows).
   const [splitRun] = await h.mlflow.searchRuns({ experimentIds: [result.experimentId], filter: `attributes.run_name = 'split wine'` });
   const scaling = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${splitRun!.info.artifact_uri}/split/scaling.json`)).toString()) as {

@@ -1,6 +1,17 @@
+import { logAsModel } from './log-model';
 import {
-  ALIASES, ErrorType, InputError, MLFLOW_TAGS, MoveAliasInput, PromoteInput, RegisterVersionInput,
-  type AliasDescription, type AliasMove, type In, type MoveReason, type RegisteredVersion,
+  ALIASES,
+  ErrorType,
+  InputError,
+  MLFLOW_TAGS,
+  MoveAliasInput,
+  PromoteInput,
+  RegisterVersionInput,
+  type AliasDescription,
+  type AliasMove,
+  type In,
+  type MoveReason,
+  type RegisteredVersion,
 } from '@anneal/contracts';
 import type { MlflowClient } from '@anneal/tracking';
 import { findMove, recordMove } from './audit-trail';
@@ -26,9 +37,19 @@ export class ModelRegistry {
     const input = RegisterVersionInput.parse(raw);
     await this.mlflow.createRegisteredModel(input.name);
     const tags = versionTags(input);
-    const existing = (await this.mlflow.searchModelVersions(`name = '${input.name}' and run_id = '${input.sourceRunId}'`))
-      .find((v) => v.tags.some((t) => t.key === MLFLOW_TAGS.modelDigest && t.value === input.model.digest));
-    const version = existing ?? (await this.mlflow.createModelVersion({ name: input.name, source: input.model.uri, runId: input.sourceRunId, description: input.description, tags }));
+    const existing = (await this.mlflow.searchModelVersions(`name = '${input.name}' and run_id = '${input.sourceRunId}'`)).find((v) =>
+      v.tags.some((t) => t.key === MLFLOW_TAGS.modelDigest && t.value === input.model.digest),
+    );
+    if (existing) return { name: input.name, version: existing.version };
+    const logged = await logAsModel(this.mlflow, input);
+    const version = await this.mlflow.createModelVersion({
+      name: input.name,
+      source: `models:/${logged.model_id}`,
+      modelId: logged.model_id,
+      runId: input.sourceRunId,
+      description: input.description,
+      tags,
+    });
     return { name: input.name, version: version.version };
   }
 
@@ -60,7 +81,8 @@ export class ModelRegistry {
     const input = PromoteInput.parse(raw);
     const why: MoveReason = { reason: input.reason, workflowId: input.workflowId, approver: input.approver, comment: input.comment };
     const current = (await this.mlflow.getModelVersionByAlias(input.name, input.alias))?.version ?? null;
-    if (current !== input.version && current !== input.expectedChampion) throw aliasMoved({ name: input.name, alias: input.alias, expected: input.expectedChampion, found: current, reason: input.reason });
+    if (current !== input.version && current !== input.expectedChampion)
+      throw aliasMoved({ name: input.name, alias: input.alias, expected: input.expectedChampion, found: current, reason: input.reason });
     const moves: AliasMove[] = [];
     // A retry after the champion moved finds `previous` already set (and its record) by the first attempt.
     if (input.expectedChampion !== null && current !== input.version) {
@@ -75,8 +97,16 @@ export class ModelRegistry {
     const alias = options.alias ?? ALIASES.champion;
     const [champion, previous] = await Promise.all([this.describeAlias(options.name, alias), this.describeAlias(options.name, ALIASES.previous)]);
     if (!champion) throw new InputError(ErrorType.ModelNotFound, `${options.name}@${alias} does not exist: nothing to roll back`);
-    if (!previous) throw new InputError(ErrorType.ModelNotFound, `${options.name}@${ALIASES.previous} does not exist: ${options.name} has not been promoted over an earlier champion`);
-    const why = { reason: `rollback of ${alias} from v${champion.version} to v${previous.version}`, approver: options.by, ...(options.comment ? { comment: options.comment } : {}) };
+    if (!previous)
+      throw new InputError(
+        ErrorType.ModelNotFound,
+        `${options.name}@${ALIASES.previous} does not exist: ${options.name} has not been promoted over an earlier champion`,
+      );
+    const why = {
+      reason: `rollback of ${alias} from v${champion.version} to v${previous.version}`,
+      approver: options.by,
+      ...(options.comment ? { comment: options.comment } : {}),
+    };
     const back = await this.moveAlias({ ...why, name: options.name, alias, version: previous.version, expected: champion.version });
     const swapped = await this.moveAlias({ ...why, name: options.name, alias: ALIASES.previous, version: champion.version, expected: previous.version });
     return [back, swapped];
@@ -85,7 +115,11 @@ export class ModelRegistry {
 
 function aliasMoved(o: { name: string; alias: string; expected: string | null; found: string | null; reason: string }): InputError {
   const { reason, ...details } = o;
-  return new InputError(ErrorType.AliasMoved, `${o.name}@${o.alias} moved since it was read: expected ${versionLabel(o.expected)}, found ${versionLabel(o.found)}; nothing was moved (${reason})`, details);
+  return new InputError(
+    ErrorType.AliasMoved,
+    `${o.name}@${o.alias} moved since it was read: expected ${versionLabel(o.expected)}, found ${versionLabel(o.found)}; nothing was moved (${reason})`,
+    details,
+  );
 }
 
 function versionLabel(version: string | null): string {

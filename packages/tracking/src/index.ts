@@ -16,3 +16,5 @@ export { workerIdentity } from './worker-identity';
 export { createTrackingActivities, trackingPlugin } from './tracking-activities';
 export type { TrackingActivities, TrackingDeps } from './tracking-activities';
 export { MetricLogger } from './metric-logger';
+export { loggedModels } from './logged-models';
+export type { LoggedModelInfo, ModelMetric } from './logged-models';

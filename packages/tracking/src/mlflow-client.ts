@@ -2,8 +2,17 @@ import type { z } from 'zod';
 import { MlflowError } from './mlflow-error';
 import { splitBatch, type Batch } from './log-batch';
 import {
-  ArtifactListResponse, CreateExperimentResponse, ErrorBody, ExperimentResponse, MetricHistoryResponse,
-  ModelVersionResponse, RunResponse, SearchModelVersions, SearchRunsResponse, type ModelVersion, type Run,
+  ArtifactListResponse,
+  CreateExperimentResponse,
+  ErrorBody,
+  ExperimentResponse,
+  MetricHistoryResponse,
+  ModelVersionResponse,
+  RunResponse,
+  SearchModelVersions,
+  SearchRunsResponse,
+  type ModelVersion,
+  type Run,
 } from './schemas';
 
 export interface MlflowAuth {
@@ -50,7 +59,8 @@ export class MlflowClient {
     const found = await this.call('GET', 'experiments/get-by-name', { query: { experiment_name: name }, schema: ExperimentResponse, allow404: true });
     if (found) {
       const id = found.experiment.experiment_id;
-      if (!found.experiment.tags.some((t) => t.key === EXPERIMENT_KIND_TAG)) await this.call('POST', 'experiments/set-experiment-tag', { body: { experiment_id: id, key: EXPERIMENT_KIND_TAG, value: EXPERIMENT_KIND } });
+      if (!found.experiment.tags.some((t) => t.key === EXPERIMENT_KIND_TAG))
+        await this.call('POST', 'experiments/set-experiment-tag', { body: { experiment_id: id, key: EXPERIMENT_KIND_TAG, value: EXPERIMENT_KIND } });
       return id;
     }
     try {
@@ -77,7 +87,13 @@ export class MlflowClient {
     const runs: Run[] = [];
     let pageToken: string | undefined;
     do {
-      const body = { experiment_ids: options.experimentIds, filter: options.filter ?? '', max_results: options.maxResults ?? 1000, page_token: pageToken, order_by: options.orderBy ?? [] };
+      const body = {
+        experiment_ids: options.experimentIds,
+        filter: options.filter ?? '',
+        max_results: options.maxResults ?? 1000,
+        page_token: pageToken,
+        order_by: options.orderBy ?? [],
+      };
       const page = await this.call('POST', 'runs/search', { body, schema: SearchRunsResponse });
       runs.push(...page.runs);
       pageToken = page.next_page_token || undefined;
@@ -102,7 +118,10 @@ export class MlflowClient {
     const out: z.infer<typeof MetricHistoryResponse>['metrics'] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.call('GET', 'metrics/get-history', { query: { run_id: runId, metric_key: metricKey, max_results: 25000, page_token: pageToken }, schema: MetricHistoryResponse });
+      const page = await this.call('GET', 'metrics/get-history', {
+        query: { run_id: runId, metric_key: metricKey, max_results: 25000, page_token: pageToken },
+        schema: MetricHistoryResponse,
+      });
       out.push(...page.metrics);
       pageToken = page.next_page_token || undefined;
     } while (pageToken);
@@ -157,9 +176,17 @@ export class MlflowClient {
     }
   }
 
-  async createModelVersion(options: { name: string; source: string; runId: string; tags?: Record<string, string>; description?: string }): Promise<ModelVersion> {
+  async createModelVersion(options: {
+    name: string;
+    source: string;
+    runId: string;
+    tags?: Record<string, string>;
+    description?: string;
+    /** The MLflow 3 logged model the version is of (its source is then `models:/<model id>`). */
+    modelId?: string;
+  }): Promise<ModelVersion> {
     const tags = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value }));
-    const body = { name: options.name, source: options.source, run_id: options.runId, tags, description: options.description ?? '' };
+    const body = { name: options.name, source: options.source, run_id: options.runId, tags, description: options.description ?? '', model_id: options.modelId };
     return (await this.call('POST', 'model-versions/create', { body, schema: ModelVersionResponse })).model_version;
   }
 
@@ -197,7 +224,7 @@ export class MlflowClient {
   // transport
   /** One REST call to `/api/2.0/mlflow/<endpoint>`, for endpoints this class does not wrap; the answer checked by `schema`. */
   async call<S extends z.ZodType = z.ZodType<unknown>>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH',
     endpoint: string,
     options: { query?: Query; body?: unknown; schema?: S; allow404?: boolean },
   ): Promise<z.output<S>> {
