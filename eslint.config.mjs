@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const activityPackages = ['@anneal/dataset', '@anneal/models', '@anneal/train', '@anneal/evaluate', '@anneal/tracking', '@anneal/registry', '@anneal/cli'];
@@ -67,6 +68,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The MLflow UI check runs in Node and, inside page.evaluate, in the browser.
+    files: ['deploy/ui/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
