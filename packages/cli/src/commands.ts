@@ -88,6 +88,7 @@ export async function follow(config: Config, workflowId: string): Promise<number
     const handle = client.workflow.getHandle(workflowId);
     const { type, runId } = await handle.describe();
     if (type !== 'fineTune' && type !== 'pretrain') throw new UsageError(`${workflowId} is a ${type} workflow, not a pipeline (fineTune or pretrain)`);
+    say(`following ${type} ${workflowId} (Ctrl-C stops following; the pipeline goes on)`);
     return await followToTheEnd(config, { type, workflowId, runId, handle }, { interruptible: true });
   } finally {
     await client.connection.close();
