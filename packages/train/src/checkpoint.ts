@@ -14,8 +14,16 @@ export interface BestSoFar {
 /** What a training attempt leaves in its heartbeats: where to resume from. */
 export const TrainingHeartbeat = z.object({ checkpoint: CheckpointRef.optional() }).passthrough();
 
+/** One epoch's logged figures (`loss`, `val_loss`, ...), kept in the checkpoint with the weights they belong to. */
+export interface EpochMetrics {
+  step: number;
+  values: Record<string, number>;
+}
+
 export interface Checkpoint {
   epoch: number;
+  /** The figures of every epoch up to this one that this run logged (absent in checkpoints before they were kept). */
+  epochs?: EpochMetrics[];
   weights: tf.Tensor[];
   optimizer: { name: string; tensor: tf.Tensor }[];
   best?: BestSoFar & { weights: tf.Tensor[] };
@@ -42,7 +50,7 @@ function decode(files: Map<string, Uint8Array>, name: string): tf.Tensor[] {
 
 export async function saveCheckpoint(
   store: ArtifactStore,
-  options: { uri: string; epoch: number; model: tf.LayersModel; optimizer: tf.Optimizer; best?: BestSoFar & { weights: tf.Tensor[] } },
+  options: { uri: string; epoch: number; model: tf.LayersModel; optimizer: tf.Optimizer; best?: BestSoFar & { weights: tf.Tensor[] }; epochs?: EpochMetrics[] },
 ): Promise<CheckpointRef> {
   const optimizerWeights = await options.optimizer.getWeights();
   const files: ArtifactFile[] = [
@@ -58,7 +66,11 @@ export async function saveCheckpoint(
     {
       name: 'state.json',
       bytes: Buffer.from(
-        JSON.stringify({ epoch: options.epoch, best: options.best && { epoch: options.best.epoch, loss: options.best.loss, accuracy: options.best.accuracy } }),
+        JSON.stringify({
+          epoch: options.epoch,
+          best: options.best && { epoch: options.best.epoch, loss: options.best.loss, accuracy: options.best.accuracy },
+          epochs: options.epochs,
+        }),
       ),
     },
   ];
@@ -71,11 +83,12 @@ export async function saveCheckpoint(
 
 export async function loadCheckpoint(store: ArtifactStore, ref: CheckpointRef): Promise<Checkpoint> {
   const files = await store.get(ref);
-  const state = JSON.parse(Buffer.from(files.get('state.json') ?? new Uint8Array()).toString()) as { epoch: number; best?: BestSoFar };
+  const state = JSON.parse(Buffer.from(files.get('state.json') ?? new Uint8Array()).toString()) as { epoch: number; best?: BestSoFar; epochs?: EpochMetrics[] };
   const names = JSON.parse(Buffer.from(files.get('optimizer-names.json') ?? Buffer.from('[]')).toString()) as string[];
   const optimizer = decode(files, 'optimizer').map((tensor, i) => ({ name: names[i] ?? String(i), tensor }));
   return {
     epoch: state.epoch,
+    ...(state.epochs ? { epochs: state.epochs } : {}),
     weights: decode(files, 'weights'),
     optimizer,
     best: state.best && { ...state.best, weights: decode(files, 'best') },

@@ -6,7 +6,7 @@ import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationLoss, countTrainable, disposeWithBase, setTrainable, withNewHead } from './apply-strategy';
 import { chooseEngine } from './choose-engine';
-import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type EpochMetrics } from './checkpoint';
 import { fitClassifier, type FitResult } from './fit-classifier';
 import { FeatureCache, headOnFrozenFeatures, type HeadOnFeatures } from './frozen-features';
 import { restoreWeights } from './layer-weights';
@@ -98,8 +98,14 @@ export function createTrainActivities(deps: TrainDeps) {
         if (engineParams.length > 0) await mlflow.logBatch(run.runId, { params: engineParams });
         const startEpoch = checkpoint ? checkpoint.epoch + 1 : 0;
         const metrics = new MetricLogger(mlflow, run.runId, { flushEveryMs: METRIC_FLUSH_MS });
-        // A retry re-runs the epochs after its checkpoint: the steps an earlier attempt logged are not logged again.
-        if (ctx.info.attempt > 1) await metrics.skipLogged();
+        // A retry re-runs the epochs after its checkpoint: the steps an earlier attempt logged are not logged again,
+        // and those it could not send (MLflow was away) are sent now from the checkpoint, which keeps every epoch's figures.
+        const ownCheckpoint = checkpoint && TrainingHeartbeat.safeParse(ctx.info.heartbeatDetails).data?.checkpoint !== undefined;
+        const epochLog: EpochMetrics[] = ownCheckpoint ? [...(checkpoint.epochs ?? [])] : [];
+        if (ctx.info.attempt > 1) {
+          await metrics.skipLogged();
+          for (const e of epochLog) metrics.log(e.values, e.step);
+        }
         const heartbeat = heartbeater(ctx, { backend: backend.backend, engine: engine.engine });
         // A worker shutting down lets the epoch under way finish, checkpoints it, and hands the rest to another worker.
         const shuttingDown = () => ctx.cancellationDetails?.workerShutdown === true;
@@ -170,10 +176,16 @@ export function createTrainActivities(deps: TrainDeps) {
               onEpoch: async (e, bestSoFar, { stopping }) => {
                 // Sent in the background; a resumed attempt that re-runs epochs after its checkpoint skips the steps
                 // already logged (skipLogged), so each step is there once.
-                metrics.log(
-                  { loss: e.loss, accuracy: e.accuracy, val_loss: e.valLoss, val_accuracy: e.valAccuracy, learning_rate: rate(e.epoch), phase: k + 1 },
-                  e.epoch,
-                );
+                const figures = {
+                  loss: e.loss,
+                  accuracy: e.accuracy,
+                  val_loss: e.valLoss,
+                  val_accuracy: e.valAccuracy,
+                  learning_rate: rate(e.epoch),
+                  phase: k + 1,
+                };
+                metrics.log(figures, e.epoch);
+                epochLog.push({ step: e.epoch, values: figures });
                 schedule.observe(e.valLoss);
                 const last = e.epoch === Math.min(phase.to, stopAfter) - 1 || stopping;
                 const due = (e.epoch + 1) % input.checkpointEvery === 0 || last;
@@ -184,6 +196,7 @@ export function createTrainActivities(deps: TrainDeps) {
                     model,
                     optimizer: opt,
                     best: bestSoFar,
+                    epochs: epochLog,
                   });
                   shutdownCheckpoint = shuttingDown();
                   metrics.flushSoon();
