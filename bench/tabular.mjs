@@ -1,5 +1,7 @@
 // npm run bench:tabular — Anneal's tabular MLP against scikit-learn on small real tables bundled with scikit-learn
-// (wine: 13 features from 0.1 to 1,680; breast cancer: 30; iris: 4). One stratified split by Anneal (seed 7); on its
+// (wine: 13 features from 0.1 to 1,680; breast cancer: 30; iris: 4) and with palmerpenguins (344 penguins: two
+// categories, island and sex, and gaps in five columns; scikit-learn gets the raw rows and its own SimpleImputer,
+// StandardScaler and OneHotEncoder, Anneal its reader's one-hot columns and its imputation). One stratified split by Anneal (seed 7); on its
 // training rows Anneal fits the scaling its model carries and trains an MLP (64 hidden units, adam, early stopping on
 // a validation share of the training rows); scikit-learn fits StandardScaler + LogisticRegression and StandardScaler +
 // MLPClassifier(64) on the same training rows. Everything is scored on the same test rows. The ablation trains the same
@@ -24,21 +26,31 @@ const SEED = 7;
 const dir = mkdtempSync(join(tmpdir(), 'anneal-bench-tabular-'));
 await resolveBackend('tensorflow');
 
-for (const name of ['wine', 'breast_cancer', 'iris']) {
+// Penguins: the row id is the group (never a feature), so scikit-learn can be given the same rows raw.
+const PENGUINS = {
+  columns: [
+    { name: 'label', type: 'category' },
+    { name: 'row', type: 'string' },
+    { name: 'island', type: 'category', values: ['Biscoe', 'Dream', 'Torgersen'] },
+    ...['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'].map((name) => ({ name, type: 'number', nullable: true })),
+    { name: 'sex', type: 'category', values: ['female', 'male'], nullable: true },
+    { name: 'year', type: 'integer' },
+  ],
+  group: 'row',
+};
+
+for (const name of ['wine', 'breast_cancer', 'iris', 'penguins']) {
   const csv = join(dir, `${name}.csv`);
   execFileSync(PYTHON, [join(ROOT, 'bench', 'tabular_sklearn.py'), 'export', name, csv]);
-  const spec = DatasetSpec.parse({ name, source: { kind: 'file', path: csv } });
+  const spec = DatasetSpec.parse({ name, source: { kind: 'file', path: csv }, ...(name === 'penguins' ? { schema: PENGUINS } : {}) });
   const { dataset } = await readSource({ spec, dataRoots: [dir], downloadDir: dir, keepFeatures: true });
   const parts = splitStratified(dataset, { validation: 0.2, test: 0.25, seed: SEED });
-  const sklearn = JSON.parse(
-    execFileSync(PYTHON, [
-      join(ROOT, 'bench', 'tabular_sklearn.py'),
-      'score',
-      toCsv(parts.train, [parts.validation], 'train'),
-      toCsv(parts.test, [], 'test'),
-      String(SEED),
-    ]).toString(),
-  );
+  const script = join(ROOT, 'bench', 'tabular_sklearn.py');
+  const ids = (...ps) => ps.flatMap((p) => p.groups).join(',');
+  const args = dataset.groups
+    ? ['score-raw', csv, ids(parts.train, parts.validation), ids(parts.test), String(SEED)]
+    : ['score', toCsv(parts.train, [parts.validation], 'train'), toCsv(parts.test, [], 'test'), String(SEED)];
+  const sklearn = JSON.parse(execFileSync(PYTHON, [script, ...args]).toString());
   const scaled = await anneal(parts, fitScaling(parts.train));
   const unscaled = await anneal(parts, undefined);
   const best = Math.max(sklearn.logistic_regression.accuracy, sklearn.mlp.accuracy);

@@ -167,3 +167,66 @@ it('scores raw rows with the registered model: anneal predict (no label column) 
   expect(run.info.status).toBe('FINISHED');
   expect(run.data.metrics.find((m) => m.key === 'accuracy')?.value).toBeCloseTo(accuracy, 6);
 });
+
+it('trains on a mixed table with gaps (palmerpenguins): categories one-hot with an <other> bucket, gaps filled inside the model, raw rows in', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'anneal-penguins-'));
+  const csv = join(root, 'penguins.csv');
+  execFileSync(join(REPO_ROOT, '.venv', 'bin', 'python'), [join(REPO_ROOT, 'bench', 'tabular_sklearn.py'), 'export', 'penguins', csv]);
+  const name = `penguins-${randomUUID().slice(0, 6)}`;
+  const spec: FineTuneSpecInput = {
+    name,
+    dataset: { name: 'penguins', source: { kind: 'file', path: csv }, minPerClass: 20 },
+    split: { validation: 0.2, test: 0.25, seed: 7 },
+    model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [64] } }] },
+    tuning: { trials: 1, strategies: ['full'], epochs: [150], learningRate: { min: 3e-3, max: 3e-3 }, batchSize: 16, patience: 30 },
+    register: { name },
+  };
+  const result = await h.withWorker(
+    () => h.client.workflow.execute('fineTune', { taskQueue: 'anneal', workflowId: name, args: [spec] }) as Promise<FineTuneResult>,
+    ['cpu', 'gpu'],
+    {
+      dataRoots: [root],
+    },
+  );
+  expect(result.arms.find((a) => a.champion)!.test.accuracy).toBeGreaterThan(0.95);
+  const described = (await new ModelRegistry(h.mlflow).describeAlias(name, 'champion'))!;
+  const test = await loadDataset(h.artifacts, described.testSplit!);
+  // Inferred: island and sex one-hot (with <other>), indicators for the four measurements with gaps, the row id unused.
+  expect(test.featureNames).toEqual([
+    'island=Biscoe', 'island=Dream', 'island=Torgersen', 'island=<other>',
+    'bill_length_mm', 'bill_length_mm:missing', 'bill_depth_mm', 'bill_depth_mm:missing', 'flipper_length_mm', 'flipper_length_mm:missing', 'body_mass_g', 'body_mass_g:missing',
+    'sex=female', 'sex=male', 'sex=<other>', 'year',
+  ]); // prettier-ignore
+
+  // The pipeline's own encoding of every row, scored by the registered model in a plain Node process (tfjs only) ...
+  const ingested = await loadDataset(h.artifacts, described.dataset!);
+  const { url } = await h.mlflow.artifactDownload(`${described.model!.uri}/model.json`);
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    (async () => {
+      const { url, rows, d } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+      const model = await tf.loadLayersModel(url);
+      const predicted = Array.from(model.predict(tf.tensor2d(rows, [rows.length / d, d])).argMax(-1).dataSync());
+      process.stdout.write(JSON.stringify({ predicted, impute: model.getLayer('table_impute').trainable }));
+    })();`;
+  const d = ingested.featureShape[0]!;
+  const input = JSON.stringify({ url, rows: Array.from(ingested.features), d });
+  const tfjs = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, input }).toString()) as { predicted: number[]; impute: boolean };
+  expect(tfjs.impute).toBe(false);
+  // ... equals anneal predict on the raw CSV (NA cells, category strings), plus a row with an island never seen and no measurements.
+  writeFileSync(csv, `${readFileSync(csv, 'utf8').trimEnd()}\nAdelie,r999,Atlantis,NA,NA,NA,NA,NA,2009\n`);
+  const env = { ...process.env, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_DATA_ROOTS: root, ANNEAL_HOME: join(root, 'home') };
+  const out = join(root, 'predictions.jsonl');
+  const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js'), 'predict', `models:/${name}@champion`, csv, '--out', out], {
+    env,
+    encoding: 'utf8',
+  });
+  expect(cli.stderr).toMatch(/^345 rows scored/);
+  const rows = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { predicted: string; probabilities: Record<string, number> });
+  const classes = described.model!.classes!;
+  expect(rows.slice(0, 344).map((r) => r.predicted)).toEqual(tfjs.predicted.map((i) => classes[i]));
+  expect(Object.values(rows[344]!.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+});

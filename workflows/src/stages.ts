@@ -54,7 +54,13 @@ export async function validateAndSplit(
   dataset: DatasetRef,
 ): Promise<SplitOutput & { report: ValidationSummary }> {
   const report = await stage.acts.data.validateDataset({ tracking: stage.ctx, dataset, spec: spec.dataset });
-  const split = await stage.acts.data.splitDataset({ tracking: stage.ctx, dataset, split: spec.split, leakage: spec.dataset.validation.checks.leakage });
+  const split = await stage.acts.data.splitDataset({
+    tracking: stage.ctx,
+    dataset,
+    split: spec.split,
+    leakage: spec.dataset.validation.checks.leakage,
+    maxImbalance: spec.dataset.validation.maxImbalance,
+  });
   return { ...split, report };
 }
 

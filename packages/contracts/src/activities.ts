@@ -56,9 +56,20 @@ export const ValidationSummary = z.object({
   drift: DriftSummary.optional(),
 });
 export type ValidationSummary = z.infer<typeof ValidationSummary>;
-export const SplitInput = z.object({ tracking: TrackingContext, dataset: DatasetRef, split: SplitSpec, leakage: CheckLevel.default('fail') });
-/** Per-feature standardization of a table, fitted on its training split: the model computes (x - mean) / std first. */
-export const FeatureScaling = z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) });
+export const SplitInput = z.object({
+  tracking: TrackingContext,
+  dataset: DatasetRef,
+  split: SplitSpec,
+  leakage: CheckLevel.default('fail'),
+  /** The validation's imbalance limit: above it, `balance: auto` oversamples the training split's smaller classes. */
+  maxImbalance: z.number().min(1).default(10),
+});
+export const FeatureImputation = z.object({ value: z.number().int().nonnegative(), indicator: z.number().int().nonnegative(), fill: z.number() });
+/**
+ * A table's preprocessing fitted on its training split, applied inside the model: missing numbers filled with the
+ * training mean (`impute`: the value's column, its missing indicator's, the fill), then per-feature standardization.
+ */
+export const FeatureScaling = z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()), impute: z.array(FeatureImputation).optional() });
 export type FeatureScaling = z.infer<typeof FeatureScaling>;
 export const SplitOutput = z.object({ train: DatasetRef, validation: DatasetRef, test: DatasetRef, runId: z.string(), scaling: FeatureScaling.optional() });
 export type SplitOutput = z.infer<typeof SplitOutput>;

@@ -68,6 +68,11 @@ export const ColumnSpec = strictObject({
   max: z.number().optional(),
   /** Allowed values of a `category` column. */
   values: z.array(z.string()).min(1).optional(),
+  /**
+   * A category feature's one-hot columns (default: `values`; inferred schemas list the categories of the first rows).
+   * A category outside it goes to the `<other>` column, in training and at inference.
+   */
+  vocabulary: z.array(z.string()).min(1).optional(),
 }).refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
 
@@ -178,5 +183,11 @@ export const SplitSpec = strictObject({
   seed: z.number().int().default(42),
   /** A test split from an earlier run, reused as is so successive models are compared on the same rows. */
   pinnedTest: ArtifactRef.optional(),
+  /**
+   * Class imbalance in training: `oversample` draws the smaller classes' training rows again (seeded) up to the
+   * largest class; `auto` (default) does so when the largest-to-smallest ratio exceeds the validation's
+   * `maxImbalance`; `none` trains on the rows as they are. Validation and test rows are never resampled.
+   */
+  balance: z.enum(['auto', 'none', 'oversample']).default('auto'),
 }).refine((s) => s.validation + s.test < 0.9, { message: 'validation + test must leave at least 10% for training' });
 export type SplitSpec = z.infer<typeof SplitSpec>;

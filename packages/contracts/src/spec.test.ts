@@ -18,7 +18,7 @@ describe('pipeline specs', () => {
       model: { candidates: [{ kind: 'registry', name: 'base' }] },
     });
     expect(spec.backend).toBe('auto');
-    expect(spec.split).toEqual({ validation: 0.2, test: 0.2, seed: 42 });
+    expect(spec.split).toEqual({ validation: 0.2, test: 0.2, seed: 42, balance: 'auto' });
     expect(spec.model.candidates[0]).toEqual({ kind: 'registry', name: 'base', alias: 'base' });
     expect(spec.tuning.trials).toBe(4);
   });
@@ -100,7 +100,7 @@ describe('pipeline specs', () => {
     const result = parseWithProblems(PretrainSpec.shape.split, { validation: 0.4, test: 0.6 });
     expect(result).toEqual({
       ok: false,
-      problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42})'],
+      problems: ['(root): validation + test must leave at least 10% for training (found: {"validation":0.4,"test":0.6,"seed":42,"balance":"auto"})'],
     });
   });
 });

@@ -23,7 +23,7 @@ describe('text tables', () => {
     ['infinity.csv', 'label,f0,f1\na,1.5,2\nb,Infinity,4\n', INVALID, 'infinity.csv:3, field "f0", expected a finite number or empty, found "Infinity"'],
     ['duplicate-header.csv', 'label,f0,f0\na,1,2\nb,3,4\n', SOURCE, 'line 1: column "f0" appears twice in the header'],
     ['no-label.csv', 'target,f0\na,1\nb,2\n', SOURCE, 'label column "label" is not in the schema\'s columns (target, f0)'],
-    ['only-labels.csv', 'label\na\nb\n', SOURCE, 'no numeric feature columns besides the label "label"'],
+    ['only-labels.csv', 'label\na\nb\n', SOURCE, 'no feature columns (numbers, or categories with at most 64 values) besides the label "label"'],
     ['data.parquet', 'PAR1', SOURCE, 'cannot tell the format from the extension ".parquet"'],
     ['not-json.jsonl', '{"f0": 1, "label": "a"}\n{"f0": 2, "label": \n', SOURCE, 'not-json.jsonl:2: not valid JSON'],
     ['array.jsonl', '[1, 2, "a"]\n', SOURCE, 'array.jsonl:1: expected a JSON object, found [1,2,"a"]'],
@@ -52,7 +52,7 @@ describe('text tables', () => {
 
   it('text-in-numbers.csv', async () => {
     const path = write('text-in-numbers.csv', `label,f0,f1\n${Array.from({ length: 5 }, (_, i) => `a,${i},1`).join('\n')}\nb,x,2\n`);
-    // Inference makes f0 a text column (and says it is not used), so the declared schema is what catches it.
+    // Inference makes f0 a category (one-hot: "x" is one of its values), so the declared schema is what catches it.
     const schema = {
       columns: [
         { name: 'label', type: 'category' },
@@ -61,7 +61,10 @@ describe('text tables', () => {
       ],
     };
     expect(await check(path, INVALID, { schema })).toContain('text-in-numbers.csv:7, field "f0", expected a finite number (not empty), found "x"');
-    expect((await inspect(file(path), roots)).notices.join()).toContain('columns not used');
+    const inferred = await inspect(file(path), roots);
+    expect(inferred.notices.join()).not.toContain('columns not used');
+    // f0: the six values it holds plus <other>; f1: a number without gaps.
+    expect(inferred.featureShape).toEqual([8]);
   });
 
   it('invalid UTF-8 names its line', async () => {

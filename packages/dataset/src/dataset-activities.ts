@@ -19,7 +19,9 @@ import { profileDataset } from './ingest/profile-dataset';
 import type { Progress } from './ingest/ingest-result';
 import { readSource } from './ingest/read-source';
 import { findLeakage } from './split/find-leakage';
+import { balanceClasses } from './split/class-balance';
 import { fitScaling } from './split/feature-scaling';
+import { alignFeatures } from './dataset-format';
 import { splitStratified } from './split/split-dataset';
 import { measureDrift } from './validate/drift';
 import { resolveReference } from './validate/resolve-reference';
@@ -161,12 +163,15 @@ export function createDatasetActivities(deps: DatasetDeps) {
         'split.validation': String(split.validation),
         'split.test': String(split.test),
         'split.seed': String(split.seed),
+        'split.balance': split.balance,
         'dataset.digest': input.dataset.digest,
       };
       if (split.pinnedTest) params['split.pinnedTest'] = split.pinnedTest.digest;
       return withActivityRun(mlflow, { tracking: input.tracking, runName: `split ${input.dataset.name}`, params }, async (run) => {
         const dataset = await loadDataset(artifacts, input.dataset);
-        const pinned = split.pinnedTest ? await loadDataset(artifacts, split.pinnedTest) : undefined;
+        const stored = split.pinnedTest ? await loadDataset(artifacts, split.pinnedTest) : undefined;
+        // The champion's rows may hold other gap indicators or categories than this data: its columns, by name.
+        const pinned = stored && dataset.featureNames ? alignFeatures(stored, dataset.featureNames) : stored;
         if (pinned) {
           const foreign = [...new Set(pinned.labels)].filter((l) => !dataset.classes.includes(l));
           if (foreign.length > 0)
@@ -196,8 +201,13 @@ export function createDatasetActivities(deps: DatasetDeps) {
           if (input.leakage === 'fail') throw ApplicationFailure.nonRetryable(message, ErrorType.DatasetValidation, { leakage });
           await mlflow.logBatch(run.runId, { tags: [{ key: 'anneal.warning.leakage', value: message }] });
         }
+        const balanced = balanceClasses(parts.train, { mode: split.balance, maxImbalance: input.maxImbalance, seed: split.seed });
+        await mlflow.logBatch(run.runId, {
+          metrics: [metric('rows_added_by_balance', balanced.added)],
+          tags: [{ key: 'anneal.classBalance', value: balanced.summary }],
+        });
         const refs = {
-          train: await storeDataset(artifacts, `${run.artifactUri}/train`, parts.train),
+          train: await storeDataset(artifacts, `${run.artifactUri}/train`, balanced.dataset),
           validation: await storeDataset(artifacts, `${run.artifactUri}/validation`, parts.validation),
           test: await storeDataset(artifacts, `${run.artifactUri}/test`, parts.test),
         };

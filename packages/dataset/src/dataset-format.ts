@@ -1,5 +1,6 @@
 import { ErrorType, InputError } from '@anneal/contracts';
 import type { ArtifactFile } from '@anneal/tracking';
+import type { TableSchema } from '@anneal/contracts';
 
 /** A labelled dataset in memory: row-major float32 features and one label string per row. */
 export interface Dataset {
@@ -12,6 +13,8 @@ export interface Dataset {
   groups?: string[];
   /** Column names of a table's features, in order. */
   featureNames?: string[];
+  /** The table schema the rows were read with (its category vocabularies): how to read new rows for the model. */
+  tableSchema?: TableSchema;
 }
 
 interface Meta {
@@ -21,6 +24,7 @@ interface Meta {
   featureShape: number[];
   classes: string[];
   featureNames?: string[];
+  tableSchema?: TableSchema;
 }
 
 export function featureSize(shape: readonly number[]): number {
@@ -39,6 +43,7 @@ export function encodeDataset(dataset: Dataset): ArtifactFile[] {
     featureShape: dataset.featureShape,
     classes: dataset.classes,
     ...(dataset.featureNames ? { featureNames: dataset.featureNames } : {}),
+    ...(dataset.tableSchema ? { tableSchema: dataset.tableSchema } : {}),
   };
   const f = dataset.features;
   const files = [
@@ -70,6 +75,7 @@ export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
     labels,
     ...(groups ? { groups } : {}),
     ...(meta.featureNames ? { featureNames: meta.featureNames } : {}),
+    ...(meta.tableSchema ? { tableSchema: meta.tableSchema } : {}),
   };
 }
 
@@ -101,4 +107,39 @@ function need(files: Map<string, Uint8Array>, name: string): Uint8Array {
 
 function text(files: Map<string, Uint8Array>, name: string): string {
   return Buffer.from(need(files, name)).toString('utf8');
+}
+
+/** The dataset with only the feature columns marked in `keep` (a table's names follow). */
+export function keepFeatures(dataset: Dataset, keep: readonly boolean[]): Dataset {
+  if (keep.every(Boolean) || dataset.featureShape.length !== 1) return dataset;
+  const width = keep.length;
+  const columns = keep.flatMap((k, i) => (k ? [i] : []));
+  const rows = dataset.labels.length;
+  const kept = dataset.features.length === 0 ? dataset.features : new Float32Array(rows * columns.length);
+  if (kept.length > 0) for (let r = 0; r < rows; r++) columns.forEach((c, j) => (kept[r * columns.length + j] = dataset.features[r * width + c] as number));
+  return {
+    ...dataset,
+    features: kept,
+    featureShape: [columns.length],
+    ...(dataset.featureNames ? { featureNames: columns.map((c) => dataset.featureNames?.[c] as string) } : {}),
+  };
+}
+
+/**
+ * A table's rows with the feature columns `names`, matched by name: a column the rows lack reads 0 (a missing
+ * indicator of a column that had no gaps there, or a category they never held). How a model's columns are filled
+ * from rows encoded with other ones (a batch to score, a champion's pinned test rows).
+ */
+export function alignFeatures(dataset: Dataset, names: readonly string[]): Dataset {
+  const own = dataset.featureNames ?? [];
+  if (own.length === names.length && own.every((n, i) => n === names[i])) return dataset;
+  const have = new Map(own.map((n, i) => [n, i]));
+  const width = featureSize(dataset.featureShape);
+  const rows = dataset.labels.length;
+  const out = new Float32Array(rows * names.length);
+  names.forEach((name, j) => {
+    const i = have.get(name);
+    if (i !== undefined) for (let r = 0; r < rows; r++) out[r * names.length + j] = dataset.features[r * width + i] as number;
+  });
+  return { ...dataset, features: out, featureShape: [names.length], featureNames: [...names] };
 }

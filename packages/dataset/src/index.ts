@@ -1,4 +1,4 @@
-export { decodeDataset, encodeDataset, featureSize, gatherRows, rowCount, selectRows } from './dataset-format';
+export { alignFeatures, decodeDataset, encodeDataset, featureSize, gatherRows, keepFeatures, rowCount, selectRows } from './dataset-format';
 export type { Dataset } from './dataset-format';
 export { loadDataset, loadIngested, storeDataset } from './dataset-store';
 export type { IngestProfile } from './dataset-store';
@@ -19,3 +19,4 @@ export { validateDataset } from './validate/validate-dataset';
 export type { CheckResult, ValidationReport } from './validate/validate-dataset';
 export { createDatasetActivities, datasetPlugin } from './dataset-activities';
 export type { DatasetActivities, DatasetDeps } from './dataset-activities';
+export { isFeatureColumn, MISSING_SUFFIX, OTHER_CATEGORY } from './ingest/feature-slots';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ErrorType, InputError, type InputContract } from '@anneal/contracts';
-import { STANDARDIZE_LAYERS } from './standardize-layers';
+import { IMPUTE_LAYER, STANDARDIZE_LAYERS } from './standardize-layers';
 
 export interface AdaptedModel {
   model: tf.LayersModel;
@@ -68,6 +68,7 @@ export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set([
   'grey_as_rgb',
   'input_rescale',
   'input_normalize',
+  IMPUTE_LAYER,
   ...STANDARDIZE_LAYERS,
 ]);
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildClassifier } from './build-classifier';
 import { INPUT_CONTRACT_LAYERS } from './input-contract';
 import { deserializeModel, serializeModel } from './model-io';
-import { STANDARDIZE_LAYERS } from './standardize-layers';
+import { IMPUTE_LAYER, STANDARDIZE_LAYERS } from './standardize-layers';
 import { resolveBackend } from './tf-backend';
 
 it('an MLP built with a scaling standardizes raw rows first, in frozen layers tfjs itself loads back', async () => {
@@ -35,4 +35,31 @@ it('an MLP built with a scaling standardizes raw rows first, in frozen layers tf
   expect(Array.from(await (again.predict(rows) as tf.Tensor).data())).toEqual(Array.from(await a.data()));
   tf.dispose([rows, a, b]);
   [model, loaded, again].forEach((m) => m.dispose());
+});
+
+it('fills a gap with its training mean before standardizing: a row with the indicator set reads as the mean', async () => {
+  await resolveBackend('wasm');
+  // Features: x, x:missing, z. x's training mean is 4; x and z are standardized after the fill.
+  const scaling = { mean: [4, 0.25, 0], std: [2, 0.5, 1], impute: [{ value: 0, indicator: 1, fill: 4 }] };
+  const model = buildClassifier({ inputShape: [3], architecture: { kind: 'mlp', hiddenUnits: [4], dropout: 0 }, numClasses: 2, seed: 1, scaling });
+  expect(model.layers[0]!.name).toBe(IMPUTE_LAYER);
+  expect(INPUT_CONTRACT_LAYERS.has(IMPUTE_LAYER)).toBe(true);
+  expect(model.getLayer(IMPUTE_LAYER).trainable).toBe(false);
+  const rows = tf.tensor2d([
+    [0, 1, 5], // x missing
+    [6, 0, 5], // x present: unchanged by the fill
+  ]);
+  const filled = tf.model({ inputs: model.inputs, outputs: model.getLayer(IMPUTE_LAYER).output as tf.SymbolicTensor });
+  expect(await (filled.predict(rows) as tf.Tensor).array()).toEqual([
+    [4, 1, 5],
+    [6, 0, 5],
+  ]);
+  const standardized = tf.model({ inputs: model.inputs, outputs: model.getLayer('table_rows').output as tf.SymbolicTensor });
+  const seen = (await (standardized.predict(rows) as tf.Tensor).array()) as number[][];
+  expect(seen.map((r) => r.map((v) => Number(v.toFixed(5))))).toEqual([
+    [0, 1.5, 5],
+    [1, -0.5, 5],
+  ]);
+  tf.dispose(rows);
+  model.dispose();
 });

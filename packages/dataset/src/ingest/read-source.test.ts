@@ -19,13 +19,14 @@ describe('readSource', () => {
       { name: 'label', type: 'category', nullable: false },
       { name: 'size', type: 'integer', nullable: true },
       { name: 'ratio', type: 'number', nullable: true },
-      { name: 'colour', type: 'category', nullable: true },
+      { name: 'colour', type: 'category', nullable: true, vocabulary: ['blue', 'red'] },
     ]);
-    expect(r.dataset.featureNames).toEqual(['size', 'ratio']);
-    expect([...r.dataset.features]).toEqual([1, 0.5, 2, 0, 3, 1.5]);
+    // Only ratio has a gap, so only it keeps its missing indicator; colour is one-hot with an <other> bucket.
+    expect(r.dataset.featureNames).toEqual(['size', 'ratio', 'ratio:missing', 'colour=blue', 'colour=red', 'colour=<other>']);
+    expect([...r.dataset.features]).toEqual([1, 0.5, 0, 0, 1, 0, 2, 0, 1, 1, 0, 0, 3, 1.5, 0, 0, 1, 0]);
     expect(r.dataset.labels).toEqual(['cat', 'dog', 'cat']);
     expect(r.columns.find((c) => c.name === 'ratio')).toMatchObject({ missing: 1, min: 0.5, max: 1.5, role: 'feature' });
-    expect(r.notices).toEqual(['columns not used as features: colour']);
+    expect(r.notices).toEqual([]);
   });
 
   it('reads the newest entry of a folder that matches `newest`, and says which', async () => {
@@ -64,7 +65,9 @@ describe('readSource', () => {
       },
     });
     expect(declared.rowStats.invalidRows).toBe(0);
-    expect([...declared.dataset.features]).toEqual([0, 2, 0, 4]);
+    // A gap reads 0 with its indicator set; the split fills it with the training mean inside the model.
+    expect(declared.dataset.featureNames).toEqual(['x', 'x:missing']);
+    expect([...declared.dataset.features]).toEqual([0, 1, 2, 0, 0, 1, 4, 0]);
   });
 
   it('reads TSV, a byte-order mark and CRLF line ends the same as plain CSV', async () => {
@@ -81,10 +84,11 @@ describe('readSource', () => {
   it('reads JSON Lines of flat objects as a table with the same checks', async () => {
     const path = write('flat.jsonl', '{"label": "a", "x": 1, "y": 2}\n{"label": "b", "x": 3, "y": null}\n{"label": "a", "x": "oops", "y": 1}\n');
     const r = await read(file(path));
-    // "oops" makes x a text column when inferred: it is reported, and a declared schema catches the row.
-    expect(r.schema?.columns.find((c) => c.name === 'x')?.type).toBe('category');
-    expect(r.dataset.featureNames).toEqual(['y']);
-    expect(r.notices).toEqual(['columns not used as features: x']);
+    // "oops" makes x a category column when inferred (one-hot, with an <other> bucket); a declared schema catches the row.
+    expect(r.schema?.columns.find((c) => c.name === 'x')).toMatchObject({ type: 'category', vocabulary: ['1', '3', 'oops'] });
+    expect(r.dataset.featureNames).toEqual(['x=1', 'x=3', 'x=oops', 'x=<other>', 'y', 'y:missing']);
+    expect([...r.dataset.features]).toEqual([1, 0, 0, 0, 2, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0]);
+    expect(r.notices).toEqual([]);
     const declared = await read({
       ...file(path),
       schema: {
@@ -140,7 +144,9 @@ describe('validation policy', () => {
     const report = await inspect(file(path()), [root]);
     expect(report.passed).toBe(true);
     expect(report.warnings.map((w) => w.split(':')[0])).toEqual(['duplicates', 'missingValues', 'constantColumns']);
-    expect(report.warnings[1]).toBe('missingValues: missing values in f0 (1, 25.0%); features are filled with 0');
+    expect(report.warnings[1]).toBe(
+      'missingValues: missing values in f0 (1, 25.0%); a missing number is filled with its training mean inside the model (with a missing-indicator feature), a missing category is all zeros',
+    );
     expect(report.warnings[2]).toBe('constantColumns: constant feature column(s), which carry no signal: f1');
   });
 

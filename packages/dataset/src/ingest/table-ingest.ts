@@ -2,7 +2,9 @@ import { PANDAS_MISSING_VALUES, type ColumnSpec, type TableSchema } from '@annea
 import { DatasetCollector, type CollectedPart, type RowProblem } from './collector';
 import { ColumnStats, type ColumnSnapshot } from './column-profile';
 import type { IngestResult } from './ingest-result';
+import { keepFeatures } from '../dataset-format';
 import { compileColumnCheck } from './column-check';
+import { featureSlots, type FeatureSlots } from './feature-slots';
 import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type MissingValues, type ResolvedColumns } from './table-schema';
 
 const INFER_ROWS = 1000;
@@ -38,6 +40,7 @@ export class TableIngest {
   private state?: {
     schema: TableSchema;
     resolved: ResolvedColumns;
+    slots: FeatureSlots;
     checks: ((value: unknown) => boolean)[];
     stats: ColumnStats[];
     collector: DatasetCollector;
@@ -63,8 +66,13 @@ export class TableIngest {
   finish(): IngestResult {
     if (!this.state) this.inferAndReplay();
     const s = this.state as NonNullable<typeof this.state>;
+    const read = s.collector.finish();
+    // Missing indicators only for the columns that had gaps: the others would be constant zeros.
+    const gaps = new Set(s.stats.flatMap((c, i) => (c.profile().missing > 0 ? [i] : [])));
+    const keep = s.slots.indicatorOf.map((column) => column < 0 || gaps.has(column));
     return {
-      ...s.collector.finish(),
+      ...read,
+      dataset: { ...keepFeatures(read.dataset, keep), tableSchema: s.schema },
       schema: s.schema,
       schemaInferred: this.options.schemaInferred ?? this.options.schema === undefined,
       columns: s.stats.map((c) => c.profile()),
@@ -105,26 +113,28 @@ export class TableIngest {
   private start(schema: TableSchema): void {
     const resolved = resolveColumns(this.options.header, schema, this.options.file, { unlabelled: this.options.unlabelled === true });
     const role = (i: number) => (i === resolved.labelAt ? 'label' : i === resolved.groupAt ? 'group' : resolved.features.includes(i) ? 'feature' : 'ignored');
+    const slots = featureSlots(resolved.columns, resolved.features);
     this.state = {
       schema,
       resolved,
+      slots,
       checks: resolved.columns.map(compileColumnCheck),
       stats: resolved.columns.map((c, i) => new ColumnStats(c, role(i))),
       collector: new DatasetCollector({
         name: this.options.name,
-        featureShape: [resolved.features.length],
-        featureNames: resolved.features.map((i) => resolved.columns[i]?.name as string),
+        featureShape: [slots.names.length],
+        featureNames: slots.names,
         keepFeatures: this.options.keepFeatures,
         describe: (at) => `${this.options.file}:${at}`,
       }),
       cells: new Array<unknown>(resolved.columns.length),
-      values: new Float32Array(resolved.features.length),
+      values: new Float32Array(slots.names.length),
     };
   }
 
   private accept(cells: unknown[], line: number): void {
     const s = this.state as NonNullable<typeof this.state>;
-    const { columns, index, features, labelAt, groupAt } = s.resolved;
+    const { columns, index, labelAt, groupAt } = s.resolved;
     const at = `${this.options.file}:${line}`;
     if (cells.length !== this.options.header.length) {
       s.collector.addInvalid({ at, field: '(row)', expected: `${this.options.header.length} fields, as in the header`, found: `${cells.length} fields` });
@@ -140,8 +150,8 @@ export class TableIngest {
       s.cells[i] = value;
     }
     for (let i = 0; i < columns.length; i++) (s.stats[i] as ColumnStats).observe(s.cells[i]);
-    // A missing value in a nullable feature becomes 0; the report counts it under missingValues.
-    for (let f = 0; f < features.length; f++) s.values[f] = (s.cells[features[f] as number] as number | null) ?? 0;
+    // A missing number becomes 0 beside its indicator (the split fits the fill); a category, its one-hot columns.
+    s.slots.encode(s.cells, s.values);
     const label = labelAt < 0 ? '' : s.cells[labelAt];
     if (label === null) {
       s.collector.addInvalid({ at, field: columns[labelAt]?.name as string, expected: 'a label', found: 'empty' });

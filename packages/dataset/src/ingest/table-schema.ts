@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ColumnSpec, TableSchema } from '@anneal/contracts';
 import { sourceError } from '../source-error';
+import { isFeatureColumn } from './feature-slots';
 import { parseNumber } from './parse-number';
 
 const SAMPLE_CATEGORIES = 50;
@@ -16,7 +17,9 @@ export function inferSchema(header: readonly string[], sample: readonly (readonl
       values.length > 0 && values.every((v) => typeof v === 'number' || (typeof v === 'string' && (NON_FINITE.test(v.trim()) || Number.isFinite(Number(v)))));
     if (name === label || !numeric) {
       const distinct = new Set(values.map(String));
-      return { name, type: distinct.size <= SAMPLE_CATEGORIES || name === label ? 'category' : 'string', nullable: name !== label };
+      if (name === label) return { name, type: 'category', nullable: false };
+      if (distinct.size > SAMPLE_CATEGORIES) return { name, type: 'string', nullable: true };
+      return { name, type: 'category', nullable: true, ...(distinct.size > 0 ? { vocabulary: [...distinct].sort() } : {}) };
     }
     const integer = values.every((v) => Number.isInteger(Number(v)));
     return { name, type: integer ? 'integer' : 'number', nullable: true };
@@ -76,7 +79,7 @@ export interface ResolvedColumns {
   index: number[];
   labelAt: number;
   groupAt: number | undefined;
-  /** Positions (in `columns`) of the numeric feature columns. */
+  /** Positions (in `columns`) of the feature columns: numbers, and categories with a one-hot vocabulary. */
   features: number[];
   /** Columns neither used as features nor as label or group. */
   ignored: string[];
@@ -106,9 +109,10 @@ export function resolveColumns(header: readonly string[], schema: TableSchema, f
   const ignored: string[] = header.filter((h) => !schema.columns.some((c) => c.name === h));
   schema.columns.forEach((c, i) => {
     if (i === labelAt || i === groupAt) return;
-    if (c.type === 'number' || c.type === 'integer') features.push(i);
+    if (isFeatureColumn(c)) features.push(i);
     else ignored.push(c.name);
   });
-  if (features.length === 0) throw sourceError(`${file}: no numeric feature columns besides the label "${schema.label}" (${have})`);
+  if (features.length === 0)
+    throw sourceError(`${file}: no feature columns (numbers, or categories with at most 64 values) besides the label "${schema.label}" (${have})`);
   return { columns: [...schema.columns], index, labelAt, groupAt, features, ignored };
 }

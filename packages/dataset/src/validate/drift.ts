@@ -1,5 +1,5 @@
 import { ErrorType, InputError } from '@anneal/contracts';
-import { featureSize, type Dataset } from '../dataset-format';
+import { alignFeatures, featureSize, type Dataset } from '../dataset-format';
 
 export interface DriftReport {
   /** The reference dataset's name and row count. */
@@ -22,7 +22,9 @@ const WIDE = 256;
  * column by column; images and long vectors by per-row summaries (mean and spread of the values), since a
  * PSI per pixel mostly measures noise.
  */
-export function measureDrift(current: Dataset, reference: Dataset): DriftReport {
+export function measureDrift(current: Dataset, given: Dataset): DriftReport {
+  // Tables are compared by column name (a column one side lacks reads 0 there: a gap indicator, a category).
+  const reference = current.featureNames && given.featureNames ? alignFeatures(given, current.featureNames) : given;
   const size = featureSize(current.featureShape);
   if (size !== featureSize(reference.featureShape)) {
     throw new InputError(

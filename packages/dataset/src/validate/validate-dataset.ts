@@ -126,7 +126,7 @@ export function validateDataset(ingest: IngestResult, options: ValidateOptions):
     'missingValues',
     missing.length > 0,
     missing.length > 0
-      ? `missing values in ${missing.map((c) => `${c.name} (${c.missing}, ${pct(c.missing, c.count)})`).join(', ')}; features are filled with 0`
+      ? `missing values in ${missing.map((c) => `${c.name} (${c.missing}, ${pct(c.missing, c.count)})`).join(', ')}; a missing number is filled with its training mean inside the model (with a missing-indicator feature), a missing category is all zeros`
       : 'no missing values',
     { value: missing.reduce((s, c) => s + c.missing, 0), threshold: 0 },
   );

@@ -1,5 +1,5 @@
 import { DatasetSpec, ErrorType, InputError, MLFLOW_TAGS, parseWithProblems, type DatasetSource, type ModelRef } from '@anneal/contracts';
-import { loadDataset, readSource, type Dataset } from '@anneal/dataset';
+import { alignFeatures, isFeatureColumn, loadDataset, readSource, type Dataset } from '@anneal/dataset';
 import { loadModel } from '@anneal/models';
 import { registeredRef } from '@anneal/registry';
 import type { ArtifactStore, MlflowClient, ModelVersion } from '@anneal/tracking';
@@ -43,7 +43,7 @@ export async function predictBatch(deps: PredictDeps, input: PredictInput): Prom
   const parsed = parseWithProblems(DatasetSpec, {
     name: 'predict',
     source: input.source,
-    ...(tabular ? { schema: tableSchema(layout.featureNames as string[], input.labelColumn) } : { image: imageOf(ref.inputShape) }),
+    ...(tabular ? { schema: batchSchema(layout, input.labelColumn) } : { image: imageOf(ref.inputShape) }),
   });
   if (!parsed.ok) throw new InputError(ErrorType.InvalidInput, `the batch to score: ${parsed.problems.join('; ')}`);
   const spec = parsed.value;
@@ -55,7 +55,7 @@ export async function predictBatch(deps: PredictDeps, input: PredictInput): Prom
     keepFeatures: true,
     unlabelled: tabular && !input.labelColumn,
   });
-  const rows = read.dataset;
+  const rows = tabular ? alignFeatures(read.dataset, layout.featureNames as string[]) : read.dataset;
   const model = await loadModel(deps.artifacts, ref);
   try {
     const classes = ref.classes ?? layout.classes;
@@ -91,19 +91,34 @@ async function registeredModel(mlflow: MlflowClient, uri: string): Promise<{ ver
 }
 
 /** What the model was trained on: a table's feature names, or an image's shape, read off its pinned test split. */
-async function trainingLayout(artifacts: ArtifactStore, version: ModelVersion, ref: ModelRef): Promise<Pick<Dataset, 'classes' | 'featureNames'>> {
+async function trainingLayout(
+  artifacts: ArtifactStore,
+  version: ModelVersion,
+  ref: ModelRef,
+): Promise<Pick<Dataset, 'classes' | 'featureNames' | 'tableSchema'>> {
   const split = version.tags.find((t) => t.key === MLFLOW_TAGS.testSplit)?.value;
   if (ref.inputShape.length === 3) return { classes: ref.classes ?? [] };
   if (!split) throw new InputError(ErrorType.ModelSource, `${ref.name} v${version.version} has no test split tag: its feature columns are unknown`);
   const test = await loadDataset(artifacts, JSON.parse(split) as { uri: string; digest: string });
   if (!test.featureNames)
     throw new InputError(ErrorType.ModelIncompatible, `${ref.name} v${version.version} was not trained on a table: predict reads tables and image folders`);
-  return { classes: test.classes, featureNames: test.featureNames };
+  return { classes: test.classes, featureNames: test.featureNames, ...(test.tableSchema ? { tableSchema: test.tableSchema } : {}) };
 }
 
-function tableSchema(features: string[], label: string | undefined) {
-  const columns = features.map((name) => ({ name, type: 'number', nullable: true }));
-  return { columns: label ? [...columns, { name: label, type: 'category', nullable: false }] : columns, label: label ?? 'label' };
+/**
+ * How to read the batch: the training schema's feature columns (with their category vocabularies), so the one-hot
+ * columns come out as in training, and the label column only when the batch has one. A model trained before the
+ * schema travelled with its data reads its numeric feature columns by name.
+ */
+function batchSchema(layout: Pick<Dataset, 'featureNames' | 'tableSchema'>, label: string | undefined) {
+  const labelColumn = label ? [{ name: label, type: 'category', nullable: false }] : [];
+  if (!layout.tableSchema) {
+    const columns = (layout.featureNames as string[]).map((name) => ({ name, type: 'number', nullable: true }));
+    return { columns: [...columns, ...labelColumn], label: label ?? 'label' };
+  }
+  const { columns, label: trainedLabel, group } = layout.tableSchema;
+  const features = columns.filter((c) => c.name !== trainedLabel && c.name !== group && isFeatureColumn(c));
+  return { columns: [...features, ...labelColumn], label: label ?? trainedLabel };
 }
 
 function imageOf(shape: readonly number[]) {
