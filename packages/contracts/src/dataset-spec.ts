@@ -76,12 +76,21 @@ export const ColumnSpec = strictObject({
 }).refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
 
+/** Token ids of a text feature: 0 pads, 1 is unused, a token hashes to 2 .. TEXT_BUCKETS - 1 (an Embedding's input size). */
+export const TEXT_BUCKETS = 32768;
+
 /** A declared table schema. Numeric columns other than the label and group are the features, in column order. */
 export const TableSchema = strictObject({
   columns: z.array(ColumnSpec).min(1),
   label: z.string().min(1).default('label'),
   /** Rows sharing a value here (a patient, a user, a source photo) always land in the same split. */
   group: z.string().min(1).optional(),
+  /**
+   * A text task: the features are this column's tokens (lower-cased words and numbers, hashed into TEXT_BUCKETS
+   * ids, so no vocabulary has to be fitted or stored), cut to `maxTokens` and padded with 0. Other columns are not
+   * features.
+   */
+  text: strictObject({ column: z.string().min(1), maxTokens: z.number().int().positive().max(4096).default(256) }).optional(),
 });
 export type TableSchema = z.infer<typeof TableSchema>;
 

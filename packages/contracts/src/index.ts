@@ -18,6 +18,7 @@ export {
   Architecture,
   CnnArchitecture,
   MlpArchitecture,
+  TextArchitecture,
   FineTuneRegisterSpec,
   FineTuneSpec,
   ModelCandidate,
@@ -45,6 +46,7 @@ export {
   TableSchema,
   UrlSource,
   ValidationPolicy,
+  TEXT_BUCKETS,
 } from './dataset-spec';
 export type { CheckName, DatasetSpecInput } from './dataset-spec';
 export type { FineTuneSpecInput, PretrainSpecInput } from './spec';

@@ -37,7 +37,22 @@ export const CnnArchitecture = strictObject({
   dropout: z.number().min(0).max(0.9).default(0),
 });
 
-export const Architecture = z.discriminatedUnion('kind', [MlpArchitecture, CnnArchitecture]);
+/**
+ * For text: token ids (a table's `text` column, see TableSchema.text) through an embedding, then the mean over the
+ * tokens (`average`) or a 1-D convolution and the max over time (`conv`), then dense layers.
+ */
+export const TextArchitecture = strictObject({
+  kind: z.literal('text'),
+  embeddingDim: z.number().int().positive().max(1024).default(64),
+  encoder: z.enum(['average', 'conv']).default('average'),
+  /** `conv`: filters and window of the 1-D convolution. */
+  filters: z.number().int().positive().max(1024).default(128),
+  kernelSize: z.number().int().positive().max(15).default(5),
+  hiddenUnits: z.array(z.number().int().positive().max(4096)).max(4).default([64]),
+  dropout: z.number().min(0).max(0.9).default(0),
+});
+
+export const Architecture = z.discriminatedUnion('kind', [MlpArchitecture, CnnArchitecture, TextArchitecture]);
 export type Architecture = z.infer<typeof Architecture>;
 
 /** A model to fine-tune: a pre-trained one from a source, or a net of the given architecture from scratch. */

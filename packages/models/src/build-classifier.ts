@@ -2,13 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { ErrorType, InputError, type Architecture, type FeatureScaling } from '@anneal/contracts';
 import { addStandardize } from './standardize-layers';
 
-/**
- * Layers named with this prefix are the reusable feature extractor, frozen by feature extraction. Layers between
- * them and the `head` (a CNN's `top_` dense layers) keep learning; the head is replaced for each task.
- */
-export const BASE_PREFIX = 'base_';
-export const TOP_PREFIX = 'top_';
-export const HEAD_NAME = 'head';
+import { BASE_PREFIX, HEAD_NAME, TOP_PREFIX } from './layer-names';
+import { addTextBase } from './text-base';
+
+export { BASE_PREFIX, HEAD_NAME, TOP_PREFIX };
 
 type Mlp = Extract<Architecture, { kind: 'mlp' }>;
 type Cnn = Extract<Architecture, { kind: 'cnn' }>;
@@ -29,7 +26,8 @@ export function buildClassifier(options: BuildOptions): tf.Sequential {
   if (options.architecture.kind === 'mlp') {
     if (options.scaling) addStandardize(model, { inputShape: options.inputShape, scaling: options.scaling });
     addMlpBase(model, options.architecture, { inputShape: options.inputShape, init });
-  } else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
+  } else if (options.architecture.kind === 'text') addTextBase(model, options.architecture, { inputShape: options.inputShape, init });
+  else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
   model.add(tf.layers.dense({ name: HEAD_NAME, units: options.numClasses, activation: 'softmax', kernelInitializer: init(99) }));
   return model;
 }

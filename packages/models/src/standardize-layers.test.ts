@@ -63,3 +63,27 @@ it('fills a gap with its training mean before standardizing: a row with the indi
   tf.dispose(rows);
   model.dispose();
 });
+
+it('a text architecture embeds token ids, pools them (mean, or conv and max over time) as its base, then dense layers', async () => {
+  await resolveBackend('wasm');
+  for (const encoder of ['average', 'conv'] as const) {
+    const model = buildClassifier({
+      inputShape: [8],
+      architecture: { kind: 'text', encoder, embeddingDim: 4, filters: 3, kernelSize: 3, hiddenUnits: [5], dropout: 0 },
+      numClasses: 2,
+      seed: 1,
+    });
+    const names = model.layers.map((l) => l.name);
+    expect(names[0]).toBe('base_embedding');
+    expect(names).toEqual(
+      encoder === 'conv'
+        ? ['base_embedding', 'base_conv', 'base_max_over_time', 'top_dense_1', 'head']
+        : ['base_embedding', 'base_mean_over_tokens', 'top_dense_1', 'head'],
+    );
+    const x = tf.tensor2d([[5, 9, 32767, 0, 0, 0, 0, 0]]);
+    const y = model.predict(x) as tf.Tensor;
+    expect(y.shape).toEqual([1, 2]);
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+});

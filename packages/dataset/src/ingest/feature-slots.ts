@@ -1,4 +1,7 @@
-import type { ColumnSpec } from '@anneal/contracts';
+import type { ColumnSpec, TableSchema } from '@anneal/contracts';
+import { tokenIds } from './tokenize';
+
+type TextSpec = NonNullable<TableSchema['text']>;
 
 /** The one-hot column of a category outside a feature's vocabulary (the out-of-vocabulary bucket). */
 export const OTHER_CATEGORY = '<other>';
@@ -33,7 +36,8 @@ export function isFeatureColumn(column: ColumnSpec): boolean {
   return column.type === 'category' && n > 0 && n <= MAX_ONE_HOT;
 }
 
-export function featureSlots(columns: readonly ColumnSpec[], features: readonly number[]): FeatureSlots {
+export function featureSlots(columns: readonly ColumnSpec[], features: readonly number[], text?: TextSpec): FeatureSlots {
+  if (text) return textSlots(features[0] as number, text.maxTokens);
   const names: string[] = [];
   const indicatorOf: number[] = [];
   const writers: ((cells: readonly unknown[], out: Float32Array) => void)[] = [];
@@ -67,4 +71,14 @@ export function featureSlots(columns: readonly ColumnSpec[], features: readonly 
     });
   }
   return { names, indicatorOf, encode: (cells, out) => writers.forEach((w) => w(cells, out)) };
+}
+
+/** A text column as `maxTokens` token-id slots (`token_1` ...); a missing text reads as an empty one. */
+function textSlots(column: number, maxTokens: number): FeatureSlots {
+  const names = Array.from({ length: maxTokens }, (_, i) => `token_${i + 1}`);
+  return {
+    names,
+    indicatorOf: names.map(() => -1),
+    encode: (cells, out) => void tokenIds(String(cells[column] ?? ''), maxTokens, out),
+  };
 }

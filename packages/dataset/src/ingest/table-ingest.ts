@@ -2,7 +2,7 @@ import { PANDAS_MISSING_VALUES, type ColumnSpec, type TableSchema } from '@annea
 import { DatasetCollector, type CollectedPart, type RowProblem } from './collector';
 import { ColumnStats, type ColumnSnapshot } from './column-profile';
 import type { IngestResult } from './ingest-result';
-import { keepFeatures } from '../dataset-format';
+import { keepFeatures, type Dataset } from '../dataset-format';
 import { compileColumnCheck } from './column-check';
 import { featureSlots, type FeatureSlots } from './feature-slots';
 import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type MissingValues, type ResolvedColumns } from './table-schema';
@@ -76,7 +76,10 @@ export class TableIngest {
       schema: s.schema,
       schemaInferred: this.options.schemaInferred ?? this.options.schema === undefined,
       columns: s.stats.map((c) => c.profile()),
-      notices: s.resolved.ignored.length > 0 ? [`columns not used as features: ${s.resolved.ignored.join(', ')}`] : [],
+      notices: [
+        ...(s.resolved.ignored.length > 0 ? [`columns not used as features: ${s.resolved.ignored.join(', ')}`] : []),
+        ...(s.schema.text && this.options.keepFeatures ? [textLengths(read.dataset, s.schema.text.maxTokens)] : []),
+      ],
     };
   }
 
@@ -113,7 +116,7 @@ export class TableIngest {
   private start(schema: TableSchema): void {
     const resolved = resolveColumns(this.options.header, schema, this.options.file, { unlabelled: this.options.unlabelled === true });
     const role = (i: number) => (i === resolved.labelAt ? 'label' : i === resolved.groupAt ? 'group' : resolved.features.includes(i) ? 'feature' : 'ignored');
-    const slots = featureSlots(resolved.columns, resolved.features);
+    const slots = featureSlots(resolved.columns, resolved.features, schema.text);
     this.state = {
       schema,
       resolved,
@@ -169,4 +172,22 @@ export class TableIngest {
     const found = raw === null || raw === undefined || raw === '' ? 'empty' : JSON.stringify(raw).slice(0, 60);
     return { at, field: column.name, expected: describeColumn(column), found };
   }
+}
+
+/** What a text column held, from its token ids: lengths, empty texts, texts cut at the cap. */
+function textLengths(dataset: Dataset, maxTokens: number): string {
+  const rows = dataset.labels.length;
+  const lengths: number[] = [];
+  let empty = 0;
+  let cut = 0;
+  for (let r = 0; r < rows; r++) {
+    let n = 0;
+    while (n < maxTokens && dataset.features[r * maxTokens + n] !== 0) n++;
+    lengths.push(n);
+    if (n === 0) empty++;
+    if (n === maxTokens) cut++;
+  }
+  lengths.sort((a, b) => a - b);
+  const at = (q: number) => lengths[Math.min(rows - 1, Math.floor(q * rows))] ?? 0;
+  return `text: ${rows} texts, tokens per text median ${at(0.5)}, 90th percentile ${at(0.9)}; ${empty} empty; ${cut} cut to the cap of ${maxTokens} tokens`;
 }

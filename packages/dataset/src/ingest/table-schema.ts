@@ -107,9 +107,11 @@ export function resolveColumns(header: readonly string[], schema: TableSchema, f
   const groupAt = schema.group === undefined ? undefined : position(schema.group, 'group');
   const features: number[] = [];
   const ignored: string[] = header.filter((h) => !schema.columns.some((c) => c.name === h));
+  const textAt = schema.text ? position(schema.text.column, 'text') : -1;
   schema.columns.forEach((c, i) => {
     if (i === labelAt || i === groupAt) return;
-    if (isFeatureColumn(c)) features.push(i);
+    // A text task's features are its text column's tokens; its other columns are not used.
+    if (textAt >= 0 ? i === textAt : isFeatureColumn(c)) features.push(i);
     else ignored.push(c.name);
   });
   if (features.length === 0)

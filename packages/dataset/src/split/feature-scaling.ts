@@ -14,7 +14,8 @@ const MAX_SCALED_FEATURES = 4096;
  */
 export function fitScaling(train: Dataset): FeatureScaling | undefined {
   const [d] = train.featureShape;
-  if (!train.featureNames || train.featureShape.length !== 1 || d === undefined || d > MAX_SCALED_FEATURES) return undefined;
+  // Token ids are not quantities: a text table is not scaled.
+  if (!train.featureNames || train.tableSchema?.text || train.featureShape.length !== 1 || d === undefined || d > MAX_SCALED_FEATURES) return undefined;
   const n = train.labels.length;
   if (n === 0) return undefined;
   const impute = fitImputation(train, d);

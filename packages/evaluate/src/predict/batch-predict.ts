@@ -1,4 +1,4 @@
-import { DatasetSpec, ErrorType, InputError, MLFLOW_TAGS, parseWithProblems, type DatasetSource, type ModelRef } from '@anneal/contracts';
+import { DatasetSpec, ErrorType, InputError, MLFLOW_TAGS, parseWithProblems, type ColumnSpec, type DatasetSource, type ModelRef } from '@anneal/contracts';
 import { alignFeatures, isFeatureColumn, loadDataset, readSource, type Dataset } from '@anneal/dataset';
 import { loadModel } from '@anneal/models';
 import { registeredRef } from '@anneal/registry';
@@ -116,9 +116,10 @@ function batchSchema(layout: Pick<Dataset, 'featureNames' | 'tableSchema'>, labe
     const columns = (layout.featureNames as string[]).map((name) => ({ name, type: 'number', nullable: true }));
     return { columns: [...columns, ...labelColumn], label: label ?? 'label' };
   }
-  const { columns, label: trainedLabel, group } = layout.tableSchema;
-  const features = columns.filter((c) => c.name !== trainedLabel && c.name !== group && isFeatureColumn(c));
-  return { columns: [...features, ...labelColumn], label: label ?? trainedLabel };
+  const { columns, label: trainedLabel, group, text } = layout.tableSchema;
+  const feature = (c: ColumnSpec) => (text ? c.name === text.column : isFeatureColumn(c));
+  const features = columns.filter((c) => c.name !== trainedLabel && c.name !== group && feature(c));
+  return { columns: [...features, ...labelColumn], label: label ?? trainedLabel, ...(text ? { text } : {}) };
 }
 
 function imageOf(shape: readonly number[]) {

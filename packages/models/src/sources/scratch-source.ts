@@ -13,5 +13,7 @@ export const scratchSource: ModelSource<Extract<ModelCandidate, { kind: 'scratch
 };
 
 function describeArchitecture(a: Architecture): string {
-  return a.kind === 'mlp' ? `mlp-${a.hiddenUnits.join('x')}` : `cnn-${a.filters.join('x')}-${a.denseUnits}`;
+  if (a.kind === 'mlp') return `mlp-${a.hiddenUnits.join('x')}`;
+  if (a.kind === 'text') return `text-${a.encoder}-${a.embeddingDim}`;
+  return `cnn-${a.filters.join('x')}-${a.denseUnits}`;
 }

@@ -1,0 +1,28 @@
+import { TEXT_BUCKETS } from '@anneal/contracts';
+
+// Words and numbers in any script; everything else separates them.
+const TOKEN = /[\p{L}\p{M}]+|\p{N}+/gu;
+
+/**
+ * A text's token ids: lower-cased words and numbers, each hashed (FNV-1a, 32 bit) into 2 .. TEXT_BUCKETS - 1, cut to
+ * `maxTokens`, padded with 0. Hashing needs no vocabulary fitted on any split, so nothing leaks and nothing has to
+ * travel with the model but the bucket count; the price is that two rare words may share an id.
+ */
+export function tokenIds(text: string, maxTokens: number, out: Float32Array, offset = 0): { tokens: number } {
+  out.fill(0, offset, offset + maxTokens);
+  let n = 0;
+  for (const match of text.toLowerCase().matchAll(TOKEN)) {
+    if (n < maxTokens) out[offset + n] = 2 + (fnv1a(match[0]) % (TEXT_BUCKETS - 2));
+    n++;
+  }
+  return { tokens: n };
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
