@@ -155,6 +155,8 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         ),
       );
       progress.stage = 'tuning';
+      // With `select: all` every candidate gets its own trials.
+      if (spec.model.select === 'all') progress.trialsTotal = spec.tuning.trials * candidates.length;
       const t = spec.tuning;
       const searched = await (spec.model.select === 'all' ? tuneEvery : probeThenTune)({
         workflowId: wid,
