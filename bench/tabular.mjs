@@ -13,6 +13,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { score, tensorsOf } from './lib/classify.mjs';
 
 const require = createRequire(import.meta.url);
 const { DatasetSpec } = require('@anneal/contracts');
@@ -81,19 +82,7 @@ function toCsv(part, also, tag) {
 
 async function anneal(parts, scaling) {
   const classes = parts.train.classes;
-  const tensors = (p) => ({
-    x: tf.tensor2d(p.features, [p.labels.length, p.featureShape[0]]),
-    y: tf
-      .oneHot(
-        tf.tensor1d(
-          p.labels.map((l) => classes.indexOf(l)),
-          'int32',
-        ),
-        classes.length,
-      )
-      .toFloat(),
-  });
-  const [train, validation, test] = [tensors(parts.train), tensors(parts.validation), tensors(parts.test)];
+  const [train, validation] = [tensorsOf(parts.train, classes), tensorsOf(parts.validation, classes)];
   const model = buildClassifier({
     inputShape: parts.train.featureShape,
     architecture: { kind: 'mlp', hiddenUnits: [64], dropout: 0 },
@@ -104,23 +93,8 @@ async function anneal(parts, scaling) {
   model.compile({ optimizer: tf.train.adam(3e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const graph = { threads: availableParallelism(), labelSmoothing: 0, seed: SEED };
   await fitClassifier(model, train.x, train.y, { graph, epochs: 300, batchSize: 16, patience: 30, monitor: 'val_loss', validation: validation });
-  const predicted = Array.from(await tf.tidy(() => model.predict(test.x).argMax(-1)).data());
-  const actual = parts.test.labels.map((l) => classes.indexOf(l));
-  tf.dispose([train.x, train.y, validation.x, validation.y, test.x, test.y]);
+  const scored = await score(model, parts.test, classes);
+  tf.dispose([train.x, train.y, validation.x, validation.y]);
   model.dispose();
-  return {
-    accuracy: Number((predicted.filter((p, i) => p === actual[i]).length / actual.length).toFixed(4)),
-    macro_f1: Number(macroF1(predicted, actual, classes.length).toFixed(4)),
-  };
-}
-
-function macroF1(predicted, actual, k) {
-  let sum = 0;
-  for (let c = 0; c < k; c++) {
-    const tp = predicted.filter((p, i) => p === c && actual[i] === c).length;
-    const fp = predicted.filter((p, i) => p === c && actual[i] !== c).length;
-    const fn = predicted.filter((p, i) => p !== c && actual[i] === c).length;
-    sum += tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-  }
-  return sum / k;
+  return scored;
 }

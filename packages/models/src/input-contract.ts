@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ErrorType, InputError, type InputContract } from '@anneal/contracts';
-import { IMPUTE_LAYER, STANDARDIZE_LAYERS } from './standardize-layers';
+import { IMPUTE_LAYER, STANDARDIZE_LAYERS, frozenStandardize } from './standardize-layers';
 
 export interface AdaptedModel {
   model: tf.LayersModel;
@@ -72,10 +72,7 @@ export const INPUT_CONTRACT_LAYERS: ReadonlySet<string> = new Set([
   ...STANDARDIZE_LAYERS,
 ]);
 
-/**
- * Per-channel `(x - mean) / std` as a frozen 1x1 depthwise convolution (scale 1/std, bias -mean/std): a layer tfjs's
- * own loader and the graph engine both know, where tfjs has no Normalization layer.
- */
+/** `input.normalize`: the given mean and std, one value for every channel or one per channel. */
 function normalizeLayer(n: { mean: number[]; std: number[] }, channels: number): tf.layers.Layer {
   const per = (values: number[], name: string) => {
     if (values.length !== 1 && values.length !== channels)
@@ -83,20 +80,7 @@ function normalizeLayer(n: { mean: number[]; std: number[] }, channels: number):
     return Array.from({ length: channels }, (_, i) => values[values.length === 1 ? 0 : i] as number);
   };
   const [mean, std] = [per(n.mean, 'mean'), per(n.std, 'std')];
-  return tf.layers.depthwiseConv2d({
-    name: 'input_normalize',
-    kernelSize: 1,
-    depthMultiplier: 1,
-    useBias: true,
-    trainable: false,
-    weights: [
-      tf.tensor4d(
-        std.map((s) => 1 / s),
-        [1, 1, channels, 1],
-      ),
-      tf.tensor1d(mean.map((m, i) => -m / (std[i] as number))),
-    ],
-  });
+  return frozenStandardize('input_normalize', mean, std);
 }
 
 /** [h, w, c] of the rows: the dataset's image size, or a square of one or three channels. */

@@ -20,22 +20,7 @@ export function addStandardize(model: tf.Sequential, o: { inputShape: number[]; 
   const impute = o.scaling.impute ?? [];
   if (impute.length > 0 && d <= MAX_IMPUTED_FEATURES) model.add(imputeLayer(d, impute, o.inputShape));
   model.add(tf.layers.reshape({ name: asPixel, targetShape: [1, 1, d], ...(model.layers.length === 0 ? { inputShape: o.inputShape } : {}) }));
-  model.add(
-    tf.layers.depthwiseConv2d({
-      name: standardize,
-      kernelSize: 1,
-      depthMultiplier: 1,
-      useBias: true,
-      trainable: false,
-      weights: [
-        tf.tensor4d(
-          o.scaling.std.map((s) => 1 / s),
-          [1, 1, d, 1],
-        ),
-        tf.tensor1d(o.scaling.mean.map((m, i) => -m / (o.scaling.std[i] as number))),
-      ],
-    }),
-  );
+  model.add(frozenStandardize(standardize, o.scaling.mean, o.scaling.std));
   model.add(tf.layers.reshape({ name: rows, targetShape: o.inputShape }));
 }
 
@@ -48,4 +33,25 @@ function imputeLayer(d: number, impute: NonNullable<FeatureScaling['impute']>, i
   for (let i = 0; i < d; i++) kernel[i * d + i] = 1;
   for (const { value, indicator, fill } of impute) kernel[indicator * d + value] = fill;
   return tf.layers.dense({ name: IMPUTE_LAYER, units: d, useBias: false, trainable: false, inputShape, weights: [tf.tensor2d(kernel, [d, d])] });
+}
+
+/**
+ * Per-channel `(x - mean) / std` as a frozen 1x1 depthwise convolution (scale 1/std, bias -mean/std): a layer tfjs's
+ * own loader and the graph engine both know, where tfjs has no Normalization layer.
+ */
+export function frozenStandardize(name: string, mean: readonly number[], std: readonly number[]): tf.layers.Layer {
+  return tf.layers.depthwiseConv2d({
+    name,
+    kernelSize: 1,
+    depthMultiplier: 1,
+    useBias: true,
+    trainable: false,
+    weights: [
+      tf.tensor4d(
+        std.map((s) => 1 / s),
+        [1, 1, std.length, 1],
+      ),
+      tf.tensor1d(mean.map((m, i) => -m / (std[i] as number))),
+    ],
+  });
 }
