@@ -32,9 +32,11 @@ export function measureDrift(current: Dataset, given: Dataset): DriftReport {
       `drift check: reference ${reference.name} has ${featureSize(reference.featureShape)} features per row, this dataset ${size}`,
     );
   }
-  const columns = size <= WIDE ? perFeature(current, size) : summaries(current, size);
-  const refColumns = size <= WIDE ? perFeature(reference, size) : summaries(reference, size);
+  const text = current.tableSchema?.text;
+  const columns = text ? textLengths(current, size) : size <= WIDE ? perFeature(current, size) : summaries(current, size);
+  const refColumns = text ? textLengths(reference, size) : size <= WIDE ? perFeature(reference, size) : summaries(reference, size);
   const features = [...columns.keys()].map((feature) => ({ feature, psi: psi(refColumns.get(feature) as Float64Array, columns.get(feature) as Float64Array) }));
+  if (text) features.push({ feature: 'text vocabulary', psi: vocabularyShift(reference, current) });
   features.sort((a, b) => b.psi - a.psi);
   const classes = [...new Set([...current.classes, ...reference.classes, ...current.labels, ...reference.labels])].sort();
   const share = (d: Dataset) => {
@@ -104,4 +106,39 @@ function summaries(d: Dataset, size: number): Map<string, Float64Array> {
     ['row_mean', mean],
     ['row_std', spread],
   ]);
+}
+
+/** A text's token count (its ids before the padding): one column for the PSI. */
+function textLengths(d: Dataset, maxTokens: number): Map<string, Float64Array> {
+  const lengths = new Float64Array(d.labels.length);
+  for (let r = 0; r < lengths.length; r++) {
+    let n = 0;
+    while (n < maxTokens && d.features[r * maxTokens + n] !== 0) n++;
+    lengths[r] = n;
+  }
+  return new Map([['text length', lengths]]);
+}
+
+/** PSI between the token shares of the reference's 100 most frequent ids (the rest as one bucket) in both. */
+function vocabularyShift(reference: Dataset, current: Dataset): number {
+  const counts = (d: Dataset) => {
+    const c = new Map<number, number>();
+    for (const id of d.features) if (id !== 0) c.set(id, (c.get(id) ?? 0) + 1);
+    return c;
+  };
+  const [ref, cur] = [counts(reference), counts(current)];
+  const top = [...ref.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 100)
+    .map(([id]) => id);
+  const shares = (c: Map<number, number>) => {
+    const total = Math.max(
+      1,
+      [...c.values()].reduce((a, b) => a + b, 0),
+    );
+    const listed = top.map((id) => (c.get(id) ?? 0) / total);
+    return [...listed, Math.max(0, 1 - listed.reduce((a, b) => a + b, 0))].map((s) => Math.max(s, EPS));
+  };
+  const [p, q] = [shares(ref), shares(cur)];
+  return p.reduce((total, pb, b) => total + ((q[b] as number) - pb) * Math.log((q[b] as number) / pb), 0);
 }
