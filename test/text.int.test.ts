@@ -56,14 +56,14 @@ it('fine-tunes a text model on e-mails and scores raw texts with the registered 
   );
   const champion = result.arms.find((a) => a.champion)!;
   expect(champion.test.macroF1).toBeGreaterThan(0.85);
-  // The validation report says what the texts held; the graph engine leaves the embedding to tfjs's eager loop.
+  // The validation report says what the texts held; the graph engine trains the embedding model.
   const runs = await h.mlflow.searchRuns({ experimentIds: [result.experimentId] });
   const report = Buffer.from(
     await h.mlflow.downloadArtifact(`${runs.find((r) => r.info.run_name?.startsWith('validate '))!.info.artifact_uri}/validation/report.md`),
   ).toString();
   expect(report).toMatch(/text: 300 texts, tokens per text median \d+, 90th percentile \d+; 0 empty; \d+ cut to the cap of 128 tokens/);
   const training = runs.find((r) => r.info.run_name?.startsWith('fine-tune '))!;
-  expect(training.data.params.find((p) => p.key === 'engine')?.value).toBe('eager');
+  expect(training.data.params.find((p) => p.key === 'engine')?.value).toBe('graph');
 
   // Every e-mail as the pipeline encoded it, through tfjs's own loader, predicts what `anneal predict` does from the raw texts.
   const described = (await new ModelRegistry(h.mlflow).describeAlias(name, 'champion'))!;

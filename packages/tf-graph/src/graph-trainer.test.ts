@@ -162,6 +162,36 @@ describe('GraphTrainer', () => {
     },
   );
 
+  it.each(['average', 'conv'])('takes the same steps as tfjs through a text model: embedding, then %s over time', async (encoder) => {
+    const init = (i: number) => tf.initializers.glorotUniform({ seed: 100 + i });
+    const net = () => {
+      const embedding = tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 5 });
+      const pooling =
+        encoder === 'conv'
+          ? [tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }), tf.layers.globalMaxPooling1d({})]
+          : [tf.layers.globalAveragePooling1d({})];
+      return tf.sequential({
+        layers: [
+          tf.layers.embedding({ inputDim: 50, outputDim: 6, inputShape: [7], embeddingsInitializer: embedding }),
+          ...pooling,
+          tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+        ],
+      });
+    };
+    // Token ids as the reader writes them: floats, 0 for padding, an id twice to sum its gradient; ids first seen in a
+    // later step (a rare token's first, tiny update is where Adam's two epsilon placements differ).
+    const rows = [
+      [3, 3, 9, 0, 0, 0, 0],
+      [12, 40, 2, 7, 7, 1, 0],
+      [49, 0, 0, 0, 0, 0, 0],
+      [5, 6, 7, 8, 9, 10, 11],
+    ];
+    await expectSameSteps(net, (step) => ({
+      x: tf.tensor2d(rows.map((r) => r.map((v) => (v === 0 ? 0 : ((v + step * 5) % 49) + 1)))),
+      y: tf.oneHot(tf.tensor1d([0, 1, 2, (step + 1) % 3], 'int32'), 3).toFloat(),
+    }));
+  });
+
   it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
     const model = smallNet(2, { dropout: 0.5 });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -206,14 +236,10 @@ describe('GraphTrainer', () => {
 
   it('names the layer it cannot translate', () => {
     const model = tf.sequential({
-      layers: [
-        tf.layers.conv1d({ name: 'conv_time', inputShape: [8, 2], filters: 2, kernelSize: 3 }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 2, activation: 'softmax' }),
-      ],
+      layers: [tf.layers.lstm({ name: 'recurrent', inputShape: [8, 2], units: 2 }), tf.layers.dense({ units: 2, activation: 'softmax' })],
     });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
-    expect(graphUnsupported(model)).toBe('layer conv_time (Conv1D) has no graph translation');
+    expect(graphUnsupported(model)).toBe('layer recurrent (LSTM) has no graph translation');
     expect(() => GraphTrainer.create({ model, threads: 1 })).toThrow(GraphUnsupportedError);
     const linear = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2 })] });
     linear.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });

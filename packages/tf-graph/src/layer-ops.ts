@@ -1,27 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import { attr, type GraphBuilder } from './graph-builder';
 import { DType, type Out } from './native';
+import type { LayerContext, LayerOutput } from './layer-context';
+import { SEQUENCE_LAYERS, sequenceOps, sequenceUnsupported } from './sequence-ops';
+
+export type { LayerContext, LayerOutput };
 
 /** A model this engine cannot express as a graph; the caller trains it eagerly instead. */
 export class GraphUnsupportedError extends Error {
   override name = 'GraphUnsupportedError';
-}
-
-export interface LayerContext {
-  b: GraphBuilder;
-  /** The value of a layer's weight, by its role (kernel, bias, gamma, moving_mean, ...); undefined if absent. */
-  weight: (role: string) => Out | undefined;
-  /** Graph-building for the training step (dropout on, batch statistics) or for inference. */
-  training: boolean;
-  /** BatchNormalization in training records its moving-average updates here. */
-  updates: { handleOf: (role: string) => Out; ops: number[] };
-  seed: number;
-}
-
-export interface LayerOutput {
-  out: Out;
-  /** The pre-softmax values, when the layer ends in softmax: the loss is computed from them. */
-  logits?: Out;
 }
 
 type Config = Record<string, unknown>;
@@ -46,6 +33,7 @@ const SUPPORTED = [
   'Rescaling',
   'UpSampling2D',
   'SeparableConv2D',
+  ...SEQUENCE_LAYERS,
 ];
 
 /** Why `layer` cannot be translated, or undefined when it can. */
@@ -72,7 +60,7 @@ export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
   if (kind === 'ReLU' && c.maxValue !== null && c.maxValue !== undefined && c.maxValue !== 6) return `layer ${layer.name}: maxValue ${String(c.maxValue)}`;
   if (kind === 'UpSampling2D' && !['bilinear', 'nearest'].includes(String(c.interpolation ?? 'nearest')))
     return `layer ${layer.name}: interpolation ${String(c.interpolation)}`;
-  return undefined;
+  return sequenceUnsupported(layer, c);
 }
 
 const ACTIVATIONS: Record<string, ((b: GraphBuilder, x: Out) => Out) | null> = {
@@ -193,7 +181,10 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
         out: b.out('Pad', [x, b.constant(Int32Array.of(0, 0, t, bo, l, r, 0, 0), [4, 2])], { T: attr.type(DType.float), Tpaddings: attr.type(DType.int32) }),
       };
     }
+    case 'Conv1D':
+      return activate(b, c.activation, withBias(ctx, sequenceOps(layer, x, c, ctx, { kernel })));
     default:
+      if (SEQUENCE_LAYERS.includes(layer.getClassName())) return { out: sequenceOps(layer, x, c, ctx, { kernel }) };
       throw new GraphUnsupportedError(`layer ${layer.name} (${layer.getClassName()}) has no graph translation`);
   }
 }

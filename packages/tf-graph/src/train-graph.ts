@@ -88,13 +88,16 @@ export function buildTrainGraph(graph: NativeGraph, options: TrainGraphOptions):
         )
       : [];
   const { beta1, beta2, epsilon } = options.adam;
+  // ResourceApplyAdam adds epsilon to sqrt(v) before the bias correction, tfjs after it: epsilon * sqrt(1 - beta2^t)
+  // here is tfjs's update exactly (it matters for a weight whose gradients are tiny, such as a rarely seen token's).
+  const adamEpsilon = b.binary('Mul', b.scalar(epsilon), b.out('Sqrt', [b.binary('Sub', b.scalar(1), beta2Power)], { T: attr.type(DType.float) }));
   const applies = learners.flatMap((v, i) => {
     const grad = grads[i];
     if (!grad || !v.slots) return []; // a weight the loss does not reach
     return [
       b.op(
         'ResourceApplyAdam',
-        [v.handle, v.slots.m.handle, v.slots.v.handle, beta1Power, beta2Power, learningRate, b.scalar(beta1), b.scalar(beta2), b.scalar(epsilon), grad],
+        [v.handle, v.slots.m.handle, v.slots.v.handle, beta1Power, beta2Power, learningRate, b.scalar(beta1), b.scalar(beta2), adamEpsilon, grad],
         { T: attr.type(DType.float), use_locking: attr.bool(false), use_nesterov: attr.bool(false) },
       ),
     ];
