@@ -100,6 +100,7 @@ export async function follow(config: Config, workflowId: string): Promise<number
  * (the pipeline goes on) and says how to follow it again.
  */
 async function followToTheEnd(config: Config, started: StartedPipeline, o: { interruptible: boolean }): Promise<number> {
+  const following = new AbortController();
   let interrupted: () => void = () => {};
   const onInterrupt = new Promise<'interrupted'>((r) => (interrupted = () => r('interrupted')));
   if (o.interruptible) process.once('SIGINT', interrupted);
@@ -107,6 +108,7 @@ async function followToTheEnd(config: Config, started: StartedPipeline, o: { int
     const result = await Promise.race([
       waitForPipeline(started, {
         interactive: process.stderr.isTTY === true,
+        signal: following.signal,
         onServer: (state, err) =>
           say(
             state === 'lost'
@@ -117,6 +119,7 @@ async function followToTheEnd(config: Config, started: StartedPipeline, o: { int
       onInterrupt,
     ]);
     if (result === 'interrupted') {
+      following.abort();
       say(`\nstopped following; ${started.workflowId} goes on. Follow it again: anneal follow ${started.workflowId}`);
       return 130;
     }

@@ -30,10 +30,13 @@ export interface FollowOptions {
   onServer?: (state: 'lost' | 'back', err?: Error) => void;
   /** Delay before the next try while the server is away (ms, doubled to 10 s). */
   retryDelayMs?: number;
+  /** Stops the progress display (and gives the terminal its cursor back) when the user stops following. */
+  signal?: AbortSignal;
 }
 
 export async function waitForPipeline(started: Pick<StartedPipeline, 'type' | 'handle'>, options: FollowOptions): Promise<FineTuneResult | PretrainResult> {
   const stop = started.type === 'fineTune' ? watchProgress(started.handle, progressDisplay({ interactive: options.interactive })) : () => {};
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
     return await resultThroughRestarts<FineTuneResult | PretrainResult>(started.handle, options);
   } finally {
