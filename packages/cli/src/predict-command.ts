@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { DataFormat } from '@anneal/contracts';
+import { DataFormat, parseModelsUri } from '@anneal/contracts';
 import { formatPredictions, predictBatch } from '@anneal/evaluate';
 import { resolveBackend } from '@anneal/models';
 import { UsageError, type Cli } from './cli-context';
@@ -40,8 +40,7 @@ In a workflow: the batchPredict workflow (temporal workflow start --type batchPr
 
 async function predict(config: Config, model: string, dataset: string, o: PredictOptions): Promise<number> {
   const format = o.format ?? (o.out?.endsWith('.jsonl') ? 'jsonl' : 'csv');
-  if (!/^models:\/[^/@]+(@[^/]+|\/\d+)$/.test(model))
-    throw new UsageError(`<model>: expected models:/<name>@<alias> or models:/<name>/<version>, found ${model}`);
+  if (!parseModelsUri(model)) throw new UsageError(`<model>: expected models:/<name>@<alias> or models:/<name>/<version>, found ${model}`);
   await resolveBackend('auto');
   const p = await predictBatch(
     { ...mlflowOf(config), dataRoots: config.dataRoots, downloadDir: join(config.cacheDir, 'downloads') },

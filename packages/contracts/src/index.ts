@@ -61,6 +61,8 @@ export {
 } from './model-source-spec';
 export * from './activities';
 export * from './predict';
+export { ModelsUriString, parseModelsUri } from './models-uri';
+export type { ModelsUri } from './models-uri';
 export { ErrorType, InputError, nonRetryableErrorTypes, TransientErrorType } from './errors';
 export { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';
 export { formatIssues, parseWithProblems } from './format-issues';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatasetSource } from './dataset-spec';
+import { ModelsUriString } from './models-uri';
 import { TrackingContext } from './refs';
 import { Durability } from './spec-parts';
 import { strictObject } from './strict-object';
@@ -8,7 +9,7 @@ import { strictObject } from './strict-object';
 export const ScoreBatchInput = z.object({
   tracking: TrackingContext,
   /** `models:/<name>@<alias>` or `models:/<name>/<version>`. */
-  model: z.string().regex(/^models:\/[^/@]+(@[^/]+|\/\d+)$/, 'expected models:/<name>@<alias> or models:/<name>/<version>'),
+  model: ModelsUriString,
   source: DatasetSource,
   /** A table's label column, when the rows have one (accuracy is logged too). */
   labelColumn: z.string().min(1).optional(),

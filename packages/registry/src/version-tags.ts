@@ -1,5 +1,5 @@
-import { AliasDescription, MLFLOW_TAGS, type ModelRef, type RegisterVersionInput } from '@anneal/contracts';
-import type { ModelVersion } from '@anneal/tracking';
+import { AliasDescription, MLFLOW_TAGS, type ModelRef, type ModelsUri, type RegisterVersionInput } from '@anneal/contracts';
+import type { MlflowClient, ModelVersion } from '@anneal/tracking';
 import type { z } from 'zod';
 
 /** The tags a registered version carries: everything a later retrain, gate or loader needs to know about it. */
@@ -39,4 +39,9 @@ export function describeVersion(version: ModelVersion, alias: string): AliasDesc
 
 function tagOf(version: Pick<ModelVersion, 'tags'>, key: string): string | undefined {
   return version.tags.find((t) => t.key === key)?.value;
+}
+
+/** The version a `models:/` URI names (by number or by alias), or undefined when there is none. */
+export async function findModelVersion(mlflow: MlflowClient, uri: ModelsUri): Promise<ModelVersion | undefined> {
+  return uri.version !== undefined ? mlflow.getModelVersion(uri.name, uri.version) : mlflow.getModelVersionByAlias(uri.name, uri.alias);
 }

@@ -5,6 +5,7 @@ import type { IngestResult } from './ingest-result';
 import { keepFeatures, type Dataset } from '../dataset-format';
 import { compileColumnCheck } from './column-check';
 import { featureSlots, type FeatureSlots } from './feature-slots';
+import { tokenCounts } from './tokenize';
 import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type MissingValues, type ResolvedColumns } from './table-schema';
 
 const INFER_ROWS = 1000;
@@ -67,15 +68,16 @@ export class TableIngest {
     if (!this.state) this.inferAndReplay();
     const s = this.state as NonNullable<typeof this.state>;
     const read = s.collector.finish();
+    const columns = s.stats.map((c) => c.profile());
     // Missing indicators only for the columns that had gaps: the others would be constant zeros.
-    const gaps = new Set(s.stats.flatMap((c, i) => (c.profile().missing > 0 ? [i] : [])));
+    const gaps = new Set(columns.flatMap((c, i) => (c.missing > 0 ? [i] : [])));
     const keep = s.slots.indicatorOf.map((column) => column < 0 || gaps.has(column));
     return {
       ...read,
       dataset: { ...keepFeatures(read.dataset, keep), tableSchema: s.schema },
       schema: s.schema,
       schemaInferred: this.options.schemaInferred ?? this.options.schema === undefined,
-      columns: s.stats.map((c) => c.profile()),
+      columns,
       notices: [
         ...(s.resolved.ignored.length > 0 ? [`columns not used as features: ${s.resolved.ignored.join(', ')}`] : []),
         ...(s.schema.text && this.options.keepFeatures ? [textLengths(read.dataset, s.schema.text.maxTokens)] : []),
@@ -177,17 +179,9 @@ export class TableIngest {
 /** What a text column held, from its token ids: lengths, empty texts, texts cut at the cap. */
 function textLengths(dataset: Dataset, maxTokens: number): string {
   const rows = dataset.labels.length;
-  const lengths: number[] = [];
-  let empty = 0;
-  let cut = 0;
-  for (let r = 0; r < rows; r++) {
-    let n = 0;
-    while (n < maxTokens && dataset.features[r * maxTokens + n] !== 0) n++;
-    lengths.push(n);
-    if (n === 0) empty++;
-    if (n === maxTokens) cut++;
-  }
-  lengths.sort((a, b) => a - b);
+  const lengths = tokenCounts(dataset.features, rows, maxTokens).sort();
+  const empty = lengths.filter((n) => n === 0).length;
+  const cut = lengths.filter((n) => n === maxTokens).length;
   const at = (q: number) => lengths[Math.min(rows - 1, Math.floor(q * rows))] ?? 0;
   return `text: ${rows} texts, tokens per text median ${at(0.5)}, 90th percentile ${at(0.9)}; ${empty} empty; ${cut} cut to the cap of ${maxTokens} tokens`;
 }

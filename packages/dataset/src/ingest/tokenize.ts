@@ -26,3 +26,14 @@ function fnv1a(s: string): number {
   }
   return h >>> 0;
 }
+
+/** Each row's token count (its ids before the padding), from rows of `maxTokens` ids. */
+export function tokenCounts(features: Float32Array, rows: number, maxTokens: number): Float64Array {
+  const counts = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let n = 0;
+    while (n < maxTokens && features[r * maxTokens + n] !== 0) n++;
+    counts[r] = n;
+  }
+  return counts;
+}

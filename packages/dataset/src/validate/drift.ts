@@ -1,5 +1,6 @@
 import { ErrorType, InputError } from '@anneal/contracts';
 import { alignFeatures, featureSize, type Dataset } from '../dataset-format';
+import { tokenCounts } from '../ingest/tokenize';
 
 export interface DriftReport {
   /** The reference dataset's name and row count. */
@@ -108,15 +109,9 @@ function summaries(d: Dataset, size: number): Map<string, Float64Array> {
   ]);
 }
 
-/** A text's token count (its ids before the padding): one column for the PSI. */
+/** A text's token count: one column for the PSI. */
 function textLengths(d: Dataset, maxTokens: number): Map<string, Float64Array> {
-  const lengths = new Float64Array(d.labels.length);
-  for (let r = 0; r < lengths.length; r++) {
-    let n = 0;
-    while (n < maxTokens && d.features[r * maxTokens + n] !== 0) n++;
-    lengths[r] = n;
-  }
-  return new Map([['text length', lengths]]);
+  return new Map([['text length', tokenCounts(d.features, d.labels.length, maxTokens)]]);
 }
 
 /** PSI between the token shares of the reference's 100 most frequent ids (the rest as one bucket) in both. */

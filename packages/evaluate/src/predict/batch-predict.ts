@@ -1,7 +1,17 @@
-import { DatasetSpec, ErrorType, InputError, MLFLOW_TAGS, parseWithProblems, type ColumnSpec, type DatasetSource, type ModelRef } from '@anneal/contracts';
+import {
+  DatasetSpec,
+  ErrorType,
+  InputError,
+  MLFLOW_TAGS,
+  parseModelsUri,
+  parseWithProblems,
+  type ColumnSpec,
+  type DatasetSource,
+  type ModelRef,
+} from '@anneal/contracts';
 import { alignFeatures, isFeatureColumn, loadDataset, readSource, type Dataset } from '@anneal/dataset';
 import { loadModel } from '@anneal/models';
-import { registeredRef } from '@anneal/registry';
+import { findModelVersion, registeredRef } from '@anneal/registry';
 import type { ArtifactStore, MlflowClient, ModelVersion } from '@anneal/tracking';
 import { argmax } from '../classification-metrics';
 import { predictRows } from '../predict-rows';
@@ -80,10 +90,9 @@ export async function predictBatch(deps: PredictDeps, input: PredictInput): Prom
 }
 
 async function registeredModel(mlflow: MlflowClient, uri: string): Promise<{ version: ModelVersion; ref: ModelRef }> {
-  const m = /^models:\/([^/@]+)(?:@([^/]+)|\/(\d+))$/.exec(uri);
-  if (!m) throw new InputError(ErrorType.InvalidInput, `model: expected models:/<name>@<alias> or models:/<name>/<version>, found ${uri}`);
-  const [, name, alias, number] = m as unknown as [string, string, string | undefined, string | undefined];
-  const version = alias ? await mlflow.getModelVersionByAlias(name, alias) : await mlflow.getModelVersion(name, number as string);
+  const parsed = parseModelsUri(uri);
+  if (!parsed) throw new InputError(ErrorType.InvalidInput, `model: expected models:/<name>@<alias> or models:/<name>/<version>, found ${uri}`);
+  const version = await findModelVersion(mlflow, parsed);
   if (!version) throw new InputError(ErrorType.ModelSource, `${uri}: no such registered model version in ${mlflow.trackingUri}`);
   const ref = registeredRef(version);
   if (!ref) throw new InputError(ErrorType.ModelSource, `${uri} (v${version.version}) was not registered by Anneal: it has no anneal.modelRef tag`);

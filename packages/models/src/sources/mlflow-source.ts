@@ -1,5 +1,5 @@
-import { ErrorType, InputError, type MlflowModelSource } from '@anneal/contracts';
-import { registeredRef } from '@anneal/registry';
+import { ErrorType, InputError, parseModelsUri, type MlflowModelSource } from '@anneal/contracts';
+import { findModelVersion, registeredRef } from '@anneal/registry';
 import { MlflowError, type MlflowClient } from '@anneal/tracking';
 import type { z } from 'zod';
 import type { ModelSource, SourcedModel } from './model-source';
@@ -13,11 +13,10 @@ export const mlflowSource: ModelSource<z.output<typeof MlflowModelSource>> = {
   label: (c) => `mlflow:${c.uri.replace(/^(runs:\/[0-9a-f]{8})[0-9a-f]*/, '$1')}`,
   pretrained: true,
   async load(c, ctx): Promise<SourcedModel> {
-    const registered = /^models:\/([^/@]+)(?:\/(\d+)|@(.+))$/.exec(c.uri);
+    const registered = parseModelsUri(c.uri);
     let folder = c.uri;
     if (registered) {
-      const [, name, version, alias] = registered as unknown as [string, string, string | undefined, string | undefined];
-      const found = version ? await ctx.mlflow.getModelVersion(name, version) : await ctx.mlflow.getModelVersionByAlias(name, alias as string);
+      const found = await findModelVersion(ctx.mlflow, registered);
       if (!found) throw new InputError(ErrorType.ModelNotFound, `${c.uri}: no such registered model version`);
       const ref = registeredRef(found);
       if (ref) return { stored: ref };
