@@ -39,6 +39,14 @@ it('starts fineTune from the real temporal CLI with an examples/ spec', async ()
   expect(result.registered).toMatchObject({ name: 'digits-quick', alias: 'champion' });
   const { stdout } = await run(h.stack.temporalBin, ['workflow', 'describe', '--workflow-id', workflowId, '--address', h.stack.temporalAddress]);
   expect(stdout).toMatch(/Status\s+COMPLETED/);
+  // Its search attributes find it, as a user would look for a model's pipelines (visibility may lag a moment).
+  const query = "AnnealModel='digits-quick' AND AnnealPipeline='fineTune' AND AnnealStage='done' AND AnnealChampionVersion >= 1";
+  let listed = '';
+  for (let i = 0; i < 30 && !listed.includes(workflowId); i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 300));
+    listed = (await run(h.stack.temporalBin, ['workflow', 'list', '--query', query, '--output', 'json', '--address', h.stack.temporalAddress])).stdout;
+  }
+  expect(listed).toContain(workflowId);
 });
 
 it('replays its own histories deterministically (and records them as fixtures with ANNEAL_RECORD_HISTORIES=1)', async () => {

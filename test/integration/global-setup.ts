@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureMlflow } from '../../packages/cli/src/local-services';
 import { bundlerOptions, workflowsPath } from '../../packages/cli/src/workflow-source';
+import { SEARCH_ATTRIBUTES } from '../../workflows/src/search-attributes';
 import { freePort } from './free-port';
 import { writeStackEnv } from './stack-env';
 
@@ -17,7 +18,13 @@ export default async function globalSetup(): Promise<void> {
 
   const started = Date.now();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalBin }, ip: '127.0.0.1', port: temporalPort, ui: false },
+    server: {
+      executable: { type: 'existing-path', path: temporalBin },
+      ip: '127.0.0.1',
+      port: temporalPort,
+      ui: false,
+      searchAttributes: Object.values(SEARCH_ATTRIBUTES),
+    },
   });
   await ensureMlflow({ home, venv, temporalPort, temporalUiPort: 0, mlflowPort }, () => {});
   const bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), ...bundlerOptions(), logger: quietLogger });

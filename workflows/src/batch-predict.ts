@@ -1,6 +1,7 @@
-import { BatchPredictSpec, type ScoredBatch } from '@anneal/contracts';
+import { BatchPredictSpec, parseModelsUri, type ScoredBatch } from '@anneal/contracts';
 import { parseSpec } from './parse-spec';
 import { activitiesFor } from './proxies';
+import { announcePipeline } from './search-attributes';
 import { flattenParams, withPipelineRun } from './stages';
 
 export interface BatchPredictResult extends ScoredBatch {
@@ -16,9 +17,11 @@ export interface BatchPredictResult extends ScoredBatch {
 export async function batchPredict(input: unknown): Promise<BatchPredictResult> {
   const spec = parseSpec(BatchPredictSpec, input, 'batchPredict');
   const acts = activitiesFor(spec.durability);
+  const visibility = announcePipeline({ pipeline: 'batchPredict', model: parseModelsUri(spec.model)?.name ?? spec.model });
   return withPipelineRun(
     {
       acts,
+      visibility,
       experimentName: spec.name,
       runName: `batchPredict ${spec.name}`,
       params: flattenParams({ model: spec.model, source: spec.source, format: spec.format }),
@@ -26,6 +29,7 @@ export async function batchPredict(input: unknown): Promise<BatchPredictResult> 
       tagsOf: (r) => ({ 'anneal.scored': `${r.model.name} v${r.model.version}: ${r.rows} rows` }),
     },
     async (run, stage) => {
+      visibility.stage('scoring');
       const scored = await acts.prediction.scoreBatch({
         tracking: stage.ctx,
         model: spec.model,
@@ -33,6 +37,7 @@ export async function batchPredict(input: unknown): Promise<BatchPredictResult> 
         format: spec.format,
         ...(spec.labelColumn ? { labelColumn: spec.labelColumn } : {}),
       });
+      visibility.stage('done');
       return { experimentId: run.experimentId, pipelineRunId: run.runId, ...scored };
     },
   );

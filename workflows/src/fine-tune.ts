@@ -15,6 +15,7 @@ import { activitiesFor } from './proxies';
 import { probeThenTune, tuneEvery } from './search-candidates';
 import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
+import { announcePipeline } from './search-attributes';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
 import { gateRows, imageShapeOf, pickArms, reportSearch, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
 
@@ -72,6 +73,12 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
   const status = installApproval();
   const wid = workflowInfo().workflowId;
   const progress: FineTuneProgress = { stage: 'data', trialsDone: 0, trialsTotal: spec.tuning.trials };
+  const visibility = announcePipeline({ pipeline: 'fineTune', model: spec.register.name, dataset: spec.dataset.name });
+  const enter = (stage: string): void => {
+    progress.stage = stage;
+    visibility.stage(stage);
+  };
+  enter('data');
   // What `anneal start` shows: the stage, and while a challenger waits, who has to act and how.
   setHandler(progressQuery, () =>
     status.waitingFor === 'approval'
@@ -86,6 +93,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
   return withPipelineRun(
     {
       acts,
+      visibility,
       experimentName: spec.name,
       runName: `fineTune ${spec.name}`,
       params: flattenParams({
@@ -110,9 +118,11 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       const { ctx } = stage;
       const dataset = await ingest(stage, spec);
       const champion = gated ? await acts.registry.describeAlias({ name: spec.register.name, alias: spec.register.alias }) : null;
+      visibility.champion(champion?.version);
       const skipped = gated ? unchangedFrom(champion, spec.register, dataset) : await unchangedSince(acts, spec.register, dataset);
       if (skipped) {
         status.waitingFor = 'nothing';
+        enter('skipped');
         return {
           experimentId: run.experimentId,
           pipelineRunId: run.runId,
@@ -141,7 +151,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         logEveryBatches: spec.tuning.logEveryBatches,
       };
 
-      progress.stage = 'model selection';
+      enter('model selection');
       const candidates = await Promise.all(
         spec.model.candidates.map((candidate) =>
           acts.models.prepareCandidate({
@@ -154,7 +164,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
           }),
         ),
       );
-      progress.stage = 'tuning';
+      enter('tuning');
       // With `select: all` every candidate gets its own trials.
       if (spec.model.select === 'all') progress.trialsTotal = spec.tuning.trials * candidates.length;
       const t = spec.tuning;
@@ -180,14 +190,14 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       // Histories recorded before the report existed replay without it.
       if (patched('search-report')) await reportSearch(acts, { ctx, tuning: t, searched, candidates });
 
-      progress.stage = 'final evaluation';
+      enter('final evaluation');
       const arms = pickArms({ searched, candidates, objective: t.objective });
       const tested = await Promise.all(arms.map((a) => testArm(stage, a, split.test, spec.backend)));
       const championIndex = bestBy(arms, (a) => (a.fromTuning ? scoreOf(t.objective, a.result.validation) : -Infinity));
       const best = arms[championIndex] as Arm;
       const base = candidates[best.candidate] as PreparedCandidate;
 
-      progress.stage = 'registration';
+      enter('registration');
       const registration = {
         model: best.result.fineTune.model,
         sourceRunId: best.result.fineTune.runId,
@@ -210,9 +220,11 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
             drift: split.report.drift,
             testMetrics: tested[championIndex] as EvaluationMetrics,
             backend: spec.backend,
+            enter,
           })
         : { registered: await acts.evaluation.registerModel({ ...registration, tracking: ctx, name: spec.register.name, alias: spec.register.alias }) };
-      progress.stage = 'done';
+      if ('promotion' in outcome && outcome.promotion.promoted) visibility.champion(outcome.registered.version);
+      enter('done');
       return {
         experimentId: run.experimentId,
         pipelineRunId: run.runId,

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE, type FineTuneSpecInput } from '@anneal/contracts';
 import { bundlerOptions, workflowsPath } from '../../packages/cli/src/workflow-source';
 import type { FineTuneResult } from './fine-tune';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { PromotionStatus } from './promotion';
 
 // fineTune's logic against stub activities on Temporal's dev server (the binary setup installs): arm picking, the
@@ -203,7 +204,9 @@ let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   if (!existsSync(TEMPORAL)) throw new Error(`${TEMPORAL} is missing: run bash deploy/local/setup.sh (it installs the temporal CLI)`);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: TEMPORAL }, ip: '127.0.0.1', ui: false } });
+  env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: TEMPORAL }, ip: '127.0.0.1', ui: false, searchAttributes: Object.values(SEARCH_ATTRIBUTES) },
+  });
   bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), ...bundlerOptions(), logger: new DefaultLogger('ERROR') });
 });
 afterAll(async () => env?.teardown());
@@ -428,6 +431,38 @@ describe('the gate, approval and promotion against stub activities', () => {
     expect(result!.promotion).toMatchObject({ promoted: true, approver: 'ana' });
     expect(calls.decisions).toEqual(['approved by ana']);
     expect(Object.fromEntries(calls.aliases)).toMatchObject({ champion: '8', previous: '7' });
+  });
+
+  it('search attributes say what the pipeline is and where it stands, and a visibility query finds it by model', async () => {
+    const attributes = async (handle: WorkflowHandle) => {
+      const { typedSearchAttributes: a } = await handle.describe();
+      const k = SEARCH_ATTRIBUTES;
+      return { pipeline: a.get(k.pipeline), model: a.get(k.model), dataset: a.get(k.dataset), stage: a.get(k.stage), champion: a.get(k.championVersion) };
+    };
+    let handle: WorkflowHandle | undefined;
+    await run(quick({ name: 'visible-model', approval: { required: true } }), { champion: { version: '7', contentDigest: digest('9') } }, async (h) => {
+      handle = h;
+      await waitFor(h, 'approval');
+      expect(await attributes(h)).toEqual({ pipeline: 'fineTune', model: 'visible-model', dataset: 'd', stage: 'waiting for approval', champion: 7 });
+      await h.executeUpdate('approve', { args: [{ version: '8', approver: 'ana' }] });
+    });
+    expect(await attributes(handle!)).toMatchObject({ stage: 'done', champion: 8 });
+    // Every activity carries a summary (user metadata) for the Temporal UI's timeline.
+    const scheduled = (await handle!.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes);
+    const summaries = scheduled.map((e) => (e.userMetadata?.summary ? defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary) : undefined));
+    expect(summaries).not.toContain(undefined);
+    expect(summaries).toEqual(
+      expect.arrayContaining(['moveAlias: visible-model@challenger v8', 'gateChallenger: challenger v8', 'promote: visible-model@champion v8']),
+    );
+    // Visibility is eventually consistent: the list query may lag the close by a moment.
+    const query = "AnnealModel='visible-model' AND AnnealStage='done' AND AnnealChampionVersion=8";
+    let found: string[] = [];
+    for (let i = 0; i < 50 && found.length === 0; i++) {
+      found = [];
+      for await (const w of env.client.workflow.list({ query })) found.push(w.workflowId);
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found).toEqual([handle!.workflowId]);
   });
 
   it('a rejection or no decision in time promotes nothing', async () => {

@@ -8,3 +8,5 @@ export { approveUpdate, rejectUpdate, statusQuery } from './promotion';
 export type { PromotionOutcome, PromotionStatus } from './promotion';
 export { batchPredict } from './batch-predict';
 export type { BatchPredictResult } from './batch-predict';
+export { announcePipeline, SEARCH_ATTRIBUTES } from './search-attributes';
+export type { PipelineIdentity, Visibility } from './search-attributes';

@@ -2,6 +2,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { PretrainSpec, type EvaluationMetrics, type RegisteredModel } from '@anneal/contracts';
 import { parseSpec } from './parse-spec';
 import { activitiesFor } from './proxies';
+import { announcePipeline } from './search-attributes';
 import { runTrial } from './run-trial';
 import { flattenParams, prepareData, withPipelineRun } from './stages';
 
@@ -17,9 +18,11 @@ export interface PretrainResult {
 export async function pretrain(input: unknown): Promise<PretrainResult> {
   const spec = parseSpec(PretrainSpec, input, 'pretrain');
   const acts = activitiesFor(spec.durability);
+  const visibility = announcePipeline({ pipeline: 'pretrain', model: spec.register.name, dataset: spec.dataset.name });
   return withPipelineRun(
     {
       acts,
+      visibility,
       experimentName: spec.name,
       runName: `pretrain ${spec.name}`,
       params: flattenParams({ architecture: spec.architecture, training: spec.training, split: spec.split, backend: spec.backend, engine: spec.engine }),
@@ -27,6 +30,7 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
     },
     async (run, stage) => {
       const { ctx } = stage;
+      visibility.stage('data');
       const split = await prepareData(stage, spec);
       const prepared = await acts.models.prepareCandidate({
         tracking: ctx,
@@ -36,6 +40,7 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
         ...(split.scaling ? { scaling: split.scaling } : {}),
       });
       const t = spec.training;
+      visibility.stage('training');
       const result = await runTrial(`${workflowInfo().workflowId}/train`, {
         tracking: ctx,
         durability: spec.durability,
@@ -62,6 +67,7 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
         heartbeatTimeoutSeconds: t.heartbeatTimeoutSeconds,
         logEveryBatches: t.logEveryBatches,
       });
+      visibility.stage('final evaluation');
       const test = await acts.evaluation.evaluateModel({
         tracking: ctx,
         runName: `evaluate ${spec.register.name} on test`,
@@ -78,6 +84,7 @@ export async function pretrain(input: unknown): Promise<PretrainResult> {
         description: `pretrained on ${spec.dataset.name}; test accuracy ${test.metrics.accuracy.toFixed(4)}`,
         tags: { 'anneal.test_accuracy': test.metrics.accuracy.toFixed(4) },
       });
+      visibility.stage('done');
       return { experimentId: run.experimentId, pipelineRunId: run.runId, registered, test: test.metrics, validation: result.validation };
     },
   );

@@ -76,6 +76,8 @@ export interface GateAndPromote {
   testMetrics: EvaluationMetrics;
   drift?: DriftSummary;
   backend: BackendName;
+  /** Called as the challenger moves on (`gate`, `waiting for approval`, `promotion`): the pipeline's stage. */
+  enter: (stage: string) => void;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function gateAndPromote(
   });
   await registry.moveAlias({ name, alias: ALIASES.challenger, version, reason: `trained by ${workflowId}`, workflowId });
   Object.assign(status, { waitingFor: 'gate', challenger: version, champion: o.champion?.version ?? null });
+  o.enter('gate');
 
   const champion = o.champion?.model ? { champion: { ...o.champion.model, version: o.champion.version } } : {};
   const gate = await evaluation.gateChallenger({
@@ -130,6 +133,7 @@ export async function gateAndPromote(
   }
 
   if (o.register.approval.required) {
+    o.enter('waiting for approval');
     const decision = await awaitApproval(status, o.register.approval.timeout);
     await registry.recordDecision({
       name,
@@ -145,6 +149,7 @@ export async function gateAndPromote(
   }
 
   status.waitingFor = 'promotion';
+  o.enter('promotion');
   const approver = status.decision?.approver;
   try {
     const moves = await registry.promote({

@@ -1,5 +1,13 @@
-import { ActivityCancellationType, proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities as plainProxyActivities,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+  type ActivityProxyOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import { Durability, GPU_TASK_QUEUE, nonRetryableErrorTypes } from '@anneal/contracts';
+import { activitySummary } from './activity-summary';
 import type { DatasetActivities } from '@anneal/dataset';
 import type { EvaluateActivities, PredictActivities } from '@anneal/evaluate';
 import type { ModelActivities } from '@anneal/models';
@@ -8,6 +16,19 @@ import type { TrackingActivities } from '@anneal/tracking';
 import type { TrainActivities } from '@anneal/train';
 
 const TRAINING_ATTEMPT = 6 * 3600;
+
+/** `proxyActivities` whose every call carries a summary of what it is about (the Temporal UI's timeline shows it). */
+function proxyActivities<A>(options: ActivityProxyOptions<A>): ActivityInterfaceFor<A> {
+  const plain = plainProxyActivities<A>(options);
+  return new Proxy(plain, {
+    get(target, activityType) {
+      const activity: unknown = Reflect.get(target, activityType);
+      if (typeof activityType !== 'string') return activity;
+      const { executeWithOptions } = activity as { executeWithOptions: (options: ActivityOptions, args: unknown[]) => Promise<unknown> };
+      return (...args: unknown[]) => executeWithOptions({ summary: activitySummary(activityType, args[0]) }, args);
+    },
+  });
+}
 
 /**
  * The activities of one pipeline, with timeouts and retries from its `durability` block. Retries are bounded by

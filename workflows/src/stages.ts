@@ -1,6 +1,7 @@
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { DatasetRef, DatasetSpec, PipelineRun, SplitOutput, SplitSpec, TrackingContext, ValidationSummary } from '@anneal/contracts';
 import type { Activities } from './proxies';
+import type { Visibility } from './search-attributes';
 
 /** What every stage of a pipeline runs with: its activities and the MLflow run its runs hang under. */
 export interface Stage {
@@ -12,6 +13,8 @@ export interface Stage {
 export async function withPipelineRun<T>(
   options: {
     acts: Activities;
+    /** The pipeline's search attributes: the stage ends as `failed` or `cancelled` when the body throws. */
+    visibility: Visibility;
     experimentName: string;
     runName: string;
     params: Record<string, string>;
@@ -34,6 +37,7 @@ export async function withPipelineRun<T>(
     await tracking.closeRun({ runId: run.runId, status: 'FINISHED', metrics: options.summarize(result), tags: options.tagsOf?.(result) ?? {} });
     return result;
   } catch (err) {
+    options.visibility.stage(isCancellation(err) ? 'cancelled' : 'failed');
     await CancellationScope.nonCancellable(() => tracking.closeRun({ runId: run.runId, status: isCancellation(err) ? 'KILLED' : 'FAILED' }));
     throw err;
   }

@@ -6,9 +6,10 @@ import { Runtime, type Worker } from '@temporalio/worker';
 import { UsageError, say } from './cli-context';
 import { CliLogger } from './cli-logger';
 import type { Config } from './config';
-import { connectClient, connectWorker, mlflowOf } from './connect';
+import { connectClient, connectWorker, mlflowOf, withClient } from './connect';
 import { downLocalStack, httpOk, portOpen, upLocalStack, type LocalStack } from './local-services';
 import { EXAMPLES, venvPath } from './repo-paths';
+import { ensureSearchAttributes } from './search-attributes';
 import { readSpecFile } from './spec-file';
 import { formatResult, links, startPipeline, waitForPipeline, type PipelineType, type StartedPipeline } from './start-pipeline';
 import { createWorkers, type Queue } from './worker';
@@ -26,6 +27,8 @@ export function localStack(config: Config): LocalStack {
 
 export async function up(config: Config): Promise<void> {
   await upLocalStack(localStack(config), say);
+  const added = await withClient(config, (client) => ensureSearchAttributes(client.connection.operatorService, config.TEMPORAL_NAMESPACE));
+  if (added.length > 0) say(`registered search attributes ${added.join(', ')}`);
   say(`Temporal UI: ${config.TEMPORAL_UI_URL}   MLflow UI: ${config.MLFLOW_TRACKING_URI}`);
 }
 

@@ -9,6 +9,7 @@ import { registryPlugin } from '@anneal/registry';
 import { activityBoundaryPlugin, trackingPlugin, workerIdentity, type ArtifactStore, type Failpoint, type MlflowClient } from '@anneal/tracking';
 import { HEARTBEAT_THROTTLE_MS, trainPlugin } from '@anneal/train';
 import type { Config } from './config';
+import { ensureSearchAttributes } from './search-attributes';
 import { bundlerOptions, workflowsPath } from './workflow-source';
 
 export type Queue = 'cpu' | 'gpu';
@@ -47,6 +48,8 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const boundary = activityBoundaryPlugin({ failpoints: setup.failpoints ?? [] });
   const workers: Worker[] = [];
   if (setup.queues.includes('cpu')) {
+    // The CPU worker runs the workflows, which set these attributes: it makes sure they exist before it polls.
+    await ensureSearchAttributes(setup.connection.operatorService, setup.namespace);
     workers.push(
       await Worker.create({
         ...common,
