@@ -17,7 +17,8 @@ cli.main(process.argv.slice(2)).then(
   (err) => {
     // One clear line for the user's mistakes; the stack only when asked for.
     const chain = [];
-    for (let e = err; e; e = e.cause) chain.push(e.message);
+    // A failure's cause often repeats its message (an activity failure and the error it wraps): said once.
+    for (let e = err; e; e = e.cause) if (e.message && !chain.includes(e.message)) chain.push(e.message);
     process.stderr.write(`anneal: ${process.env.ANNEAL_DEBUG ? err.stack : chain.join(': ')}\n`);
     process.exit(1);
   },

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { resolveBackend } from '@anneal/models';
 import { ModelRegistry } from '@anneal/registry';
+import { MlflowError, type MlflowClient } from '@anneal/tracking';
 import { loadAddon } from '@anneal/tf-graph';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { UsageError, say } from './cli-context';
@@ -37,11 +38,13 @@ export function down(config: Config): void {
 }
 
 export async function runWorkers(config: Config, queues: Queue[]): Promise<{ workers: Worker[]; run: Promise<void> }> {
+  const tracking = mlflowOf(config);
+  await checkMlflowCredentials(tracking.mlflow);
   const connection = await connectWorker(config);
   const workers = await createWorkers({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    ...mlflowOf(config),
+    ...tracking,
     config,
     queues,
     failpoints: config.ANNEAL_FAILPOINTS,
@@ -49,6 +52,18 @@ export async function runWorkers(config: Config, queues: Queue[]): Promise<{ wor
   });
   const run = Promise.all(workers.map((w) => w.run())).then(() => connection.close());
   return { workers, run };
+}
+
+/**
+ * Credentials MLflow refuses would fail every activity of every pipeline: the worker says so once, at start. An
+ * MLflow that is down is no reason to refuse to start (activities retry until it is back).
+ */
+async function checkMlflowCredentials(mlflow: MlflowClient): Promise<void> {
+  try {
+    await mlflow.checkAccess();
+  } catch (err) {
+    if (err instanceof MlflowError && (err.status === 401 || err.status === 403)) throw err;
+  }
 }
 
 /**

@@ -18,11 +18,16 @@ export async function ensureSearchAttributes(operator: OperatorService, namespac
   try {
     await operator.addSearchAttributes({ namespace, searchAttributes });
   } catch (err) {
-    const commands = missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${k.type}`);
+    const commands = missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${titleCase(k.type)}`);
     throw new Error(
       `search attributes ${missing.map((k) => k.name).join(', ')} are not registered in namespace ${namespace} and could not be added ` +
         `(${(err as Error).message}); an operator registers them with:\n  ${commands.join('\n  ')}`,
     );
   }
   return missing.map((k) => k.name);
+}
+
+/** `KEYWORD` -> `Keyword`, as the temporal CLI's documentation spells the types. */
+function titleCase(type: string): string {
+  return type.charAt(0) + type.slice(1).toLowerCase();
 }

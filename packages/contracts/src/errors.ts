@@ -13,6 +13,8 @@ export const ErrorType = {
   ArtifactIntegrity: 'ArtifactIntegrityError',
   /** MLflow refused a request for what it asked (4xx other than 408/429): the same request would be refused again. */
   MlflowRequest: 'MlflowRequestError',
+  /** MLflow did not accept the worker's credentials (401) or denied them a permission (403): fix the configuration. */
+  MlflowAuth: 'MlflowAuthError',
   /** Every trial of a study failed: there is nothing to choose from. */
   AllTrialsFailed: 'AllTrialsFailedError',
   /** A compare-and-set alias move found the alias moved since it was read (someone else promoted or rolled back). */

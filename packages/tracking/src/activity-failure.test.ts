@@ -22,6 +22,8 @@ const cases: { name: string; error: unknown; type: string; nonRetryable: boolean
   { name: 'ZodError of an activity input', error: zodError, type: ErrorType.InvalidInput, nonRetryable: true },
   { name: 'ArtifactIntegrityError', error: new ArtifactIntegrityError('digest mismatch'), type: ErrorType.ArtifactIntegrity, nonRetryable: true },
   { name: 'MLflow 400', error: new MlflowError('bad param', 400, 'INVALID_PARAMETER_VALUE'), type: ErrorType.MlflowRequest, nonRetryable: true },
+  { name: 'MLflow 401', error: new MlflowError('not accepted', 401, 'UNAUTHENTICATED'), type: ErrorType.MlflowAuth, nonRetryable: true },
+  { name: 'MLflow 403', error: new MlflowError('denied', 403, 'PERMISSION_DENIED'), type: ErrorType.MlflowAuth, nonRetryable: true },
   { name: 'MLflow 404', error: new MlflowError('no such run', 404, 'RESOURCE_DOES_NOT_EXIST'), type: ErrorType.MlflowRequest, nonRetryable: true },
   { name: 'MLflow 429', error: new MlflowError('slow down', 429, undefined), type: TransientErrorType.ServiceUnavailable, nonRetryable: false },
   { name: 'MLflow 503', error: new MlflowError('unavailable', 503, undefined), type: TransientErrorType.ServiceUnavailable, nonRetryable: false },

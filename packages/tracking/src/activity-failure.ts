@@ -49,7 +49,7 @@ export function toActivityFailure(err: unknown): unknown {
     if (err.retryable) return ApplicationFailure.create({ message: err.message, type: TransientErrorType.ServiceUnavailable, cause: err });
     return ApplicationFailure.create({
       message: err.message,
-      type: ErrorType.MlflowRequest,
+      type: err.status === 401 || err.status === 403 ? ErrorType.MlflowAuth : ErrorType.MlflowRequest,
       nonRetryable: true,
       details: [{ status: err.status, errorCode: err.errorCode }],
       cause: err,

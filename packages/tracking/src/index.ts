@@ -1,5 +1,6 @@
 export { MlflowClient, artifactPath } from './mlflow-client';
-export type { DatasetInput, MlflowAuth, MlflowClientOptions } from './mlflow-client';
+export type { DatasetInput, MlflowClientOptions } from './mlflow-client';
+export type { MlflowAuth } from './mlflow-auth';
 export { MlflowError } from './mlflow-error';
 export { LOG_BATCH_LIMITS, splitBatch } from './log-batch';
 export type { Batch, KeyValue, Metric } from './log-batch';

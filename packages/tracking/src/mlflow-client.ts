@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { authFailure, resolveAuth, type MlflowAuth } from './mlflow-auth';
 import { MlflowError } from './mlflow-error';
 import { splitBatch, type Batch } from './log-batch';
 import {
@@ -14,12 +15,6 @@ import {
   type ModelVersion,
   type Run,
 } from './schemas';
-
-export interface MlflowAuth {
-  username?: string;
-  password?: string;
-  token?: string;
-}
 
 export interface MlflowClientOptions {
   trackingUri: string;
@@ -40,14 +35,23 @@ const EXPERIMENT_KIND = 'finetuning';
 export class MlflowClient {
   readonly trackingUri: string;
   private readonly headers: Record<string, string>;
+  /** Who the requests authenticate as, for error messages. */
+  private readonly who: string;
   private readonly attempts: number;
   private readonly timeoutMs: number;
 
   constructor(options: MlflowClientOptions) {
-    this.trackingUri = options.trackingUri.replace(/\/+$/, '');
+    const auth = resolveAuth(options.trackingUri, options.auth);
+    this.trackingUri = auth.trackingUri;
+    this.headers = auth.headers;
+    this.who = auth.who;
     this.attempts = options.attempts ?? 4;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.headers = authHeaders(options.auth);
+  }
+
+  /** One cheap authenticated read: throws what any call would (a refused credential as a 401/403 MlflowError). */
+  async checkAccess(): Promise<void> {
+    await this.call('GET', 'experiments/search', { query: { max_results: 1 } });
   }
 
   // experiments and runs
@@ -205,8 +209,12 @@ export class MlflowClient {
 
   /** One version of a registered model, or undefined when there is no such model or version. */
   async getModelVersion(name: string, version: string): Promise<ModelVersion | undefined> {
-    const res = await this.call('GET', 'model-versions/get', { query: { name, version }, schema: ModelVersionResponse, allow404: true });
-    return res?.model_version;
+    try {
+      const res = await this.call('GET', 'model-versions/get', { query: { name, version }, schema: ModelVersionResponse, allow404: true });
+      return res?.model_version;
+    } catch (err) {
+      return this.absentWhenUnknownModel(err, name);
+    }
   }
 
   /** The version an alias points at, or undefined when the model or the alias does not exist. */
@@ -217,8 +225,20 @@ export class MlflowClient {
     } catch (err) {
       // MLflow answers an unknown alias of a known model with 400 and this code (an unknown model is a 404).
       if (err instanceof MlflowError && err.errorCode === 'INVALID_PARAMETER_VALUE' && /not found/i.test(err.message)) return undefined;
-      throw err;
+      return this.absentWhenUnknownModel(err, name);
     }
+  }
+
+  /**
+   * MLflow with authentication answers a read of a model that does not exist with 403, not 404 (its permission
+   * check finds no model to check). A search, which lists only what the user may read, tells the two apart.
+   */
+  private async absentWhenUnknownModel(err: unknown, name: string): Promise<undefined> {
+    if (!(err instanceof MlflowError && err.status === 403)) throw err;
+    const filter = `name = '${name.replace(/'/g, "\\'")}'`;
+    const found = (await this.call('GET', 'registered-models/search', { query: { filter, max_results: 1 } })) as { registered_models?: unknown[] };
+    if (found.registered_models?.length) throw err;
+    return undefined;
   }
 
   // transport
@@ -253,7 +273,7 @@ export class MlflowClient {
       try {
         const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
         if (res.ok || (res.status === 404 && options.allow404)) return res;
-        throw await toMlflowError(method, url, res);
+        throw await toMlflowError(method, url, res, this.who);
       } catch (err) {
         const retryable = !(err instanceof MlflowError) || err.retryable;
         if (!retryable || attempt >= this.attempts) throw err;
@@ -274,8 +294,9 @@ export interface DatasetInput {
   context: string;
 }
 
-async function toMlflowError(method: string, url: string, res: Response): Promise<MlflowError> {
+async function toMlflowError(method: string, url: string, res: Response, who: string): Promise<MlflowError> {
   const text = await res.text();
+  if (res.status === 401 || res.status === 403) return authFailure({ status: res.status, method, url, who });
   let code: string | undefined;
   let message = text.slice(0, 500);
   try {
@@ -286,12 +307,6 @@ async function toMlflowError(method: string, url: string, res: Response): Promis
     // not JSON: keep the raw text as the message
   }
   return new MlflowError(`MLflow ${method} ${new URL(url).pathname} failed with ${res.status}: ${message}`, res.status, code);
-}
-
-function authHeaders(auth: MlflowAuth | undefined): Record<string, string> {
-  if (auth?.token) return { authorization: `Bearer ${auth.token}` };
-  if (auth?.username) return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}` };
-  return {};
 }
 
 function toQueryString(query: Query): string {
