@@ -37,7 +37,8 @@ export async function openActivityRun(
 ): Promise<ActivityRun> {
   const id = activityIdentity();
   const key = `${id.workflowId}/${id.runId}/${id.activityId}`;
-  const existing = await findRunByKey(client, options.tracking.experimentId, key);
+  // Only a retry can find a run of its own: a first attempt skips the search (one MLflow round trip per activity).
+  const existing = id.attempt > 1 ? await findRunByKey(client, options.tracking.experimentId, key) : undefined;
   const tags = {
     [MLFLOW_TAGS.parentRunId]: options.tracking.parentRunId,
     [MLFLOW_TAGS.workflowId]: id.workflowId,
