@@ -1,21 +1,19 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { FineTuneSpecInput } from '@anneal/contracts';
 import { MlflowClient } from '@anneal/tracking';
+import { anneal, withCliWorker } from './integration/cli-process';
 import { REPO_ROOT } from './integration/harness';
 import { startAuthServer, type AuthServer } from './integration/mlflow-auth-server';
 import { readStackEnv } from './integration/stack-env';
 
 // Production settings tried for real: a worker and the CLI against `mlflow server --app-name basic-auth`.
 jest.setTimeout(300_000);
-const execFileAsync = promisify(execFile);
 const stack = readStackEnv();
 const venv = process.env.ANNEAL_VENV ?? join(REPO_ROOT, '.venv');
-const ANNEAL = join(REPO_ROOT, 'packages', 'cli', 'bin', 'anneal.js');
 const TOKEN = `tok-${randomUUID()}`;
 const work = mkdtempSync(join(tmpdir(), 'anneal-auth-'));
 
@@ -40,35 +38,7 @@ const envFor = (auth: Record<string, string>): NodeJS.ProcessEnv => ({
   ...auth,
 });
 
-async function anneal(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [ANNEAL, ...args], { env, cwd: work });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** `anneal worker` in the background until `body` is done; everything it printed comes back. */
-async function withWorker(env: NodeJS.ProcessEnv, body: () => Promise<void>): Promise<string> {
-  const child = spawn(process.execPath, [ANNEAL, 'worker'], { env, cwd: work });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    for (let i = 0; i < 600 && !output.includes('polling'); i++) {
-      if (child.exitCode !== null) throw new Error(`the worker exited: ${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    await body();
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
-  return output;
-}
+const run = (args: string[], env: NodeJS.ProcessEnv) => anneal(args, { env, cwd: work });
 
 it('a worker and the CLI train, register and read with basic credentials, the dataset from MLflow itself; no secret is kept or printed', async () => {
   const bot = { MLFLOW_TRACKING_USERNAME: 'anneal-bot', MLFLOW_TRACKING_PASSWORD: password };
@@ -91,13 +61,13 @@ it('a worker and the CLI train, register and read with basic credentials, the da
   };
   writeFileSync(join(work, `${name}.json`), JSON.stringify(spec));
   let started = { code: -1, stdout: '', stderr: '' };
-  const workerOutput = await withWorker(envFor(bot), async () => {
-    started = await anneal(['start', `${name}.json`], envFor(bot));
+  const workerOutput = await withCliWorker({ env: envFor(bot), cwd: work }, async () => {
+    started = await run(['start', `${name}.json`], envFor(bot));
   });
   expect(started.stderr).not.toMatch(/^anneal: /m); // progress lines only, no failure
   expect(started.code).toBe(0);
   expect(started.stdout).toContain(`${name} v1`);
-  const listed = await anneal(['runs', name, '--json'], envFor(bot));
+  const listed = await run(['runs', name, '--json'], envFor(bot));
   expect(listed.code).toBe(0);
   expect((JSON.parse(listed.stdout) as { status: string }[])[0]).toMatchObject({ status: 'FINISHED' });
 
@@ -116,19 +86,19 @@ it('a worker and the CLI train, register and read with basic credentials, the da
 });
 
 it('a bearer token works; wrong credentials are one clear line from the CLI, and the worker refuses to start with them', async () => {
-  const withToken = await anneal(['runs', '--json'], envFor({ MLFLOW_TRACKING_TOKEN: TOKEN }));
+  const withToken = await run(['runs', '--json'], envFor({ MLFLOW_TRACKING_TOKEN: TOKEN }));
   expect(withToken.code).toBe(0);
   expect(JSON.parse(withToken.stdout)).toEqual(expect.any(Array));
 
   const wrong = `wrong-${randomUUID()}`;
-  const refused = await anneal(['runs'], envFor({ MLFLOW_TRACKING_USERNAME: 'anneal-bot', MLFLOW_TRACKING_PASSWORD: wrong }));
+  const refused = await run(['runs'], envFor({ MLFLOW_TRACKING_USERNAME: 'anneal-bot', MLFLOW_TRACKING_PASSWORD: wrong }));
   const line = `anneal: MLflow at ${server.uri} did not accept user "anneal-bot" (401 Unauthorized): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN\n`;
   expect(refused).toMatchObject({ code: 1, stderr: line });
-  const badToken = await anneal(['runs'], envFor({ MLFLOW_TRACKING_TOKEN: wrong }));
+  const badToken = await run(['runs'], envFor({ MLFLOW_TRACKING_TOKEN: wrong }));
   expect(badToken.stderr).toBe(
     `anneal: MLflow at ${server.uri} did not accept the token in MLFLOW_TRACKING_TOKEN (401 Unauthorized): ${line.split(': ').pop()}`,
   );
-  const worker = await anneal(['worker'], envFor({ MLFLOW_TRACKING_USERNAME: 'anneal-bot', MLFLOW_TRACKING_PASSWORD: wrong }));
+  const worker = await run(['worker'], envFor({ MLFLOW_TRACKING_USERNAME: 'anneal-bot', MLFLOW_TRACKING_PASSWORD: wrong }));
   expect(worker).toMatchObject({ code: 1, stderr: line });
   for (const r of [refused, badToken, worker]) expect(r.stdout + r.stderr).not.toContain(wrong);
 });

@@ -2,18 +2,27 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { BackendName, formatIssues } from '@anneal/contracts';
 import { Failpoints } from '@anneal/tracking';
+import { loadTemporalConnection, type TemporalConnectionOptions } from './temporal-config';
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Everything a process reads from its environment, parsed once at start. Defaults run the embedded local stack. */
 export const Config = z.object({
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // Temporal's own variables are read by @temporalio/envconfig (see temporal-config.ts); these are checked here.
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: flag.optional(),
   TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: flag.optional(),
+  TEMPORAL_PROFILE: z.string().optional(),
+  TEMPORAL_CONFIG_FILE: z.string().optional(),
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
   MLFLOW_TRACKING_URI: z.string().url().default('http://127.0.0.1:5000'),
   MLFLOW_TRACKING_USERNAME: z.string().optional(),
@@ -34,7 +43,16 @@ export const Config = z.object({
   /** Faults to inject into activities (a JSON array, see `Failpoint`): for fault-injection tests and drills only. */
   ANNEAL_FAILPOINTS: z.string().transform(parseJson).pipe(Failpoints).optional(),
 });
-export type Config = z.infer<typeof Config> & { home: string; cacheDir: string; dataRoots: string[] };
+export type Config = Omit<z.infer<typeof Config>, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'> & {
+  /** From the variable, else the temporal CLI's config profile, else the local dev server. */
+  TEMPORAL_ADDRESS: string;
+  TEMPORAL_NAMESPACE: string;
+  /** How to connect: TLS, API key and gRPC metadata as the profile and the TEMPORAL_* variables say. */
+  temporalConnection: TemporalConnectionOptions;
+  home: string;
+  cacheDir: string;
+  dataRoots: string[];
+};
 
 function parseJson(text: string, ctx: z.RefinementCtx): unknown {
   try {
@@ -49,6 +67,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(Object.keys(Config.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = Config.safeParse(known, { reportInput: true });
   if (!parsed.success) throw new Error(`invalid configuration:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
+  const temporal = loadTemporalConnection(env);
   const home = resolve(parsed.data.ANNEAL_HOME);
-  return { ...parsed.data, home, cacheDir: resolve(home, 'cache'), dataRoots: parsed.data.ANNEAL_DATA_ROOTS.split(':').map((p) => resolve(p)) };
+  return {
+    ...parsed.data,
+    TEMPORAL_ADDRESS: temporal.connection.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    temporalConnection: temporal.connection,
+    home,
+    cacheDir: resolve(home, 'cache'),
+    dataRoots: parsed.data.ANNEAL_DATA_ROOTS.split(':').map((p) => resolve(p)),
+  };
 }

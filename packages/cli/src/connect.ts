@@ -1,28 +1,28 @@
-import { readFile } from 'node:fs/promises';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { ArtifactStore, MlflowClient } from '@anneal/tracking';
 import type { Config } from './config';
-
-async function tlsOf(config: Config): Promise<ConnectionOptions['tls']> {
-  if (config.TEMPORAL_TLS_CLIENT_CERT_PATH && config.TEMPORAL_TLS_CLIENT_KEY_PATH) {
-    return {
-      serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME,
-      clientCertPair: { crt: await readFile(config.TEMPORAL_TLS_CLIENT_CERT_PATH), key: await readFile(config.TEMPORAL_TLS_CLIENT_KEY_PATH) },
-    };
-  }
-  // An API key (Temporal Cloud) implies TLS unless told otherwise.
-  return config.TEMPORAL_TLS ?? (config.TEMPORAL_API_KEY ? true : undefined);
-}
+import { tlsHandshakeFailure } from './tls-diagnosis';
 
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, tls: await tlsOf(config), apiKey: config.TEMPORAL_API_KEY });
+  const connection = await explained(config, Connection.connect(config.temporalConnection));
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {
-  const tls = (await tlsOf(config)) as NativeConnectionOptions['tls'];
-  return NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls, apiKey: config.TEMPORAL_API_KEY });
+  return explained(config, NativeConnection.connect(config.temporalConnection));
+}
+
+/** A failed connection says where it went and, over TLS, why the handshake failed. */
+async function explained<T>(config: Config, connecting: Promise<T>): Promise<T> {
+  try {
+    return await connecting;
+  } catch (err) {
+    const address = config.temporalConnection.address;
+    const handshake = await tlsHandshakeFailure(config.temporalConnection);
+    const tls = handshake ? ` (TLS: ${handshake})` : '';
+    throw new Error(`cannot connect to Temporal at ${address}${tls}`, { cause: err });
+  }
 }
 
 export function mlflowOf(config: Config): { mlflow: MlflowClient; artifacts: ArtifactStore } {
