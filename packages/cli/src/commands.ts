@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { connectClient, connectWorker, mlflowOf, withClient } from './connect';
 import { downLocalStack, httpOk, portOpen, upLocalStack, type LocalStack } from './local-services';
 import { EXAMPLES, venvPath } from './repo-paths';
+import { startHealthServer } from './health-server';
 import { ensureSearchAttributes } from './search-attributes';
 import { readSpecFile } from './spec-file';
 import { formatResult, links, startPipeline, waitForPipeline, type PipelineType, type StartedPipeline } from './start-pipeline';
@@ -80,8 +81,13 @@ export async function serveWorkers(config: Config, queues: Queue[], o: { verbose
     workers.forEach((w) => w.shutdown());
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
+  const health =
+    config.ANNEAL_HEALTH_PORT === undefined
+      ? undefined
+      : await startHealthServer({ workers, port: config.ANNEAL_HEALTH_PORT, host: config.ANNEAL_HEALTH_HOST });
   say(`worker ${workers.map((w) => w.options.identity).join(', ')} polling ${queues.join(' + ')} queue(s) at ${config.TEMPORAL_ADDRESS}`);
-  await run;
+  if (health) say(`health: http://${config.ANNEAL_HEALTH_HOST}:${health.port}/livez and /readyz`);
+  await run.finally(() => health?.close());
   say('worker stopped');
 }
 

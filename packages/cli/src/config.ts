@@ -40,6 +40,10 @@ export const Config = z.object({
   ANNEAL_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().max(3600).default(5),
   /** ... and when the worker exits regardless. */
   ANNEAL_SHUTDOWN_FORCE_SECONDS: z.coerce.number().positive().max(3600).default(55),
+  /** `anneal worker` answers /livez and /readyz on this port (container health checks, Kubernetes probes). */
+  ANNEAL_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** ... on this address: loopback, or 0.0.0.0 in a container whose probes come from outside it. */
+  ANNEAL_HEALTH_HOST: z.string().default('127.0.0.1'),
   /** Faults to inject into activities (a JSON array, see `Failpoint`): for fault-injection tests and drills only. */
   ANNEAL_FAILPOINTS: z.string().transform(parseJson).pipe(Failpoints).optional(),
 });
