@@ -48,7 +48,10 @@ ln -sf libtensorflow_framework.so.2 "$pkg/deps/lib/libtensorflow_framework.so"
 
 nodedir="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 [ -f "$nodedir/include/node/node_api.h" ] || { echo "build-tfjs-node: Node.js headers not found under $nodedir/include/node" >&2; exit 1; }
+# npm's own node-gyp (npm from nodejs.org), else Debian's node-gyp package (npm from Debian does not bundle it).
 gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
+[ -f "$gyp" ] || gyp="$(readlink -f "$(command -v node-gyp)")"
+[ -f "$gyp" ] || { echo "build-tfjs-node: node-gyp not found (npm's own, or Debian's node-gyp package)" >&2; exit 1; }
 (cd "$pkg" && node "$gyp" rebuild --nodedir="$nodedir" -j "$(nproc)" \
   --module_name=tfjs_binding --module_path="$addon_dir" --napi_build_version=8 >"$cache/node-gyp.log" 2>&1) \
   || { tail -n 30 "$cache/node-gyp.log" >&2; exit 1; }

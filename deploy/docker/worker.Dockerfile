@@ -1,0 +1,47 @@
+# The Anneal worker: the CLI's `anneal worker` with the native TF.js backend and the graph training engine, both
+# built here against the TensorFlow C library of PyPI's pinned tensorflow-cpu wheel (deploy/native).
+#   docker build -f deploy/docker/worker.Dockerfile -t anneal-worker .
+# BASE_IMAGE: any Debian-based image with Node.js 20.3+ and npm (the default is the official one; where no registry
+# is reachable, deploy/docker/build-base.sh makes one from the Debian mirror). Certificates in deploy/docker/ca/*.crt
+# are trusted during the build (a proxy's CA), and are not part of the final image.
+ARG BASE_IMAGE=node:20-bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+COPY deploy/docker/ca/ /tmp/extra-ca/
+# hadolint ignore=DL3008
+RUN cp /tmp/extra-ca/*.crt /usr/local/share/ca-certificates/ 2>/dev/null || true \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates python3 python3-pip python3-venv g++ make \
+ && node_api="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node/node_api.h" \
+ && { [ -f "$node_api" ] || apt-get install -y --no-install-recommends libnode-dev node-gyp; } \
+ && update-ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt TF_CPP_MIN_LOG_LEVEL=2
+WORKDIR /app
+COPY . .
+RUN npm ci --no-audit --no-fund \
+ && npm run build \
+ && python3 -m venv /tmp/py \
+ && PYTHON=/tmp/py/bin/python ANNEAL_HOME=/tmp/anneal bash deploy/native/build-tfjs-node.sh \
+ && node deploy/docker/bundle-workflows.mjs /app/workflow-bundle.js \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf /tmp/py /tmp/anneal /root/.npm
+
+FROM ${BASE_IMAGE}
+RUN useradd --system --uid 10001 --home-dir /var/lib/anneal --create-home anneal
+COPY --from=build /app /app
+WORKDIR /app
+ENV NODE_ENV=production \
+    TF_CPP_MIN_LOG_LEVEL=2 \
+    ANNEAL_HOME=/var/lib/anneal \
+    ANNEAL_DATA_ROOTS=/data \
+    ANNEAL_WORKFLOW_BUNDLE=/app/workflow-bundle.js \
+    ANNEAL_HEALTH_PORT=8080 \
+    ANNEAL_HEALTH_HOST=0.0.0.0
+USER 10001
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "/app/packages/cli/bin/anneal.js"]
+CMD ["worker"]
