@@ -37,7 +37,7 @@ for i in "${!variants[@]}"; do
   "$venv/bin/kubernetes-validate" --strict --quiet "$out/rendered-$i.yaml"
   echo "chart, values ${i}: lint ok, $(grep -c '^kind:' "$out/rendered-$i.yaml") objects valid" >&2
 done
-"$venv/bin/hadolint" "$root/deploy/docker/worker.Dockerfile" "$root/deploy/docker/services.Dockerfile"
+"$venv/bin/hadolint" "$root"/deploy/docker/*.Dockerfile
 echo "Dockerfiles: hadolint ok" >&2
 if command -v docker-compose > /dev/null; then
   docker-compose -f "$root/deploy/compose/docker-compose.yml" config -q

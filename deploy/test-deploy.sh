@@ -7,7 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 compose=(docker-compose -f "$root/deploy/compose/docker-compose.yml" -p anneal)
 bash "$root/deploy/compose/up.sh"
-export TEMPORAL_ADDRESS="127.0.0.1:${ANNEAL_TEMPORAL_PORT:-17233}" MLFLOW_TRACKING_URI="http://127.0.0.1:${ANNEAL_MLFLOW_PORT:-15000}"
+export TEMPORAL_ADDRESS="127.0.0.1:${ANNEAL_TEMPORAL_PORT:-17233}" MLFLOW_TRACKING_URI="http://127.0.0.1:${ANNEAL_MLFLOW_PORT:-15000}" \
+  TEMPORAL_UI_URL="http://127.0.0.1:${ANNEAL_TEMPORAL_UI_PORT:-18233}"
 started=$SECONDS
 node "$root/packages/cli/bin/anneal.js" start "$root/examples/fine-tune-digits-quick.json"
 echo "fine-tune against the compose stack finished in $((SECONDS - started)) s" >&2

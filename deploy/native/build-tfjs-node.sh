@@ -52,11 +52,12 @@ nodedir="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
 [ -f "$gyp" ] || gyp="$(readlink -f "$(command -v node-gyp)")"
 [ -f "$gyp" ] || { echo "build-tfjs-node: node-gyp not found (npm's own, or Debian's node-gyp package)" >&2; exit 1; }
-(cd "$pkg" && node "$gyp" rebuild --nodedir="$nodedir" -j "$(nproc)" \
+# PYTHON above is for pip; node-gyp picks its own python3 (Debian's node-gyp needs the system one, with its gyp module).
+(cd "$pkg" && env -u PYTHON node "$gyp" rebuild --nodedir="$nodedir" -j "$(nproc)" \
   --module_name=tfjs_binding --module_path="$addon_dir" --napi_build_version=8 >"$cache/node-gyp.log" 2>&1) \
   || { tail -n 30 "$cache/node-gyp.log" >&2; exit 1; }
 rm -rf "$pkg/build/Release/obj.target"
-(cd "$root/packages/tf-graph" && node "$gyp" rebuild --nodedir="$nodedir" -j "$(nproc)" -- -Dtf_include="$pkg/deps/include" -Dtf_lib="$pkg/deps/lib" \
+(cd "$root/packages/tf-graph" && env -u PYTHON node "$gyp" rebuild --nodedir="$nodedir" -j "$(nproc)" -- -Dtf_include="$pkg/deps/include" -Dtf_lib="$pkg/deps/lib" \
   >"$cache/node-gyp-tf-graph.log" 2>&1) || { tail -n 30 "$cache/node-gyp-tf-graph.log" >&2; exit 1; }
 rm -rf "$root/packages/tf-graph/build/Release/obj.target"
 loads || { echo "build-tfjs-node: the addon was built but @tensorflow/tfjs-node does not load" >&2; (cd "$root" && node -e "require('@tensorflow/tfjs-node')") >&2; exit 1; }
