@@ -79,6 +79,7 @@ describe('Temporal connection settings (read by @temporalio/envconfig)', () => {
 
   it('a bad address or an unreadable certificate fails loudly, naming it', () => {
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'no-port' })).toThrow(/TEMPORAL_ADDRESS: expected host:port/);
+    expect(loadConfig({ TEMPORAL_ADDRESS: '[::1]:7233' }).TEMPORAL_ADDRESS).toBe('[::1]:7233');
     expect(() => loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'absent.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key') })).toThrow(
       /invalid configuration: Temporal connection settings: .*absent\.pem/,
     );

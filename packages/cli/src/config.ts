@@ -11,7 +11,7 @@ export const Config = z.object({
   // Temporal's own variables are read by @temporalio/envconfig (see temporal-config.ts); these are checked here.
   TEMPORAL_ADDRESS: z
     .string()
-    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d+$/, 'expected host:port')
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().optional(),
