@@ -24,7 +24,19 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.venv-bench/**', '.venv-bench-dataset/**', '.venv-deploy/**', '.anneal/**', 'coverage/**', '.nx/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.venv/**',
+      '.venv-bench/**',
+      '.venv-bench-dataset/**',
+      '.venv-deploy/**',
+      '.anneal/**',
+      'coverage/**',
+      '.nx/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
