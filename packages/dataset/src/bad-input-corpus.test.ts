@@ -114,7 +114,7 @@ describe('text tables', () => {
   it('a folder where a file is expected', async () => {
     write('folder.csv/x.csv', csv(2));
     expect(await check(join(root, 'folder.csv'), SOURCE, { source: { kind: 'file', path: join(root, 'folder.csv'), format: 'csv' } })).toContain(
-      'a folder; only format images reads folders',
+      'a folder; formats images and text read folders',
     );
   });
 });
@@ -165,7 +165,7 @@ describe('image folders', () => {
 
   it('class folders with no images', async () => {
     const path = await folder('notes', { 'a/readme.txt': 'x', 'b/x.gif': 'GIF89a' });
-    expect(await check(path, SOURCE, { image })).toContain('class folders hold no .png or .jpg images');
+    expect(await check(path, SOURCE, { image })).toContain('class folders hold no .png or .jpg or .jpeg files');
   });
 
   it('an image folder without an image size', async () => {

@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import type { ImageSpec } from '@anneal/contracts';
 import { sourceError } from '../source-error';
 import { resolveDataPath } from './data-roots';
+import { listClassFolders } from './class-folders';
 import { DatasetCollector } from './collector';
 import type { IngestResult, Progress } from './ingest-result';
 
@@ -26,13 +27,7 @@ const EXTENSIONS: Record<string, 'png' | 'jpeg'> = { '.png': 'png', '.jpg': 'jpe
  */
 export async function readImages(options: ReadImagesOptions): Promise<IngestResult> {
   const { file, image } = options;
-  const entries = await readdir(options.path, { withFileTypes: true });
-  const classes = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
-  if (classes.length === 0) throw sourceError(`${file}: no class sub-folders; an image folder holds one folder per class (${file}/<class>/<image>.png)`);
-  const strays = entries.filter((e) => !e.isDirectory() && !e.name.startsWith('.')).length;
+  const { classes, total, notices } = await listClassFolders(options.path, { file, extensions: Object.keys(EXTENSIONS), what: 'images' });
   const files: string[] = [];
   const collector = new DatasetCollector({
     name: options.name,
@@ -40,23 +35,13 @@ export async function readImages(options: ReadImagesOptions): Promise<IngestResu
     keepFeatures: options.keepFeatures,
     describe: (at) => files[at] ?? String(at),
   });
-  const notices: string[] = strays > 0 ? [`${strays} file(s) directly in ${file} ignored (images belong in a class folder)`] : [];
   const formatMismatches: NonNullable<IngestResult['formatMismatches']> = [];
-  let skipped = 0;
-  const listed = await Promise.all(
-    classes.map(async (label) => ({ label, names: (await readdir(join(options.path, label))).filter((n) => !n.startsWith('.')).sort() })),
-  );
-  const total = listed.reduce((n, l) => n + l.names.length, 0);
   let seen = 0;
-  for (const { label, names } of listed) {
+  for (const { label, names } of classes) {
     for (const name of names) {
       options.onProgress?.({ done: seen++, total, unit: 'files' });
       const shown = `${file}/${label}/${name}`;
-      const extension = EXTENSIONS[extname(name).toLowerCase()];
-      if (!extension) {
-        skipped++;
-        continue;
-      }
+      const extension = EXTENSIONS[extname(name).toLowerCase()] as 'png' | 'jpeg';
       const real = await resolveDataPath(join(options.path, label, name), options.dataRoots, { shown });
       const bytes = await readFile(real);
       const actual = sniff(bytes);
@@ -67,8 +52,6 @@ export async function readImages(options: ReadImagesOptions): Promise<IngestResu
     }
   }
   options.onProgress?.({ done: total, total, unit: 'files' });
-  if (skipped > 0) notices.push(`${skipped} non-image file(s) skipped (only .png, .jpg, .jpeg are read)`);
-  if (files.length === 0) throw sourceError(`${file}: class folders hold no .png or .jpg images`);
   return { ...collector.finish(), columns: [], notices, formatMismatches };
 }
 

@@ -111,7 +111,7 @@ describe('readSource', () => {
     expect(r.dataset.labels).toEqual(['dark', 'light']);
     expect(Math.max(...r.dataset.features.subarray(0, 16))).toBe(0);
     expect(Math.min(...r.dataset.features.subarray(16))).toBeGreaterThan(0.95);
-    expect(r.notices).toEqual(['1 non-image file(s) skipped (only .png, .jpg, .jpeg are read)']);
+    expect(r.notices).toEqual(['1 other file(s) skipped (only .png, .jpg, .jpeg are read)']);
   });
 
   it('gives the same content digest for the same rows in any order, and a different ordered digest', async () => {

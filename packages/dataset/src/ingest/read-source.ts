@@ -11,6 +11,7 @@ import type { IngestResult, Progress } from './ingest-result';
 import { readDelimitedParallel, type ParallelOptions } from './read-delimited-parallel';
 import { readImages } from './read-images';
 import { readJsonl } from './read-jsonl';
+import { readTextFolder } from './read-text-folder';
 import { readMnist } from './read-mnist';
 
 export interface ReadSourceOptions {
@@ -45,8 +46,9 @@ export async function readSource(options: ReadSourceOptions): Promise<IngestResu
     const [path, shown] = picked ? [picked.path, join(source.path, picked.name)] : [named, source.path];
     const folder = (await stat(path)).isDirectory();
     const format = source.kind === 'jsonl' ? 'jsonl' : (source.format ?? (folder ? 'images' : formatOf(shown)));
-    if (folder !== (format === 'images'))
-      throw sourceError(`${shown}: ${folder ? 'a folder; only format images reads folders' : `not a folder; format images wants one folder per class`}`);
+    const folderFormat = format === 'images' || format === 'text';
+    if (folder !== folderFormat)
+      throw sourceError(`${shown}: ${folder ? 'a folder; formats images and text read folders' : `not a folder; format ${format} wants one folder per class`}`);
     const read = await readFile({ ...options, path, shown, format });
     if (picked) read.notices.push(`read ${shown}, the newest entry of ${source.path} matching "${picked.glob}"`);
     return read;
@@ -74,7 +76,7 @@ export async function readSource(options: ReadSourceOptions): Promise<IngestResu
 async function readFile(o: ReadSourceOptions & { path: string; shown: string; format: DataFormat }): Promise<IngestResult> {
   const report = o.onProgress;
   // Only a caller that shows progress needs the size.
-  const total = report && o.format !== 'images' ? (await stat(o.path)).size : 0;
+  const total = report && o.format !== 'images' && o.format !== 'text' ? (await stat(o.path)).size : 0;
   let done = 0;
   const onBytes = report && ((n: number) => report({ done: (done += n), total, unit: 'bytes' }));
   const common = { path: o.path, file: o.shown, name: o.spec.name, keepFeatures: o.keepFeatures, onBytes };
@@ -90,6 +92,8 @@ async function readFile(o: ReadSourceOptions & { path: string; shown: string; fo
     case 'images':
       if (!o.spec.image) throw sourceError(`${o.shown}: an image folder needs dataset.image ({ width, height, channels }) to size the images`);
       return readImages({ ...common, image: o.spec.image, dataRoots: o.dataRoots, onProgress: o.onProgress });
+    case 'text':
+      return readTextFolder({ ...common, schema: o.spec.schema, dataRoots: o.dataRoots, onProgress: o.onProgress });
   }
 }
 

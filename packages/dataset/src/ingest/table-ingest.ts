@@ -23,6 +23,8 @@ export interface TableIngestOptions {
   missingValues?: readonly string[];
   /** Rows to score rather than train on: a label column the schema does not list is absent, every row's label ''. */
   unlabelled?: boolean;
+  /** How a row is named in messages (default `<file>:<line>`; a folder of files names the file). */
+  describe?: (line: number) => string;
 }
 
 /** One part of a file read by one thread. */
@@ -130,17 +132,21 @@ export class TableIngest {
         featureShape: [slots.names.length],
         featureNames: slots.names,
         keepFeatures: this.options.keepFeatures,
-        describe: (at) => `${this.options.file}:${at}`,
+        describe: (at) => this.where(at),
       }),
       cells: new Array<unknown>(resolved.columns.length),
       values: new Float32Array(slots.names.length),
     };
   }
 
+  private where(line: number): string {
+    return this.options.describe?.(line) ?? `${this.options.file}:${line}`;
+  }
+
   private accept(cells: unknown[], line: number): void {
     const s = this.state as NonNullable<typeof this.state>;
     const { columns, index, labelAt, groupAt } = s.resolved;
-    const at = `${this.options.file}:${line}`;
+    const at = this.where(line);
     if (cells.length !== this.options.header.length) {
       s.collector.addInvalid({ at, field: '(row)', expected: `${this.options.header.length} fields, as in the header`, found: `${cells.length} fields` });
       return;
@@ -183,5 +189,5 @@ function textLengths(dataset: Dataset, maxTokens: number): string {
   const empty = lengths.filter((n) => n === 0).length;
   const cut = lengths.filter((n) => n === maxTokens).length;
   const at = (q: number) => lengths[Math.min(rows - 1, Math.floor(q * rows))] ?? 0;
-  return `text: ${rows} texts, tokens per text median ${at(0.5)}, 90th percentile ${at(0.9)}; ${empty} empty; ${cut} cut to the cap of ${maxTokens} tokens`;
+  return `text: ${rows} texts, tokens per text median ${at(0.5)}, 90th percentile ${at(0.9)}; ${empty} empty; ${cut} at the cap of ${maxTokens} tokens (longer ones cut)`;
 }
