@@ -128,13 +128,20 @@ export async function adaptiveSearch(
     });
   }
   const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, result]) => ({ candidate: o.candidate, result }));
-  return { trials, failed, decisions: settleDecisions(decisions) };
+  return { trials, failed, decisions: settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' }) };
 }
 
-/** A paused rung is `promoted` when the trial ran its next rung, and `not promoted` when the study ended first. */
-function settleDecisions(decisions: Decision[]): Decision[] {
+/**
+ * A paused rung is `promoted` when the trial ran its next rung, and `not promoted` when the study ended first. A
+ * synchronous study decides a rung once all of it is in, so its log lists each rung's trials in trial order, not in
+ * the order they happened to end: the same log with one worker or two, killed or not.
+ */
+function settleDecisions(decisions: Decision[], o: { synchronous: boolean }): Decision[] {
   const ran = new Set(decisions.map((d) => `${d.trial}:${d.rung}`));
-  return decisions.map((d) => (d.decision === 'paused' ? { ...d, decision: ran.has(`${d.trial}:${d.rung + 1}`) ? 'promoted' : 'not promoted' } : d));
+  const settled = decisions.map((d): Decision =>
+    d.decision === 'paused' ? { ...d, decision: ran.has(`${d.trial}:${d.rung + 1}`) ? 'promoted' : 'not promoted' } : d,
+  );
+  return o.synchronous ? settled.sort((a, b) => a.rung - b.rung || a.trial - b.trial) : settled;
 }
 
 function suggestionOf(r: TrialResult): Suggestion {
