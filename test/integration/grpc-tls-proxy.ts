@@ -38,9 +38,12 @@ export async function startTlsProxy(o: TlsProxyOptions): Promise<{ port: number;
       else stream.respond(responseHeaders, { waitForTrailers: true });
     });
     call.on('trailers', (t) => (trailers = t));
-    stream.on('wantTrailers', () => stream.sendTrailers(trailers));
-    stream.pipe(call);
-    call.pipe(stream);
+    stream.on('wantTrailers', () => {
+      if (!stream.closed && !stream.destroyed) stream.sendTrailers(trailers);
+    });
+    // Bodies forwarded by hand, not piped: either side may end or reset first, and nothing is written after that.
+    forward(stream, call);
+    forward(call, stream);
     call.on('error', () => stream.destroy());
     stream.on('error', () => call.destroy());
     stream.on('close', () => call.close());
@@ -53,6 +56,15 @@ export async function startTlsProxy(o: TlsProxyOptions): Promise<{ port: number;
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function forward(from: NodeJS.ReadableStream, to: NodeJS.WritableStream & { writableEnded: boolean; destroyed: boolean }): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.writableEnded && !to.destroyed) to.write(chunk);
+  });
+  from.on('end', () => {
+    if (!to.writableEnded && !to.destroyed) to.end();
+  });
 }
 
 function forwarded(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
