@@ -44,9 +44,12 @@ export function spawnWorker(at: Endpoints, options: { queue: 'cpu' | 'gpu'; fail
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Two sources into one file: neither pipe may end it (the first to end would make the other write after end,
+  // an error that surfaces in whichever test runs next); the log ends when the process has closed both.
   const log = createWriteStream(join(workerHome, 'worker.log'));
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('close', () => log.end());
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('polling')) resolve();
