@@ -15,8 +15,11 @@ import { rootCauseMessage, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
 
 export interface AdaptiveSearchOptions {
-  candidate: number;
-  prepared: PreparedCandidate;
+  /**
+   * The candidates searched, with their index among the spec's: one, or (with `select: search`) all of them, and then
+   * the space's `candidates` lists them in the same order and each suggestion names one.
+   */
+  models: { index: number; prepared: PreparedCandidate }[];
   space: SearchSpace;
   search: {
     sampler: SamplerName;
@@ -30,7 +33,7 @@ export interface AdaptiveSearchOptions {
     scheduler: TuningSpec['scheduler'];
   };
   common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
-  /** Whether trial labels name the candidate (several are searched). */
+  /** Whether trial labels name the candidate (several are searched, together or side by side). */
   named: boolean;
   idOf: (candidate: number, i: number) => string;
   onTrialDone: () => void;
@@ -76,7 +79,8 @@ export async function adaptiveSearch(
   const maxEpochs = Math.max(...o.space.epochs);
   const scheduler = createScheduler(search.scheduler, { maxEpochs, trials: search.trials });
   const history: Observation[] = [];
-  const latest = new Map<number, TrialResult>();
+  // Each trial's latest rung result, and what it was started with (a promotion goes on with the same).
+  const latest = new Map<number, { result: TrialResult; suggestion: Suggestion }>();
   const running = new Map<string, { started: Started; ended: Promise<Ended> }>();
   const failed: FailedTrial[] = [];
   const decisions: Decision[] = [];
@@ -92,8 +96,8 @@ export async function adaptiveSearch(
     while (running.size < search.parallelism) {
       const promotion = scheduler?.nextPromotion();
       if (promotion) {
-        const from = latest.get(promotion.trial) as TrialResult;
-        launch({ trial: promotion.trial, rung: promotion.rung, epochs: promotion.epochs, suggestion: suggestionOf(from) }, from.fineTune.checkpoint);
+        const from = latest.get(promotion.trial) as { result: TrialResult; suggestion: Suggestion };
+        launch({ trial: promotion.trial, rung: promotion.rung, epochs: promotion.epochs, suggestion: from.suggestion }, from.result.fineTune.checkpoint);
       } else if (next < search.trials) {
         const pending = [...running.values()].map((r) => r.started.suggestion);
         const [suggestion] = sampler.suggest({ history, pending, index: next, count: 1 }) as [Suggestion];
@@ -113,7 +117,7 @@ export async function adaptiveSearch(
       continue;
     }
     const score = scoreOf(search.objective, ended.result.validation);
-    latest.set(ended.trial, ended.result);
+    latest.set(ended.trial, { result: ended.result, suggestion: ended.suggestion });
     if (ended.rung === 0) history.push({ suggestion: ended.suggestion, objective: score });
     const last = !scheduler || ended.rung === scheduler.budgets.length - 1;
     const stopped = ended.result.fineTune.stoppedEarly;
@@ -127,7 +131,7 @@ export async function adaptiveSearch(
       runId: ended.result.trialRunId,
     });
   }
-  const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, result]) => ({ candidate: o.candidate, result }));
+  const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, t]) => ({ candidate: modelOf(o, t.suggestion).index, result: t.result }));
   return { trials, failed, decisions: settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' }) };
 }
 
@@ -144,19 +148,21 @@ function settleDecisions(decisions: Decision[], o: { synchronous: boolean }): De
   return o.synchronous ? settled.sort((a, b) => a.rung - b.rung || a.trial - b.trial) : settled;
 }
 
-function suggestionOf(r: TrialResult): Suggestion {
-  return { learningRate: r.hyperparameters.learningRate, epochs: r.hyperparameters.epochs, strategy: r.hyperparameters.strategy };
+/** The candidate a suggestion trains: the one it names, or the only one searched. */
+function modelOf(o: AdaptiveSearchOptions, s: Suggestion): AdaptiveSearchOptions['models'][number] {
+  return o.models[s.candidate ?? 0] as AdaptiveSearchOptions['models'][number];
 }
 
 function labelOf(o: AdaptiveSearchOptions, s: Omit<Started, 'label'>): string {
   const rung = o.search.scheduler.kind === 'none' ? '' : `, rung ${s.rung}: ${s.epochs} epochs`;
-  return `trial ${s.trial} ${o.named ? `${o.prepared.label} ` : ''}${s.suggestion.strategy} lr=${s.suggestion.learningRate} epochs=${s.suggestion.epochs} (${o.search.sampler}${rung})`;
+  return `trial ${s.trial} ${o.named ? `${modelOf(o, s.suggestion).prepared.label} ` : ''}${s.suggestion.strategy} lr=${s.suggestion.learningRate} epochs=${s.suggestion.epochs} (${o.search.sampler}${rung})`;
 }
 
 function start(o: AdaptiveSearchOptions, s: Started, rung: TrialInput['rung']): Promise<Ended> {
   const hp = hyperparametersOf(o.space, s.suggestion);
-  const id = `${o.idOf(o.candidate, s.trial)}${s.rung > 0 ? `-rung-${s.rung}` : ''}`;
-  return runTrial(id, { ...o.common, label: s.label, model: o.prepared.model, hyperparameters: hp, ...(rung ? { rung } : {}) }).then(
+  const model = modelOf(o, s.suggestion);
+  const id = `${o.idOf(model.index, s.trial)}${s.rung > 0 ? `-rung-${s.rung}` : ''}`;
+  return runTrial(id, { ...o.common, label: s.label, model: model.prepared.model, hyperparameters: hp, ...(rung ? { rung } : {}) }).then(
     (result): Ended => ({ ...s, ok: true, result }),
     (error: unknown): Ended => ({ ...s, ok: false, error }),
   );

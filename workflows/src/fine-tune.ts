@@ -12,7 +12,7 @@ import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { gateAndPromote, installApproval, type PromotionOutcome } from './promotion';
 import { activitiesFor } from './proxies';
-import { probeThenTune, tuneEvery } from './search-candidates';
+import { probeThenTune, searchTogether, tuneEvery } from './search-candidates';
 import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
 import { announcePipeline } from './search-attributes';
@@ -62,9 +62,10 @@ export const progressQuery = defineQuery<FineTuneProgress>('progress');
 export const dataArrivedSignal = defineSignal<[{ contentDigest: string; source: string }]>('dataArrived');
 
 /**
- * The main pipeline: data -> model selection by probe -> seeded random search over fine-tuning trials
- * -> test evaluation of the best of each arm -> registration of the champion. A failed probe or trial is recorded
- * and left out; the pipeline fails only when every one of them fails.
+ * The main pipeline: data -> model candidates -> the search over fine-tuning trials (the candidate one of its
+ * dimensions, picked by a probe first, or each candidate searched: `model.select`) -> test evaluation of the best of
+ * each arm -> registration of the champion. A failed probe or trial is recorded and left out; the pipeline fails
+ * only when every one of them fails.
  */
 export async function fineTune(input: unknown): Promise<FineTuneResult> {
   const spec = parseSpec(FineTuneSpec, input, 'fineTune');
@@ -168,7 +169,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       // With `select: all` every candidate gets its own trials.
       if (spec.model.select === 'all') progress.trialsTotal = spec.tuning.trials * candidates.length;
       const t = spec.tuning;
-      const searched = await (spec.model.select === 'all' ? tuneEvery : probeThenTune)({
+      const searched = await { all: tuneEvery, probe: probeThenTune, search: searchTogether }[spec.model.select]({
         workflowId: wid,
         candidates,
         common,
@@ -228,7 +229,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       return {
         experimentId: run.experimentId,
         pipelineRunId: run.runId,
-        selectedModel: searched.selected === undefined ? 'all (every candidate tuned)' : (candidates[searched.selected] as PreparedCandidate).label,
+        selectedModel: selectedModelOf(spec.model.select, searched.selected, candidates),
         probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
         trials: searched.trials.map(({ result: r }) => ({
           label: r.label,
@@ -251,4 +252,11 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       };
     },
   );
+}
+
+/** What the result says of model selection: the probe's pick, the search's best, or every candidate tuned. */
+function selectedModelOf(select: FineTuneSpec['model']['select'], selected: number | undefined, candidates: PreparedCandidate[]): string {
+  const label = selected === undefined ? undefined : candidates[selected]?.label;
+  if (select === 'all' || label === undefined) return 'all (every candidate tuned)';
+  return select === 'search' ? `${candidates.length} searched together, best ${label}` : label;
 }

@@ -52,11 +52,11 @@ interface StubOptions {
  * the model URI the fine-tune stub writes, so picking the best is checkable; `fail` marks learning rates that fail.
  */
 function stubs(calls: Calls, o: StubOptions = {}) {
-  // Better near lr 0.01, and with more epochs (a rung's budget).
+  // Better near lr 0.01, with more epochs (a rung's budget), and from the pretrained base than from scratch.
   const accuracyOf = (uri: string) => {
     const lr = Number(/lr=([\d.e-]+)/.exec(uri)?.[1]);
     const epochs = Number(/epochs=(\d+)/.exec(uri)?.[1] ?? 1);
-    return 0.9 - Math.abs(Math.log10(lr) + 2) / 10 - 0.1 / epochs;
+    return 0.9 - Math.abs(Math.log10(lr) + 2) / 10 - 0.1 / epochs - (uri.endsWith('/scratch') ? 0.15 : 0);
   };
   let runs = 0;
   return {
@@ -75,6 +75,7 @@ function stubs(calls: Calls, o: StubOptions = {}) {
     }),
     fineTune: async (i: {
       runName: string;
+      model: { uri: string };
       hyperparameters: { learningRate: number; epochs: number };
       stopAfterEpochs?: number;
       resumeFrom?: { uri: string; epoch: number };
@@ -93,7 +94,13 @@ function stubs(calls: Calls, o: StubOptions = {}) {
       calls.running--;
       if (o.fail?.(lr)) throw ApplicationFailure.nonRetryable(`diverged at lr=${lr}`, 'ModelIncompatibleError');
       return {
-        model: { uri: `mem://trained/lr=${lr}/epochs=${until}`, digest: digest('b'), name: 'm', inputShape: [4], baseLayers: 1 },
+        model: {
+          uri: `mem://trained/lr=${lr}/epochs=${until}${i.model.uri === 'mem://scratch' ? '/scratch' : ''}`,
+          digest: digest('b'),
+          name: 'm',
+          inputShape: [4],
+          baseLayers: 1,
+        },
         runId: `ft-${lr}`,
         backend: 'cpu',
         engine: 'eager',
@@ -343,6 +350,39 @@ describe('fineTune against stub activities', () => {
     expect(epochs).toBe(9 + 2 * byRung(1).length + 6 * byRung(2).length);
     expect(epochs).toBeLessThan(81 / 2);
     expect(result!.trials).toHaveLength(9);
+  });
+
+  it('select search: the candidate is a dimension of an ASHA study, no probe, and the pretrained base wins', async () => {
+    const { result, calls } = await run(
+      spec(
+        {
+          sampler: 'tpe',
+          startupTrials: 4,
+          scheduler: { kind: 'asha', minEpochs: 1, reductionFactor: 3 },
+          trials: 9,
+          parallelism: 3,
+          seed: 4,
+          strategies: ['feature-extraction', 'full'],
+          epochs: [9],
+          learningRate: { min: 1e-3, max: 1e-1 },
+        },
+        { model: { ...spec({}).model, select: 'search' } },
+      ),
+    );
+    expect(result!.probes).toEqual([]);
+    expect(calls.fineTune.some((c) => c.runName.includes('probe'))).toBe(false);
+    expect(result!.decisions.filter((d) => d.rung === 0)).toHaveLength(9);
+    const on = (label: string) => result!.trials.filter((t) => t.label.startsWith('trial ') && t.label.includes(` ${label} `));
+    expect(on('registry').length).toBeGreaterThan(0);
+    expect(on('scratch').length).toBeGreaterThan(0);
+    expect(on('registry').length + on('scratch').length).toBe(9);
+    // A from-scratch net is never frozen: the sampler gives it full fine-tuning only.
+    expect(on('scratch').every((t) => t.hyperparameters.strategy === 'full')).toBe(true);
+    expect(result!.selectedModel).toBe('2 searched together, best registry');
+    const champion = result!.arms.find((a) => a.champion)!;
+    expect(champion.arm).toMatch(/^pretrained registry /);
+    expect(result!.arms.some((a) => a.arm === 'scratch scratch full')).toBe(true);
+    expect(calls.registered).toEqual([expect.not.stringMatching(/scratch$/)]);
   });
 
   it('synchronous successive halving makes the same decisions one trial at a time as three at a time', async () => {

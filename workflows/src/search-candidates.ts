@@ -1,5 +1,5 @@
 import type { Hyperparameters, PreparedCandidate } from '@anneal/contracts';
-import { bestBy, randomSearch, scoreOf, type SearchSpace } from '@anneal/tune';
+import { bestBy, randomSearch, scoreOf, strategiesFor, type SearchSpace } from '@anneal/tune';
 import { adaptiveSearch, type AdaptiveSearchOptions, type Decision } from './adaptive-search';
 import { runTrial } from './run-trial';
 import { everyFailed, settleAll, type FailedTrial } from './settle';
@@ -17,7 +17,7 @@ export interface Searched {
   failed: FailedTrial[];
   /** What a scheduled study decided at each rung (empty without one). */
   decisions: Decision[];
-  /** The probe's pick (`probe` selection), or undefined when every candidate was tuned. */
+  /** The probe's pick (`probe`), the candidate of the best trial (`search`), or undefined when every one was tuned (`all`). */
   selected?: number;
 }
 
@@ -52,6 +52,26 @@ export async function probeThenTune(o: SearchOptions): Promise<Searched> {
   return { probes, trials: tuned.trials, failed: [...probed.failed, ...tuned.failed], decisions: tuned.decisions, selected };
 }
 
+/**
+ * `search`: one search over every candidate, the candidate a dimension of the space the sampler chooses from (and
+ * learns, with TPE); with a scheduler, a candidate's poor first rungs stop it the way a probe would have.
+ */
+export async function searchTogether(o: SearchOptions): Promise<Searched> {
+  const space = { ...o.space, candidates: o.candidates.map((c) => ({ pretrained: c.pretrained })) };
+  const searched = await adaptiveSearch({
+    models: o.candidates.map((prepared, index) => ({ index, prepared })),
+    space,
+    search: o.search,
+    common: o.common,
+    named: o.candidates.length > 1,
+    idOf: (_candidate, i) => `${o.workflowId}/trial-${i}`,
+    onTrialDone: o.onTrialDone,
+  });
+  if (searched.trials.length === 0) throw everyFailed('trial', searched.failed);
+  const best = searched.trials[bestBy(searched.trials, (t) => scoreOf(o.search.objective, t.result.validation))] as CandidateTrial;
+  return { probes: [], ...searched, selected: best.candidate };
+}
+
 /** `all`: every candidate gets the whole search (its own trials), and the best trial of any wins. */
 export async function tuneEvery(o: SearchOptions): Promise<Searched> {
   return {
@@ -66,9 +86,9 @@ export async function tuneEvery(o: SearchOptions): Promise<Searched> {
 
 type Tuned = { trials: CandidateTrial[]; failed: FailedTrial[]; decisions: Decision[] };
 
-/** Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully. */
+/** One candidate's space: the strategies it can take. */
 function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
-  return { ...o.space, strategies: c.pretrained ? o.space.strategies : (['full'] as const) };
+  return { ...o.space, strategies: strategiesFor({ ...o.space, candidates: [c] }, 0) };
 }
 
 function tune(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
@@ -82,8 +102,7 @@ async function tuneAdaptively(o: SearchOptions, candidates: number[], idOf: (can
     candidates.map((candidate) => {
       const prepared = o.candidates[candidate] as PreparedCandidate;
       return adaptiveSearch({
-        candidate,
-        prepared,
+        models: [{ index: candidate, prepared }],
         space: spaceFor(o, prepared),
         search: o.search,
         common: o.common,

@@ -96,6 +96,30 @@ describe('pipeline specs', () => {
     expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['feature-extraction'] } })).toMatchObject({ ok: true });
   });
 
+  it('a warm start names a candidate only when the search ranges over candidates, and one that exists', () => {
+    const base = {
+      name: 'x',
+      dataset: { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } },
+      model: {
+        candidates: [
+          { kind: 'registry', name: 'base' },
+          { kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } },
+        ],
+      },
+    };
+    const warm = (candidate: number) => ({ tuning: { warmStart: [{ learningRate: 0.01, epochs: 3, strategy: 'full', candidate }] } });
+    expect(parseWithProblems(FineTuneSpec, { ...base, ...warm(1) })).toEqual({
+      ok: false,
+      problems: ['tuning.warmStart.0.candidate: a warm start names a candidate only with model.select "search", not "probe" (found: 1)'],
+    });
+    const searched = { ...base, model: { ...base.model, select: 'search' } };
+    expect(parseWithProblems(FineTuneSpec, { ...searched, ...warm(2) })).toEqual({
+      ok: false,
+      problems: ['tuning.warmStart.0.candidate: expected the index of one of model.candidates (0 to 1) (found: 2)'],
+    });
+    expect(parseWithProblems(FineTuneSpec, { ...searched, ...warm(1) })).toMatchObject({ ok: true });
+  });
+
   it('refuses splits that leave too little for training', () => {
     const result = parseWithProblems(PretrainSpec.shape.split, { validation: 0.4, test: 0.6 });
     expect(result).toEqual({

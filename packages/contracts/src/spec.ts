@@ -141,7 +141,15 @@ export const TuningSpec = strictObject({
   startupTrials: z.number().int().min(1).max(64).default(4),
   /** Configurations tried first (a guess, or the best of an earlier search), then the sampler's. */
   warmStart: z
-    .array(strictObject({ learningRate: z.number().positive().max(1), epochs: z.number().int().positive().max(500), strategy: Strategy }))
+    .array(
+      strictObject({
+        learningRate: z.number().positive().max(1),
+        epochs: z.number().int().positive().max(500),
+        strategy: Strategy,
+        /** With `model.select: search`: the index of the model candidate to try it on (default the first). */
+        candidate: z.number().int().nonnegative().optional(),
+      }),
+    )
     .default([]),
   ...trainingOptions,
 })
@@ -197,17 +205,32 @@ export const FineTuneSpec = strictObject({
     probeEpochs: z.number().int().positive().max(50).default(2),
     probeLearningRate: z.number().positive().max(1).default(1e-3),
     /**
-     * `probe`: a short probe of every candidate picks the one the search tunes; `all`: every candidate gets the
-     * whole search, and the table compares them strategy by strategy.
+     * `search`: the candidate is a dimension of the search, chosen by the sampler like a learning rate (with a
+     * scheduler, its first rung does what a probe would, and losers stop there). `probe`: a short probe of every
+     * candidate picks the one the search tunes. `all`: every candidate gets the whole search, and the table compares
+     * them strategy by strategy.
      */
-    select: z.enum(['probe', 'all']).default('probe'),
+    select: z.enum(['search', 'probe', 'all']).default('probe'),
   }),
   tuning: TuningSpec.prefault({}),
   register: FineTuneRegisterSpec.prefault({ name: 'anneal-model' }),
-}).refine((s) => !s.model.candidates.some((c) => c.kind === 'graph') || s.tuning.strategies.every((x) => x === 'feature-extraction'), {
-  message: 'a graph model candidate is a frozen feature extractor: tuning.strategies must be ["feature-extraction"] (a GraphModel has no layers to train)',
-  path: ['tuning', 'strategies'],
-});
+})
+  .refine((s) => !s.model.candidates.some((c) => c.kind === 'graph') || s.tuning.strategies.every((x) => x === 'feature-extraction'), {
+    message: 'a graph model candidate is a frozen feature extractor: tuning.strategies must be ["feature-extraction"] (a GraphModel has no layers to train)',
+    path: ['tuning', 'strategies'],
+  })
+  .superRefine((s, ctx) => {
+    s.tuning.warmStart.forEach((w, i) => {
+      if (w.candidate === undefined) return;
+      const message =
+        s.model.select !== 'search'
+          ? `a warm start names a candidate only with model.select "search", not "${s.model.select}"`
+          : w.candidate >= s.model.candidates.length
+            ? `expected the index of one of model.candidates (0 to ${s.model.candidates.length - 1})`
+            : undefined;
+      if (message) ctx.addIssue({ code: 'custom', message, input: w.candidate, path: ['tuning', 'warmStart', i, 'candidate'] });
+    });
+  });
 export type FineTuneSpec = z.infer<typeof FineTuneSpec>;
 export type FineTuneSpecInput = z.input<typeof FineTuneSpec>;
 

@@ -77,4 +77,50 @@ describe('samplers', () => {
       gridSampler(space, 1, 2).suggest({ history: [], pending: [], index: 3, count: 1 }),
     );
   });
+
+  describe('with the model candidate in the space', () => {
+    const two = { ...space, candidates: [{ pretrained: true }, { pretrained: false }] };
+
+    it('draws both candidates, and a from-scratch one only trains fully', () => {
+      for (const name of ['random', 'grid', 'tpe'] as const) {
+        const all = createSampler(name, two, { seed: 3, gridPoints: 2 }).suggest({ history: [], pending: [], index: 0, count: 18 });
+        expect(new Set(all.map((s) => s.candidate))).toEqual(new Set([0, 1]));
+        expect(all.filter((s) => s.candidate === 1).every((s) => s.strategy === 'full')).toBe(true);
+        expect(new Set(all.filter((s) => s.candidate === 0).map((s) => s.strategy))).toEqual(new Set(['feature-extraction', 'full']));
+      }
+      // The grid: 2 rates x 3 epochs x (2 strategies of the pretrained one + 1 of the scratch one).
+      const grid = gridSampler(two, 1, 2).suggest({ history: [], pending: [], index: 0, count: 18 });
+      expect(new Set(grid.map((s) => JSON.stringify(s))).size).toBe(18);
+    });
+
+    it('a single candidate is not a dimension: the same suggestions as a space without candidates', () => {
+      const one = { ...space, candidates: [{ pretrained: true }] };
+      for (const name of ['random', 'grid', 'tpe'] as const) {
+        const history = [0.001, 0.01, 0.0003, 0.05, 0.002].map((learningRate, i) => ({
+          suggestion: { learningRate, epochs: 3, strategy: 'full' as const },
+          objective: i / 10,
+        }));
+        const a = createSampler(name, one, { seed: 4 }).suggest({ history, pending: [], index: 5, count: 3 });
+        expect(a).toEqual(createSampler(name, space, { seed: 4 }).suggest({ history, pending: [], index: 5, count: 3 }));
+        expect(a.every((s) => s.candidate === undefined)).toBe(true);
+      }
+    });
+
+    it('TPE learns which candidate is better and suggests it more often', () => {
+      // The scratch net (candidate 1) trails the pretrained one by 0.2 whatever its learning rate.
+      const score = (s: Suggestion) => objective(s) - (s.candidate === 1 ? 0.2 : 0);
+      let later = 0;
+      for (let seed = 1; seed <= 8; seed++) {
+        const sampler = tpeSampler(two, seed, 6);
+        const history: Observation[] = [];
+        while (history.length < 24) {
+          const [s] = sampler.suggest({ history, pending: [], index: history.length, count: 1 }) as [Suggestion];
+          history.push({ suggestion: s, objective: score(s) });
+        }
+        later += history.slice(12).filter((h) => h.suggestion.candidate === 0).length;
+      }
+      // Random search would put half of the last 12 trials (48 of 96) on each.
+      expect(later).toBeGreaterThan(72);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { createRng, shuffled, type Strategy } from '@anneal/contracts';
-import { roundRate, type Observation, type SearchSpace, type Suggestion } from './space';
+import { roundRate, searchesCandidates, strategiesFor, type Observation, type SearchSpace, type Suggestion } from './space';
 import { tpeSuggest } from './tpe';
 
 export interface SuggestOptions {
@@ -34,27 +34,40 @@ export function createSampler(
   return o.warmStart?.length ? warmStarted(inner, o.warmStart) : inner;
 }
 
-/** Log-uniform learning rate, epochs and strategy drawn uniformly; suggestion i is drawn from its own seeded stream. */
+/**
+ * Log-uniform learning rate, epochs, (the candidate, when the space has several,) and a strategy that candidate can
+ * take, drawn uniformly; suggestion i is drawn from its own seeded stream.
+ */
 export function randomSampler(space: SearchSpace, seed: number): Sampler {
   return { name: 'random', suggest: (o) => Array.from({ length: o.count }, (_, k) => randomSuggestion(space, createRng(seed * 7919 + o.index + k))) };
 }
 
 export function randomSuggestion(space: SearchSpace, rng: () => number): Suggestion {
   const [lo, hi] = [Math.log(space.learningRate.min), Math.log(space.learningRate.max)];
-  return {
-    learningRate: roundRate(Math.exp(lo + rng() * (hi - lo))),
-    epochs: space.epochs[Math.floor(rng() * space.epochs.length)] as number,
-    strategy: space.strategies[Math.floor(rng() * space.strategies.length)] as Strategy,
-  };
+  // Drawn in this order, the candidate only when searched: a single-model search draws what it always drew.
+  const learningRate = roundRate(Math.exp(lo + rng() * (hi - lo)));
+  const epochs = space.epochs[Math.floor(rng() * space.epochs.length)] as number;
+  const candidate = searchesCandidates(space) ? Math.floor(rng() * (space.candidates?.length ?? 1)) : undefined;
+  const strategies = strategiesFor(space, candidate);
+  const strategy = strategies[Math.floor(rng() * strategies.length)] as Strategy;
+  return { learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }) };
 }
 
 /**
- * Every combination of `points` log-spaced learning rates, the epochs and the strategies, in a seeded order (so a
- * search with fewer trials than the grid still spreads over it); past the end it starts again.
+ * Every combination of `points` log-spaced learning rates, the epochs, the candidates (when searched) and the
+ * strategies each can take, in a seeded order (so a search with fewer trials than the grid still spreads over it);
+ * past the end it starts again.
  */
 export function gridSampler(space: SearchSpace, seed: number, points: number): Sampler {
   const rates = logSpaced(space.learningRate, points);
-  const grid = rates.flatMap((learningRate) => space.epochs.flatMap((epochs) => space.strategies.map((strategy) => ({ learningRate, epochs, strategy }))));
+  const models = searchesCandidates(space) ? (space.candidates ?? []).map((_c, i) => i) : [undefined];
+  const grid = rates.flatMap((learningRate) =>
+    space.epochs.flatMap((epochs) =>
+      models.flatMap((candidate) =>
+        strategiesFor(space, candidate).map((strategy) => ({ learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }) })),
+      ),
+    ),
+  );
   const order = shuffled(grid, createRng(seed));
   return { name: 'grid', suggest: (o) => Array.from({ length: o.count }, (_, k) => order[(o.index + k) % order.length] as Suggestion) };
 }

@@ -10,9 +10,16 @@ import {
   type Unfreeze,
 } from '@anneal/contracts';
 
+/** A model candidate as a sampler sees it: a from-scratch net has no pretrained features to freeze. */
+export interface CandidateChoice {
+  pretrained: boolean;
+}
+
 /** What a search ranges over (learning rate, strategies, epochs) and the settings every trial shares. */
 export interface SearchSpace {
   learningRate: { min: number; max: number };
+  /** With two or more, the model candidate is a dimension of the search too (a suggestion's `candidate`). */
+  candidates?: readonly CandidateChoice[];
   strategies: readonly Strategy[];
   epochs: readonly number[];
   batchSize: number;
@@ -31,6 +38,8 @@ export interface Suggestion {
   learningRate: number;
   epochs: number;
   strategy: Strategy;
+  /** The index of the model candidate in the space's `candidates`, when the search ranges over them. */
+  candidate?: number;
 }
 
 /** A finished trial as samplers see it: what was tried and the objective it reached (higher is better). */
@@ -55,6 +64,17 @@ export function hyperparametersOf(space: SearchSpace, s: Suggestion): Hyperparam
     ...(s.strategy === 'two-phase' && space.twoPhase ? { twoPhase: space.twoPhase } : {}),
     ...(space.augmentation ? { augmentation: space.augmentation } : {}),
   };
+}
+
+/** Whether the model candidate is a dimension of the search. */
+export function searchesCandidates(space: SearchSpace): boolean {
+  return (space.candidates?.length ?? 0) > 1;
+}
+
+/** Freezing (all or part of) a randomly initialised base would train on noise features: scratch nets train fully. */
+export function strategiesFor(space: SearchSpace, candidate: number | undefined): readonly Strategy[] {
+  const c = candidate === undefined ? undefined : space.candidates?.[candidate];
+  return c && !c.pretrained ? ['full'] : space.strategies;
 }
 
 /** Learning rates are suggested to three significant digits: what the trial labels and MLflow params show. */

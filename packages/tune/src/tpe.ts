@@ -1,5 +1,5 @@
 import type { Strategy } from '@anneal/contracts';
-import { roundRate, type Observation, type SearchSpace, type Suggestion } from './space';
+import { roundRate, searchesCandidates, strategiesFor, type Observation, type SearchSpace, type Suggestion } from './space';
 
 /** Share of the trials that count as good (Bergstra et al.'s gamma), at least one. */
 const GAMMA = 0.25;
@@ -20,7 +20,7 @@ export function tpeSuggest(space: SearchSpace, history: readonly Observation[], 
   return suggestion;
 }
 
-const key = (s: Suggestion) => `${s.learningRate}|${s.epochs}|${s.strategy}`;
+const key = (s: Suggestion) => `${s.learningRate}|${s.epochs}|${s.strategy}|${s.candidate ?? ''}`;
 
 function draw(space: SearchSpace, history: readonly Observation[], rng: () => number): Suggestion {
   const sorted = [...history].sort((a, b) => b.objective - a.objective);
@@ -28,21 +28,30 @@ function draw(space: SearchSpace, history: readonly Observation[], rng: () => nu
   const [good, bad] = [sorted.slice(0, nGood), sorted.slice(nGood)];
   const lr = (obs: Observation[]) => obs.map((h) => Math.log(h.suggestion.learningRate));
   const range = { lo: Math.log(space.learningRate.min), hi: Math.log(space.learningRate.max) };
-  return {
-    learningRate: roundRate(Math.exp(continuous(lr(good), lr(bad), range, rng))),
-    epochs: categorical(
-      space.epochs,
-      good.map((h) => h.suggestion.epochs),
-      bad.map((h) => h.suggestion.epochs),
-      rng,
-    ),
-    strategy: categorical<Strategy>(
-      space.strategies,
-      good.map((h) => h.suggestion.strategy),
-      bad.map((h) => h.suggestion.strategy),
-      rng,
-    ),
-  };
+  const learningRate = roundRate(Math.exp(continuous(lr(good), lr(bad), range, rng)));
+  const epochs = categorical(
+    space.epochs,
+    good.map((h) => h.suggestion.epochs),
+    bad.map((h) => h.suggestion.epochs),
+    rng,
+  );
+  // The candidate first, then a strategy it can take, learnt from the trials of that candidate only.
+  const candidate = searchesCandidates(space)
+    ? categorical(
+        (space.candidates ?? []).map((_c, i) => i),
+        good.map((h) => h.suggestion.candidate ?? 0),
+        bad.map((h) => h.suggestion.candidate ?? 0),
+        rng,
+      )
+    : undefined;
+  const same = (h: Observation) => candidate === undefined || h.suggestion.candidate === candidate;
+  const strategy = categorical<Strategy>(
+    strategiesFor(space, candidate),
+    good.filter(same).map((h) => h.suggestion.strategy),
+    bad.filter(same).map((h) => h.suggestion.strategy),
+    rng,
+  );
+  return { learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }) };
 }
 
 interface Range {
