@@ -74,16 +74,22 @@ it('runs a TPE search two trials at a time, warm-started, minimizing validation 
   expect(Number(csv[1]!.split(',').at(-1))).toBe(champion.validation.loss);
   const svg = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/objective.svg`)).toString();
   expect(svg).toContain('validation loss by hyperparameter (5 trials)');
-  // Replaying the recorded history against today's code: the same suggestions, in the same order.
-  const { stdout } = await run(
-    h.stack.temporalBin,
-    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', h.stack.temporalAddress],
-    { maxBuffer: 64 << 20 },
-  );
-  const file = join(h.stack.home, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(stdout) }));
-  const replayed = await run(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), file]);
+  // Replaying the recorded histories against today's code: fineTune's, and its study's (a workflow of its own,
+  // where the suggestions are made): the same suggestions, in the same order.
+  const files = [];
+  for (const [id, file] of [
+    [workflowId, `${name}.json`],
+    [`${workflowId}/study`, `${name}-study.json`],
+  ] as const) {
+    const { stdout } = await run(h.stack.temporalBin, ['workflow', 'show', '--workflow-id', id, '--output', 'json', '--address', h.stack.temporalAddress], {
+      maxBuffer: 64 << 20,
+    });
+    files.push(join(h.stack.home, file));
+    writeFileSync(join(h.stack.home, file), JSON.stringify({ workflowId: id, history: JSON.parse(stdout) }));
+  }
+  const replayed = await run(process.execPath, [join(REPO_ROOT, 'workflows', 'test', 'replay-histories.js'), ...files]);
   expect(replayed.stdout).toContain(`replayed ${name}.json`);
+  expect(replayed.stdout).toContain(`replayed ${name}-study.json`);
 });
 
 it('an ASHA study on the real servers: trials pause after a rung, the best go on from their checkpoints', async () => {

@@ -7,6 +7,7 @@ import {
   scoreOf,
   type Observation,
   type SamplerName,
+  type SchedulerState,
   type SearchSpace,
   type Suggestion,
 } from '@anneal/tune';
@@ -31,6 +32,8 @@ export interface AdaptiveSearchOptions {
     warmStart: readonly Suggestion[];
     objective: Objective;
     scheduler: TuningSpec['scheduler'];
+    /** A study workflow continues as new once its history has this many events (default: when Temporal suggests it). */
+    continueAsNewAfterEvents?: number;
   };
   common: Omit<TrialInput, 'label' | 'model' | 'hyperparameters'>;
   /** Whether trial labels name the candidate (several are searched, together or side by side). */
@@ -59,6 +62,29 @@ interface Started {
 }
 type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: unknown });
 
+export interface SearchResult {
+  trials: { candidate: number; result: TrialResult }[];
+  failed: FailedTrial[];
+  decisions: Decision[];
+}
+
+/** What a study carries into its next run when it continues as new: all the loop knows, as plain JSON. */
+export interface StudyState {
+  next: number;
+  history: { suggestion: Suggestion; objective: number | null }[];
+  latest: { trial: number; result: TrialResult; suggestion: Suggestion }[];
+  failed: FailedTrial[];
+  decisions: Decision[];
+  scheduler?: SchedulerState;
+}
+
+export interface StudyControl {
+  /** Where the study's previous run left off. */
+  state?: StudyState;
+  /** True once the study should start nothing more and, when the running ones are in, hand its state on. */
+  draining?: () => boolean;
+}
+
 /**
  * A study that learns as it goes. `parallelism` trial runs train at once; as each ends, its objective score joins the
  * sampler's history and the next run starts: with a scheduler (ASHA, SHA, median), the promotion of a paused trial
@@ -66,10 +92,17 @@ type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: 
  * knows what is still running. Deterministic on replay: runs end in the order the history records, and sampler and
  * scheduler are pure. A failed run is recorded and the study goes on; a cancelled workflow stops here.
  */
-export async function adaptiveSearch(
-  o: AdaptiveSearchOptions,
-): Promise<{ trials: { candidate: number; result: TrialResult }[]; failed: FailedTrial[]; decisions: Decision[] }> {
+export async function adaptiveSearch(o: AdaptiveSearchOptions): Promise<SearchResult> {
+  return ((await runSearch(o)) as { done: SearchResult }).done;
+}
+
+/**
+ * The study's loop, from a carried state when given. While `draining`, it starts nothing; once nothing runs, it
+ * returns its state when work is left (the caller continues as new with it), else its result.
+ */
+export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl = {}): Promise<{ done: SearchResult } | { carried: StudyState }> {
   const { search } = o;
+  const draining = control.draining ?? (() => false);
   const sampler = createSampler(search.sampler, o.space, {
     seed: search.seed,
     gridPoints: search.gridPoints,
@@ -85,6 +118,16 @@ export async function adaptiveSearch(
   const failed: FailedTrial[] = [];
   const decisions: Decision[] = [];
   let next = 0;
+  if (control.state) {
+    const s = control.state;
+    next = s.next;
+    // JSON has no -Infinity or NaN: a score that was one comes back as null, and counts as the worst.
+    history.push(...s.history.map((h) => ({ suggestion: h.suggestion, objective: h.objective ?? -Infinity })));
+    s.latest.forEach((t) => latest.set(t.trial, { result: t.result, suggestion: t.suggestion }));
+    failed.push(...s.failed);
+    decisions.push(...s.decisions);
+    if (s.scheduler) scheduler?.restore(s.scheduler);
+  }
   const launch = (s: Omit<Started, 'label'>, resumeFrom?: CheckpointRef) => {
     const started = { ...s, label: labelOf(o, s) };
     running.set(`${s.trial}:${s.rung}`, {
@@ -93,7 +136,7 @@ export async function adaptiveSearch(
     });
   };
   for (;;) {
-    while (running.size < search.parallelism) {
+    while (running.size < search.parallelism && !draining()) {
       const promotion = scheduler?.nextPromotion();
       if (promotion) {
         const from = latest.get(promotion.trial) as { result: TrialResult; suggestion: Suggestion };
@@ -105,7 +148,20 @@ export async function adaptiveSearch(
         launch({ trial: next++, rung: 0, epochs: scheduler ? (scheduler.budgets[0] as number) : suggestion.epochs, suggestion: first });
       } else break;
     }
-    if (running.size === 0) break;
+    if (running.size === 0) {
+      if (draining() && (next < search.trials || scheduler?.hasPromotion())) {
+        const carried: StudyState = {
+          next,
+          history: history.map((h) => ({ suggestion: h.suggestion, objective: Number.isFinite(h.objective) ? h.objective : null })),
+          latest: [...latest].map(([trial, t]) => ({ trial, ...t })),
+          failed,
+          decisions,
+          ...(scheduler ? { scheduler: scheduler.snapshot() } : {}),
+        };
+        return { carried };
+      }
+      break;
+    }
     const ended = await Promise.race([...running.values()].map((r) => r.ended));
     running.delete(`${ended.trial}:${ended.rung}`);
     if (ended.rung === 0) o.onTrialDone();
@@ -132,7 +188,7 @@ export async function adaptiveSearch(
     });
   }
   const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, t]) => ({ candidate: modelOf(o, t.suggestion).index, result: t.result }));
-  return { trials, failed, decisions: settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' }) };
+  return { done: { trials, failed, decisions: settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' }) } };
 }
 
 /**

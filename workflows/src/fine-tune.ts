@@ -16,6 +16,7 @@ import { probeThenTune, searchTogether, tuneEvery } from './search-candidates';
 import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
 import { announcePipeline } from './search-attributes';
+import { trialDoneSignal } from './study';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
 import { gateRows, imageShapeOf, pickArms, reportSearch, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
 
@@ -86,6 +87,9 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       ? { ...progress, stage: `waiting for approval of v${status.challenger} (anneal approve ${wid} --approver <you>)` }
       : progress,
   );
+  setHandler(trialDoneSignal, () => {
+    progress.trialsDone++;
+  });
   setHandler(dataArrivedSignal, () => {
     progress.notifications = (progress.notifications ?? 0) + 1;
   });

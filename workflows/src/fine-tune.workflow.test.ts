@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -36,6 +37,7 @@ interface Calls {
   aliases: Map<string, string>;
   decisions: string[];
   gated: { champion?: string; rowsFrom: string }[];
+  closed: { runId: string; status: string }[];
 }
 
 interface StubOptions {
@@ -45,6 +47,8 @@ interface StubOptions {
   gatePasses?: boolean;
   /** Someone else moves the champion to this version while the workflow waits for approval. */
   movedMeanwhile?: string;
+  /** Training never ends (it heartbeats until cancelled). */
+  hang?: boolean;
 }
 
 /**
@@ -62,7 +66,9 @@ function stubs(calls: Calls, o: StubOptions = {}) {
   return {
     openPipelineRun: async () => ({ experimentId: '1', runId: 'pipeline', runName: 'p' }),
     openChildRun: async (i: { runName: string }) => ({ experimentId: '1', runId: `run-${++runs}`, runName: i.runName }),
-    closeRun: async () => undefined,
+    closeRun: async (i: { runId: string; status: string }) => {
+      calls.closed.push({ runId: i.runId, status: i.status });
+    },
     ingestDataset: async () => ({ dataset: dataset('all', 100), runId: 'ingest' }),
     validateDataset: async () => ({ passed: true }),
     splitDataset: async () => ({ train: dataset('train', 60), validation: dataset('validation', 20), test: dataset('test', 20), runId: 'split' }),
@@ -90,6 +96,10 @@ function stubs(calls: Calls, o: StubOptions = {}) {
         from: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0,
       });
       calls.maxRunning = Math.max(calls.maxRunning, ++calls.running);
+      for (let beats = 0; o.hang; beats++) {
+        Context.current().heartbeat(beats);
+        await Context.current().sleep(100);
+      }
       await new Promise((r) => setTimeout(r, 50));
       calls.running--;
       if (o.fail?.(lr)) throw ApplicationFailure.nonRetryable(`diverged at lr=${lr}`, 'ModelIncompatibleError');
@@ -223,8 +233,8 @@ async function run(
   input: FineTuneSpecInput,
   o: StubOptions = {},
   during?: (handle: WorkflowHandle) => Promise<void>,
-): Promise<{ result?: FineTuneResult; error?: unknown; calls: Calls }> {
-  const calls: Calls = { fineTune: [], registered: [], running: 0, maxRunning: 0, aliases: new Map(), decisions: [], gated: [] };
+): Promise<{ result?: FineTuneResult; error?: unknown; calls: Calls; id: string }> {
+  const calls: Calls = { fineTune: [], registered: [], running: 0, maxRunning: 0, aliases: new Map(), decisions: [], gated: [], closed: [] };
   const activities = stubs(calls, o);
   const workers = await Promise.all(
     [CPU_TASK_QUEUE, GPU_TASK_QUEUE].map((taskQueue) =>
@@ -245,9 +255,12 @@ async function run(
     await handle.terminate('the test failed').catch(() => undefined);
     throw err;
   });
-  const [settled] = await Promise.allSettled([Promise.all(workers.map((w) => w.runUntil(execution)))]);
-  await watcher;
-  return settled.status === 'fulfilled' ? { result: await execution, calls } : { error: settled.reason, calls };
+  // The workers serve until both are over: `during` may query the workflow once it has ended.
+  const over = Promise.allSettled([execution, watcher]);
+  await Promise.all(workers.map((w) => w.runUntil(over)));
+  const [ended, watched] = await over;
+  if (watched.status === 'rejected') throw watched.reason;
+  return ended.status === 'fulfilled' ? { result: ended.value, calls, id } : { error: ended.reason, calls, id };
 }
 
 describe('fineTune against stub activities', () => {
@@ -409,6 +422,75 @@ describe('fineTune against stub activities', () => {
     // Nine at rung 0, their top three at rung 1, its best at rung 2 (all nine epochs).
     expect([0, 1, 2].map((k) => one.result!.decisions.filter((d) => d.rung === k).length)).toEqual([9, 3, 1]);
     expect(three.calls.maxRunning).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('the study, a workflow of its own', () => {
+  it('carries its state into each new run and decides as a study that does not; fineTune counts every trial', async () => {
+    const tuning = {
+      sampler: 'random' as const,
+      scheduler: { kind: 'sha' as const, minEpochs: 1, reductionFactor: 3 },
+      trials: 9,
+      parallelism: 3,
+      seed: 2,
+      strategies: ['full' as const],
+      epochs: [9],
+      learningRate: { min: 1e-4, max: 1 },
+    };
+    const scratch = { model: { candidates: [{ kind: 'scratch' as const, architecture: { kind: 'mlp' as const, hiddenUnits: [8] } }] } };
+    let trialsDone = -1;
+    const once = await run(spec(tuning, scratch));
+    const carried = await run(spec({ ...tuning, continueAsNewAfterEvents: 40 }, scratch), {}, async (handle) => {
+      await handle.result().catch(() => undefined);
+      trialsDone = (await handle.query<{ trialsDone: number }>('progress')).trialsDone;
+    });
+    const log = (r: { result?: FineTuneResult }) => r.result!.decisions.map((d) => `${d.trial}@${d.rung}:${d.score}:${d.decision}`);
+    expect(log(carried)).toEqual(log(once));
+    expect(carried.result!.arms.find((a) => a.champion)!.hyperparameters).toEqual(once.result!.arms.find((a) => a.champion)!.hyperparameters);
+    expect(carried.calls.fineTune.map((c) => c.runName).sort()).toEqual(once.calls.fineTune.map((c) => c.runName).sort());
+    expect(trialsDone).toBe(9);
+    // The study ran as several runs of one workflow, each after the last continued as new.
+    const runs = async () => {
+      let n = 0;
+      for await (const w of env.client.workflow.list({ query: `WorkflowId = '${carried.id}/study'` })) n += w.status.name === 'CONTINUED_AS_NEW' ? 1 : 0;
+      return n;
+    };
+    let continued = await runs();
+    for (let i = 0; i < 50 && continued < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      continued = await runs();
+    }
+    expect(continued).toBeGreaterThanOrEqual(2);
+  });
+
+  it('cancelling fineTune cancels its study, and the study its trials: their runs end KILLED', async () => {
+    const scratch = { model: { candidates: [{ kind: 'scratch' as const, architecture: { kind: 'mlp' as const, hiddenUnits: [8] } }] } };
+    // A short heartbeat timeout: heartbeats (which carry the cancellation back) are throttled to 80 % of it.
+    const tuning = {
+      sampler: 'tpe' as const,
+      trials: 4,
+      parallelism: 2,
+      strategies: ['full' as const],
+      epochs: [9],
+      scheduler: { kind: 'asha' as const },
+      heartbeatTimeoutSeconds: 5,
+    };
+    const { error, calls, id } = await run(spec(tuning, { model: { ...scratch.model, select: 'search' } }), { hang: true }, async (handle) => {
+      const training = async (i: number) =>
+        (
+          await env.client.workflow
+            .getHandle(`${handle.workflowId}/trial-${i}`)
+            .describe()
+            .catch(() => undefined)
+        )?.raw.pendingActivities?.length;
+      for (let i = 0; i < 100 && !((await training(0)) && (await training(1))); i++) await new Promise((r) => setTimeout(r, 100));
+      await handle.cancel();
+    });
+    expect((error as { cause?: unknown }).cause).toBeInstanceOf(CancelledFailure);
+    expect((await env.client.workflow.getHandle(`${id}/study`).describe()).status.name).toBe('CANCELLED');
+    for (const t of [0, 1]) expect((await env.client.workflow.getHandle(`${id}/trial-${t}`).describe()).status.name).toBe('CANCELLED');
+    // The two trial runs, then the pipeline's run.
+    expect(calls.closed.filter((c) => c.runId !== 'pipeline').map((c) => c.status)).toEqual(['KILLED', 'KILLED']);
   });
 });
 

@@ -1,7 +1,8 @@
 import type { Hyperparameters, PreparedCandidate } from '@anneal/contracts';
 import { bestBy, randomSearch, scoreOf, strategiesFor, type SearchSpace } from '@anneal/tune';
-import { adaptiveSearch, type AdaptiveSearchOptions, type Decision } from './adaptive-search';
+import type { AdaptiveSearchOptions, Decision } from './adaptive-search';
 import { runTrial } from './run-trial';
+import { runStudy, trialId, type TrialIds } from './study';
 import { everyFailed, settleAll, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
 
@@ -48,7 +49,7 @@ export async function probeThenTune(o: SearchOptions): Promise<Searched> {
   );
   const probes = probed.succeeded.map((p) => ({ candidate: p.index, result: p.value }));
   const selected = (probes[bestBy(probes, (p) => scoreOf(o.search.objective, p.result.validation))] as CandidateTrial).candidate;
-  const tuned = await tune(o, [selected], (_candidate, i) => `${o.workflowId}/trial-${i}`);
+  const tuned = await tune(o, [selected], { prefix: o.workflowId, perCandidate: false });
   return { probes, trials: tuned.trials, failed: [...probed.failed, ...tuned.failed], decisions: tuned.decisions, selected };
 }
 
@@ -58,15 +59,19 @@ export async function probeThenTune(o: SearchOptions): Promise<Searched> {
  */
 export async function searchTogether(o: SearchOptions): Promise<Searched> {
   const space = { ...o.space, candidates: o.candidates.map((c) => ({ pretrained: c.pretrained })) };
-  const searched = await adaptiveSearch({
-    models: o.candidates.map((prepared, index) => ({ index, prepared })),
-    space,
-    search: o.search,
-    common: o.common,
-    named: o.candidates.length > 1,
-    idOf: (_candidate, i) => `${o.workflowId}/trial-${i}`,
-    onTrialDone: o.onTrialDone,
-  });
+  const searched = await runStudy(
+    {
+      options: {
+        models: o.candidates.map((prepared, index) => ({ index, prepared })),
+        space,
+        search: o.search,
+        common: o.common,
+        named: o.candidates.length > 1,
+      },
+      ids: { prefix: o.workflowId, perCandidate: false },
+    },
+    o.onTrialDone,
+  );
   if (searched.trials.length === 0) throw everyFailed('trial', searched.failed);
   const best = searched.trials[bestBy(searched.trials, (t) => scoreOf(o.search.objective, t.result.validation))] as CandidateTrial;
   return { probes: [], ...searched, selected: best.candidate };
@@ -79,7 +84,7 @@ export async function tuneEvery(o: SearchOptions): Promise<Searched> {
     ...(await tune(
       o,
       o.candidates.map((_c, i) => i),
-      (candidate, i) => `${o.workflowId}/c${candidate}-trial-${i}`,
+      { prefix: o.workflowId, perCandidate: true },
     )),
   };
 }
@@ -91,25 +96,24 @@ function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
   return { ...o.space, strategies: strategiesFor({ ...o.space, candidates: [c] }, 0) };
 }
 
-function tune(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
+function tune(o: SearchOptions, candidates: number[], ids: TrialIds): Promise<Tuned> {
   const planned = o.search.sampler === 'random' && o.search.warmStart.length === 0 && o.search.scheduler.kind === 'none';
-  return planned ? tunePlanned(o, candidates, idOf) : tuneAdaptively(o, candidates, idOf);
+  return planned ? tunePlanned(o, candidates, ids) : tuneAdaptively(o, candidates, ids);
 }
 
 /** Every candidate's search at once, each suggesting its trials from its own results. */
-async function tuneAdaptively(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
+async function tuneAdaptively(o: SearchOptions, candidates: number[], ids: TrialIds): Promise<Tuned> {
   const searched = await Promise.all(
     candidates.map((candidate) => {
       const prepared = o.candidates[candidate] as PreparedCandidate;
-      return adaptiveSearch({
+      const options = {
         models: [{ index: candidate, prepared }],
         space: spaceFor(o, prepared),
         search: o.search,
         common: o.common,
         named: candidates.length > 1,
-        idOf,
-        onTrialDone: o.onTrialDone,
-      });
+      };
+      return runStudy({ options, ids }, o.onTrialDone);
     }),
   );
   const tuned = { trials: searched.flatMap((s) => s.trials), failed: searched.flatMap((s) => s.failed), decisions: searched.flatMap((s) => s.decisions) };
@@ -118,7 +122,7 @@ async function tuneAdaptively(o: SearchOptions, candidates: number[], idOf: (can
 }
 
 /** `random`: every trial drawn up front and started at once. */
-async function tunePlanned(o: SearchOptions, candidates: number[], idOf: (candidate: number, i: number) => string): Promise<Tuned> {
+async function tunePlanned(o: SearchOptions, candidates: number[], ids: TrialIds): Promise<Tuned> {
   const planned = candidates.flatMap((candidate) => {
     const c = o.candidates[candidate] as PreparedCandidate;
     return randomSearch(spaceFor(o, c), o.search).map((hp, i) => ({ candidate, i, hp, c }));
@@ -127,7 +131,7 @@ async function tunePlanned(o: SearchOptions, candidates: number[], idOf: (candid
   const settled = await settleAll(
     planned.map(({ candidate, i, hp, c }) => {
       const label = `trial ${i} ${named ? `${c.label} ` : ''}${hp.strategy} lr=${hp.learningRate} epochs=${hp.epochs}`;
-      const run = runTrial(idOf(candidate, i), { ...o.common, label, model: c.model, hyperparameters: hp });
+      const run = runTrial(trialId(ids, candidate, i), { ...o.common, label, model: c.model, hyperparameters: hp });
       return { label, run: run.finally(o.onTrialDone) };
     }),
     'trial',

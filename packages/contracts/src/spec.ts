@@ -137,6 +137,11 @@ export const TuningSpec = strictObject({
   /** Trials running at once under `grid` and `tpe` (more are queued by Temporal for the training workers anyway). */
   parallelism: z.number().int().positive().max(64).default(2),
   gridPoints: z.number().int().min(1).max(20).default(3),
+  /**
+   * A study (`grid`, `tpe`, or any scheduler) is a workflow of its own that continues as new, carrying its state,
+   * when Temporal suggests it; this makes it do so once its history has this many events.
+   */
+  continueAsNewAfterEvents: z.number().int().min(20).optional(),
   /** `tpe`: random suggestions before the estimator takes over. */
   startupTrials: z.number().int().min(1).max(64).default(4),
   /** Configurations tried first (a guess, or the best of an earlier search), then the sampler's. */

@@ -6,4 +6,4 @@ export { hyperparametersOf, searchesCandidates, strategiesFor } from './space';
 export type { CandidateChoice, Observation, Suggestion } from './space';
 export { scoreOf } from './objective';
 export { Asha, MedianStopping, SuccessiveHalving, createScheduler, rungBudgets } from './schedulers';
-export type { AshaOptions, Promotion, RungResult, Scheduler, SchedulerSpec } from './schedulers';
+export type { AshaOptions, Promotion, RungResult, Scheduler, SchedulerSpec, SchedulerState } from './schedulers';

@@ -68,4 +68,21 @@ describe('ASHA', () => {
     expect(median.nextPromotion()).toEqual({ trial: 1, rung: 1, epochs: 2 }); // median 0.3: trial 1 goes on
     expect(median.nextPromotion()).toBeUndefined(); // trial 2 is below it; trial 0 went on already
   });
+
+  it('a snapshot (plain JSON, a failed run too) restores a scheduler that decides as the original would', () => {
+    const sha = new SuccessiveHalving({ minEpochs: 1, reductionFactor: 2, maxEpochs: 4, trials: 4 });
+    [0.9, 0.2, 0.7].forEach((score, trial) => sha.record(0, { trial, score, done: false }));
+    sha.record(0, { trial: 3, score: -Infinity, done: true });
+    expect(sha.hasPromotion()).toBe(true);
+    expect(sha.nextPromotion()).toEqual({ trial: 0, rung: 1, epochs: 2 });
+    const copy = new SuccessiveHalving({ minEpochs: 1, reductionFactor: 2, maxEpochs: 4, trials: 4 });
+    copy.restore(JSON.parse(JSON.stringify(sha.snapshot())));
+    expect(copy.snapshot()).toEqual(sha.snapshot());
+    expect([copy.nextPromotion(), copy.hasPromotion(), copy.nextPromotion()]).toEqual([{ trial: 2, rung: 1, epochs: 2 }, false, undefined]);
+    expect(copy.summary()).toEqual([
+      { rung: 0, epochs: 1, trials: 4, promoted: 2 },
+      { rung: 1, epochs: 2, trials: 0, promoted: 0 },
+      { rung: 2, epochs: 4, trials: 0, promoted: 0 },
+    ]);
+  });
 });

@@ -9,8 +9,19 @@ export interface Scheduler {
   /** Epochs at the end of each rung (all epochs so far), the last one the trials' full budget. */
   readonly budgets: readonly number[];
   record(rung: number, result: RungResult): void;
+  /** The promotion to run next, if any, marking it as promoted. */
   nextPromotion(): Promotion | undefined;
+  /** Whether a promotion is due, marking nothing. */
+  hasPromotion(): boolean;
   summary(): { rung: number; epochs: number; trials: number; promoted: number }[];
+  /** The state as plain JSON (a failed run's -Infinity as null), for a study that continues as new. */
+  snapshot(): SchedulerState;
+  restore(state: SchedulerState): void;
+}
+
+export interface SchedulerState {
+  rungs: { trial: number; score: number | null; done: boolean }[][];
+  promoted: string[];
 }
 
 export interface AshaOptions {
@@ -59,12 +70,31 @@ abstract class RungScheduler implements Scheduler {
 
   /** The promotion to run next, if any: highest rung first, best first, each trial once per rung. */
   nextPromotion(): Promotion | undefined {
+    const due = this.due();
+    if (due) this.promoted.add(`${due.rung - 1}:${due.trial}`);
+    return due;
+  }
+
+  hasPromotion(): boolean {
+    return this.due() !== undefined;
+  }
+
+  snapshot(): SchedulerState {
+    return {
+      rungs: this.rungs.map((rung) => rung.map((r) => ({ ...r, score: Number.isFinite(r.score) ? r.score : null }))),
+      promoted: [...this.promoted],
+    };
+  }
+
+  restore(state: SchedulerState): void {
+    state.rungs.forEach((rung, k) => (this.rungs[k] = rung.map((r) => ({ ...r, score: r.score ?? -Infinity }))));
+    state.promoted.forEach((p) => this.promoted.add(p));
+  }
+
+  private due(): Promotion | undefined {
     for (let k = this.rungs.length - 2; k >= 0; k--) {
       const next = this.promotable(k).find((r) => !r.done && !this.promoted.has(`${k}:${r.trial}`));
-      if (next) {
-        this.promoted.add(`${k}:${next.trial}`);
-        return { trial: next.trial, rung: k + 1, epochs: this.budgets[k + 1] as number };
-      }
+      if (next) return { trial: next.trial, rung: k + 1, epochs: this.budgets[k + 1] as number };
     }
     return undefined;
   }
