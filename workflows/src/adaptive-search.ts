@@ -3,6 +3,7 @@ import type { CheckpointRef, Objective, PreparedCandidate, TuningSpec } from '@a
 import {
   createSampler,
   createScheduler,
+  describePicks,
   hyperparametersOf,
   scoreOf,
   type Observation,
@@ -211,7 +212,8 @@ function modelOf(o: AdaptiveSearchOptions, s: Suggestion): AdaptiveSearchOptions
 
 function labelOf(o: AdaptiveSearchOptions, s: Omit<Started, 'label'>): string {
   const rung = o.search.scheduler.kind === 'none' ? '' : `, rung ${s.rung}: ${s.epochs} epochs`;
-  return `trial ${s.trial} ${o.named ? `${modelOf(o, s.suggestion).prepared.label} ` : ''}${s.suggestion.strategy} lr=${s.suggestion.learningRate} epochs=${s.suggestion.epochs} (${o.search.sampler}${rung})`;
+  const picks = describePicks(o.space.dimensions, s.suggestion.picks);
+  return `trial ${s.trial} ${o.named ? `${modelOf(o, s.suggestion).prepared.label} ` : ''}${s.suggestion.strategy} lr=${s.suggestion.learningRate} epochs=${s.suggestion.epochs}${picks ? ` ${picks}` : ''} (${o.search.sampler}${rung})`;
 }
 
 function start(o: AdaptiveSearchOptions, s: Started, rung: TrialInput['rung']): Promise<Ended> {

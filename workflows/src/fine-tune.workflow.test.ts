@@ -398,6 +398,27 @@ describe('fineTune against stub activities', () => {
     expect(calls.registered).toEqual([expect.not.stringMatching(/scratch$/)]);
   });
 
+  it('searches further dimensions: each trial trains with the batch size and dropout picked for it', async () => {
+    const { result } = await run(
+      spec(
+        {
+          sampler: 'grid',
+          gridPoints: 1,
+          trials: 4,
+          parallelism: 2,
+          strategies: ['full'],
+          epochs: [2],
+          dimensions: { batchSize: [16, 64], headDropout: [0, 0.25] },
+        },
+        { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } },
+      ),
+    );
+    const tried = result!.trials.map((t) => `${t.hyperparameters.batchSize}/${t.hyperparameters.regularization.headDropout}`);
+    expect(tried.sort()).toEqual(['16/0', '16/0.25', '64/0', '64/0.25']);
+    for (const t of result!.trials)
+      expect(t.label).toContain(`batchSize=${t.hyperparameters.batchSize} headDropout=${t.hyperparameters.regularization.headDropout}`);
+  });
+
   it('synchronous successive halving makes the same decisions one trial at a time as three at a time', async () => {
     const study = (parallelism: number) =>
       run(
@@ -440,7 +461,7 @@ describe('the study, a workflow of its own', () => {
     const scratch = { model: { candidates: [{ kind: 'scratch' as const, architecture: { kind: 'mlp' as const, hiddenUnits: [8] } }] } };
     let trialsDone = -1;
     const once = await run(spec(tuning, scratch));
-    const carried = await run(spec({ ...tuning, continueAsNewAfterEvents: 40 }, scratch), {}, async (handle) => {
+    const carried = await run(spec({ ...tuning, continueAsNewAfterEvents: 20 }, scratch), {}, async (handle) => {
       await handle.result().catch(() => undefined);
       trialsDone = (await handle.query<{ trialsDone: number }>('progress')).trialsDone;
     });

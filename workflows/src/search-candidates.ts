@@ -1,5 +1,5 @@
 import type { Hyperparameters, PreparedCandidate } from '@anneal/contracts';
-import { bestBy, randomSearch, scoreOf, strategiesFor, type SearchSpace } from '@anneal/tune';
+import { bestBy, dimensionsOf, randomSearch, scoreOf, strategiesFor, type SearchSpace } from '@anneal/tune';
 import type { AdaptiveSearchOptions, Decision } from './adaptive-search';
 import { runTrial } from './run-trial';
 import { runStudy, trialId, type TrialIds } from './study';
@@ -97,7 +97,8 @@ function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
 }
 
 function tune(o: SearchOptions, candidates: number[], ids: TrialIds): Promise<Tuned> {
-  const planned = o.search.sampler === 'random' && o.search.warmStart.length === 0 && o.search.scheduler.kind === 'none';
+  const planned =
+    o.search.sampler === 'random' && o.search.warmStart.length === 0 && o.search.scheduler.kind === 'none' && dimensionsOf(o.space.dimensions).length === 0;
   return planned ? tunePlanned(o, candidates, ids) : tuneAdaptively(o, candidates, ids);
 }
 

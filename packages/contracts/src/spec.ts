@@ -144,6 +144,19 @@ export const TuningSpec = strictObject({
   continueAsNewAfterEvents: z.number().int().min(20).optional(),
   /** `tpe`: random suggestions before the estimator takes over. */
   startupTrials: z.number().int().min(1).max(64).default(4),
+  /**
+   * More dimensions of the search, each a list of values the sampler picks from (absent: the fixed setting of the
+   * same name): `batchSize`, `headDropout`, `l2` and `labelSmoothing` (the regularization's), `augmentation` (`true`:
+   * the `augmentation` above, `false`: none), `lrSchedule`. Searched by the adaptive loop (grid and TPE learn them).
+   */
+  dimensions: strictObject({
+    batchSize: z.array(z.number().int().positive().max(4096)).min(1).optional(),
+    headDropout: z.array(z.number().min(0).max(0.9)).min(1).optional(),
+    l2: z.array(z.number().nonnegative().max(1)).min(1).optional(),
+    labelSmoothing: z.array(z.number().min(0).max(0.5)).min(1).optional(),
+    augmentation: z.array(z.boolean()).min(1).optional(),
+    lrSchedule: z.array(LrSchedule).min(1).optional(),
+  }).default({}),
   /** Configurations tried first (a guess, or the best of an earlier search), then the sampler's. */
   warmStart: z
     .array(
@@ -163,6 +176,10 @@ export const TuningSpec = strictObject({
     path: ['unfreeze'],
   })
   .refine((t) => t.learningRate.min <= t.learningRate.max, { message: 'learningRate.min must not exceed learningRate.max' })
+  .refine((t) => !t.dimensions.augmentation?.includes(true) || t.augmentation !== undefined, {
+    message: 'dimensions.augmentation [true] turns on the augmentation that tuning.augmentation describes: give it',
+    path: ['augmentation'],
+  })
   .refine((t) => !t.strategies.includes('two-phase') || Math.min(...t.epochs) > t.twoPhase.headEpochs, { message: TWO_PHASE_EPOCHS, path: ['epochs'] });
 export type TuningSpec = z.infer<typeof TuningSpec>;
 

@@ -7,3 +7,5 @@ export type { CandidateChoice, Observation, Suggestion } from './space';
 export { scoreOf } from './objective';
 export { Asha, MedianStopping, SuccessiveHalving, createScheduler, rungBudgets } from './schedulers';
 export type { AshaOptions, Promotion, RungResult, Scheduler, SchedulerSpec, SchedulerState } from './schedulers';
+export { applyPicks, describePicks, dimensionsOf } from './dimensions';
+export type { DimensionName, Dimensions, Picks } from './dimensions';

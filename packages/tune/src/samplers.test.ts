@@ -1,5 +1,5 @@
 import { createSampler, gridSampler, tpeSampler, warmStarted, type Sampler } from './samplers';
-import type { Observation, Suggestion } from './space';
+import { hyperparametersOf, type Observation, type Suggestion } from './space';
 
 const space = { learningRate: { min: 1e-4, max: 1e-1 }, strategies: ['feature-extraction', 'full'] as const, epochs: [3, 6, 12], batchSize: 32, patience: 2 };
 
@@ -121,6 +121,55 @@ describe('samplers', () => {
       }
       // Random search would put half of the last 12 trials (48 of 96) on each.
       expect(later).toBeGreaterThan(72);
+    });
+  });
+
+  describe('with more dimensions (batch size, regularization, augmentation, schedule)', () => {
+    const wide = {
+      ...space,
+      augmentation: { shift: 2, rotation: 0, flipHorizontal: false, noise: 0, seed: 1 },
+      dimensions: {
+        batchSize: [16, 128],
+        headDropout: [0, 0.3],
+        augmentation: [true, false],
+        lrSchedule: [{ kind: 'constant' as const }, { kind: 'cosine' as const, minLearningRate: 0 }],
+      },
+    };
+
+    it('every sampler picks a value of each, and the trial gets it', () => {
+      for (const name of ['random', 'grid', 'tpe'] as const) {
+        const all = createSampler(name, wide, { seed: 2, gridPoints: 2 }).suggest({ history: [], pending: [], index: 0, count: 40 });
+        for (const key of ['batchSize', 'headDropout', 'augmentation', 'lrSchedule'] as const) {
+          expect(new Set(all.map((s) => s.picks?.[key]))).toEqual(new Set([0, 1]));
+        }
+        for (const s of all) {
+          const hp = hyperparametersOf(wide, s);
+          expect(hp.batchSize).toBe(wide.dimensions.batchSize[s.picks!.batchSize!]);
+          expect(hp.regularization.headDropout).toBe(wide.dimensions.headDropout[s.picks!.headDropout!]);
+          expect(hp.augmentation).toEqual(s.picks!.augmentation === 0 ? wide.augmentation : undefined);
+          expect(hp.lrSchedule.kind).toBe(s.picks!.lrSchedule === 0 ? 'constant' : 'cosine');
+        }
+      }
+      // The grid: 2 rates x 3 epochs x 2 strategies x 2 x 2 x 2 x 2.
+      const grid = gridSampler(wide, 1, 2).suggest({ history: [], pending: [], index: 0, count: 192 });
+      expect(new Set(grid.map((s) => JSON.stringify(s))).size).toBe(192);
+    });
+
+    it('TPE learns the better value of a dimension', () => {
+      // A batch of 128 costs 0.2 whatever else.
+      const score = (s: Suggestion) => objective(s) - (s.picks?.batchSize === 1 ? 0.2 : 0);
+      let small = 0;
+      for (let seed = 1; seed <= 8; seed++) {
+        const sampler = tpeSampler(wide, seed, 6);
+        const history: Observation[] = [];
+        while (history.length < 24) {
+          const [s] = sampler.suggest({ history, pending: [], index: history.length, count: 1 }) as [Suggestion];
+          history.push({ suggestion: s, objective: score(s) });
+        }
+        small += history.slice(12).filter((h) => h.suggestion.picks?.batchSize === 0).length;
+      }
+      // Random search would put half of the last 12 trials (48 of 96) on each.
+      expect(small).toBeGreaterThan(72);
     });
   });
 });

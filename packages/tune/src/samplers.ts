@@ -1,4 +1,5 @@
 import { createRng, shuffled, type Strategy } from '@anneal/contracts';
+import { dimensionsOf, type Picks } from './dimensions';
 import { roundRate, searchesCandidates, strategiesFor, type Observation, type SearchSpace, type Suggestion } from './space';
 import { tpeSuggest } from './tpe';
 
@@ -50,7 +51,9 @@ export function randomSuggestion(space: SearchSpace, rng: () => number): Suggest
   const candidate = searchesCandidates(space) ? Math.floor(rng() * (space.candidates?.length ?? 1)) : undefined;
   const strategies = strategiesFor(space, candidate);
   const strategy = strategies[Math.floor(rng() * strategies.length)] as Strategy;
-  return { learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }) };
+  const dims = dimensionsOf(space.dimensions);
+  const picks: Picks = Object.fromEntries(dims.map(([name, values]) => [name, Math.floor(rng() * values.length)]));
+  return { learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }), ...(dims.length ? { picks } : {}) };
 }
 
 /**
@@ -64,12 +67,21 @@ export function gridSampler(space: SearchSpace, seed: number, points: number): S
   const grid = rates.flatMap((learningRate) =>
     space.epochs.flatMap((epochs) =>
       models.flatMap((candidate) =>
-        strategiesFor(space, candidate).map((strategy) => ({ learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }) })),
+        strategiesFor(space, candidate).flatMap((strategy) =>
+          allPicks(space).map((picks) => ({ learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }), ...(picks ? { picks } : {}) })),
+        ),
       ),
     ),
   );
   const order = shuffled(grid, createRng(seed));
   return { name: 'grid', suggest: (o) => Array.from({ length: o.count }, (_, k) => order[(o.index + k) % order.length] as Suggestion) };
+}
+
+/** Every combination of the dimensions' values ([undefined] when the space has none). */
+function allPicks(space: SearchSpace): (Picks | undefined)[] {
+  const dims = dimensionsOf(space.dimensions);
+  if (dims.length === 0) return [undefined];
+  return dims.reduce<Picks[]>((acc, [name, values]) => acc.flatMap((p) => values.map((_v, i) => ({ ...p, [name]: i }))), [{}]);
 }
 
 function logSpaced(range: { min: number; max: number }, points: number): number[] {

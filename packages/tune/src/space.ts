@@ -9,6 +9,7 @@ import {
   type TwoPhase,
   type Unfreeze,
 } from '@anneal/contracts';
+import { applyPicks, type Dimensions, type Picks } from './dimensions';
 
 /** A model candidate as a sampler sees it: a from-scratch net has no pretrained features to freeze. */
 export interface CandidateChoice {
@@ -20,6 +21,8 @@ export interface SearchSpace {
   learningRate: { min: number; max: number };
   /** With two or more, the model candidate is a dimension of the search too (a suggestion's `candidate`). */
   candidates?: readonly CandidateChoice[];
+  /** More dimensions (batch size, regularization, augmentation, schedule), each a list of values to pick from. */
+  dimensions?: Dimensions;
   strategies: readonly Strategy[];
   epochs: readonly number[];
   batchSize: number;
@@ -40,6 +43,8 @@ export interface Suggestion {
   strategy: Strategy;
   /** The index of the model candidate in the space's `candidates`, when the search ranges over them. */
   candidate?: number;
+  /** What was picked in each of the space's `dimensions`, as indices into their lists. */
+  picks?: Picks;
 }
 
 /** A finished trial as samplers see it: what was tried and the objective it reached (higher is better). */
@@ -50,7 +55,7 @@ export interface Observation {
 
 /** The one place a trial's hyperparameters are built: the spec's fixed settings with a sampler's suggestion. */
 export function hyperparametersOf(space: SearchSpace, s: Suggestion): Hyperparameters {
-  return {
+  const fixed: Hyperparameters = {
     learningRate: s.learningRate,
     strategy: s.strategy,
     epochs: s.epochs,
@@ -64,6 +69,7 @@ export function hyperparametersOf(space: SearchSpace, s: Suggestion): Hyperparam
     ...(s.strategy === 'two-phase' && space.twoPhase ? { twoPhase: space.twoPhase } : {}),
     ...(space.augmentation ? { augmentation: space.augmentation } : {}),
   };
+  return applyPicks(fixed, space.dimensions, s.picks);
 }
 
 /** Whether the model candidate is a dimension of the search. */

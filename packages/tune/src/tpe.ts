@@ -1,4 +1,5 @@
 import type { Strategy } from '@anneal/contracts';
+import { dimensionsOf, type Picks } from './dimensions';
 import { roundRate, searchesCandidates, strategiesFor, type Observation, type SearchSpace, type Suggestion } from './space';
 
 /** Share of the trials that count as good (Bergstra et al.'s gamma), at least one. */
@@ -20,7 +21,7 @@ export function tpeSuggest(space: SearchSpace, history: readonly Observation[], 
   return suggestion;
 }
 
-const key = (s: Suggestion) => `${s.learningRate}|${s.epochs}|${s.strategy}|${s.candidate ?? ''}`;
+const key = (s: Suggestion) => `${s.learningRate}|${s.epochs}|${s.strategy}|${s.candidate ?? ''}|${JSON.stringify(s.picks ?? {})}`;
 
 function draw(space: SearchSpace, history: readonly Observation[], rng: () => number): Suggestion {
   const sorted = [...history].sort((a, b) => b.objective - a.objective);
@@ -51,7 +52,16 @@ function draw(space: SearchSpace, history: readonly Observation[], rng: () => nu
     bad.filter(same).map((h) => h.suggestion.strategy),
     rng,
   );
-  return { learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }) };
+  // Each further dimension on its own, as a choice among its values' indices.
+  const dims = dimensionsOf(space.dimensions);
+  const picks: Picks = Object.fromEntries(
+    dims.map(([name, values]) => {
+      const indices = values.map((_v, i) => i);
+      const seen = (obs: Observation[]) => obs.map((h) => h.suggestion.picks?.[name] ?? 0);
+      return [name, categorical(indices, seen(good), seen(bad), rng)];
+    }),
+  );
+  return { learningRate, epochs, strategy, ...(candidate === undefined ? {} : { candidate }), ...(dims.length ? { picks } : {}) };
 }
 
 interface Range {
