@@ -61,7 +61,12 @@ async function accuracy(model, d) {
 }
 
 /** engine: 'graph' (Anneal's default on the native backend) or 'eager' (tfjs's own loop). */
-export async function transferJs(backend, engine = 'graph') {
+/**
+ * The protocol's pieces: the digits 5-9 splits, a base pretrained on digits 0-4, and `arm(strategy, lr, epochs)`,
+ * which fine-tunes a fresh copy (`scratch`: the same CNN from a random start) and returns the model with each
+ * epoch's logs. bench:tune records its learning curves with it.
+ */
+export async function transferSetup(backend, engine = 'graph') {
   await resolveBackend(backend);
   const graph = engine === 'graph' ? { threads: availableParallelism(), labelSmoothing: 0, seed: 1 } : undefined;
   const { pre, ft } = await datasets();
@@ -69,17 +74,30 @@ export async function transferJs(backend, engine = 'graph') {
     model.compile({ optimizer: tf.train.adam(options.lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const t = toTensors(parts.train, parts.train.classes);
     const v = toTensors(parts.validation, parts.validation.classes);
-    await fitClassifier(model, t.x, t.y, { graph, epochs: options.epochs, batchSize: options.batch, patience: options.patience, validation: v });
+    const epochs = [];
+    const onEpoch = (logs) => void epochs.push({ ...logs, at: performance.now() });
+    await fitClassifier(model, t.x, t.y, { graph, epochs: options.epochs, batchSize: options.batch, patience: options.patience, validation: v, onEpoch });
     tf.dispose([t.x, t.y, v.x, v.y]);
+    return epochs;
   };
   const base = buildClassifier({ inputShape: [784], architecture: CNN, numClasses: 5, seed: 1 });
   await fit(base, pre, { lr: 1e-3, epochs: PROTOCOL.preEpochs, batch: 64, patience: 2 });
   const files = new Map((await serializeModel(base)).map((f) => [f.name, f.bytes]));
-  const results = {};
-  for (const strategy of ['feature-extraction', 'full', 'scratch']) {
+  const arm = async (strategy, lr, epochs, patience = 5) => {
     const start = strategy === 'scratch' ? buildClassifier({ inputShape: [784], architecture: CNN, numClasses: 5, seed: 2 }) : await deserializeModel(files);
     const model = withNewHead(start, { numClasses: 5, strategy: strategy === 'scratch' ? 'full' : strategy, seed: 3 });
-    await fit(model, ft, { lr: PROTOCOL.ftLr, epochs: PROTOCOL.ftEpochs, batch: 32, patience: 5 });
+    const started = performance.now();
+    const logs = await fit(model, ft, { lr, epochs, batch: 32, patience });
+    return { model, logs, started };
+  };
+  return { ft, arm };
+}
+
+export async function transferJs(backend, engine = 'graph') {
+  const { ft, arm } = await transferSetup(backend, engine);
+  const results = {};
+  for (const strategy of ['feature-extraction', 'full', 'scratch']) {
+    const { model } = await arm(strategy, PROTOCOL.ftLr, PROTOCOL.ftEpochs);
     results[strategy] = await accuracy(model, ft.test);
   }
   return results;
