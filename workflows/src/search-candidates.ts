@@ -89,6 +89,9 @@ export async function tuneEvery(o: SearchOptions): Promise<Searched> {
   };
 }
 
+/** The most trials a random search starts at once from fineTune's own history. */
+const PLANNED_TRIALS = 64;
+
 type Tuned = { trials: CandidateTrial[]; failed: FailedTrial[]; decisions: Decision[] };
 
 /** One candidate's space: the strategies it can take. */
@@ -97,8 +100,10 @@ function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
 }
 
 function tune(o: SearchOptions, candidates: number[], ids: TrialIds): Promise<Tuned> {
-  const planned =
-    o.search.sampler === 'random' && o.search.warmStart.length === 0 && o.search.scheduler.kind === 'none' && dimensionsOf(o.space.dimensions).length === 0;
+  // Drawn up front and started at once, from fineTune itself: only a small plain random search. Anything else (and a
+  // long random search, whose history would grow with it) is a study workflow that continues as new.
+  const plain = o.search.sampler === 'random' && o.search.warmStart.length === 0 && o.search.scheduler.kind === 'none';
+  const planned = plain && dimensionsOf(o.space.dimensions).length === 0 && o.search.trials <= PLANNED_TRIALS;
   return planned ? tunePlanned(o, candidates, ids) : tuneAdaptively(o, candidates, ids);
 }
 

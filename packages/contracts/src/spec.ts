@@ -105,7 +105,8 @@ export const TrainingSpec = strictObject({
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 
 export const TuningSpec = strictObject({
-  trials: z.number().int().positive().max(64).default(4),
+  /** Trials of the search (per candidate under `model.select: all`); a long search runs as a study that continues as new. */
+  trials: z.number().int().positive().max(500).default(4),
   seed: z.number().int().default(1),
   learningRate: strictObject({ min: z.number().positive(), max: z.number().positive().max(1) }).default({ min: 1e-4, max: 1e-2 }),
   strategies: z.array(Strategy).min(1).default(['feature-extraction', 'full']),
