@@ -1,7 +1,8 @@
 // npm run bench:train — training throughput of the demo CNN and a MobileNetV2-sized model on every TF.js backend
-// that loads (the native one on both training engines, graph and eager), against Keras (PyPI tensorflow-cpu) with the
-// same batch, data shapes and thread count, run from this script. Then the transfer protocol (digits 0-4 -> 5-9) in
-// both. One JSON line per result.
+// that loads (the native one on both training engines, graph and eager), against Keras (PyPI tensorflow-cpu) and
+// PyTorch (its best of NCHW, channels_last and torch.compile) with the same batch, data shapes and thread count, run
+// from this script, each line with both ratios. Then the transfer protocol (digits 0-4 -> 5-9) in Anneal and Keras.
+// One JSON line per result.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -29,20 +30,24 @@ const VARIANTS = [
   ['cpu', 'eager'],
 ];
 
-async function json(cmd, args) {
-  const { stdout } = await run(cmd, args, { timeout: RUN_LIMIT_MS, maxBuffer: 16 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+async function json(cmd, args, timeout = RUN_LIMIT_MS) {
+  const { stdout } = await run(cmd, args, { timeout, maxBuffer: 16 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
 if (!existsSync(python)) {
-  console.error('bench:train needs the Keras anchor: python3 -m venv .venv-bench && .venv-bench/bin/pip install -r bench/requirements.txt');
+  console.error('bench:train needs its anchors: bash bench/setup-train-anchors.sh (npm run bench:train runs it)');
   process.exit(1);
 }
 
 // `node bench/train.mjs transfer` runs the transfer protocol alone.
 const only = process.argv[2];
 for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
-  const keras = await json(python, [join(here, 'keras_train.py'), 'throughput', model, String(batch), String(steps.tensorflow), String(threads)]);
+  const anchorArgs = ['throughput', model, String(batch), String(steps.tensorflow), String(threads)];
+  const keras = await json(python, [join(here, 'keras_train.py'), ...anchorArgs]);
+  // Longer: torch.compile compiles the training step first (minutes for MobileNetV2 on two cores).
+  const torch = await json(python, [join(here, 'torch_train.py'), ...anchorArgs], 3 * RUN_LIMIT_MS);
+  console.log(JSON.stringify({ model, anchor: 'pytorch', torch: torch.torch, variants: torch.variants, batch, steps: steps.tensorflow, threads }));
   for (const [backend, engine] of VARIANTS) {
     let line;
     try {
@@ -55,8 +60,12 @@ for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
         anchor: 'keras',
         anchorSamplesPerSec: round(keras.samplesPerSec),
         ratio: round(r.samplesPerSec / keras.samplesPerSec, 3),
+        pytorchSamplesPerSec: round(torch.samplesPerSec),
+        pytorchVariant: torch.variant,
+        ratioPytorch: round(r.samplesPerSec / torch.samplesPerSec, 3),
         peakRssMb: Math.round(r.peakRssMb),
         anchorPeakRssMb: Math.round(keras.peakRssMb),
+        pytorchPeakRssMb: Math.round(torch.peakRssMb),
         batch,
         steps: steps[backend],
         threads,
