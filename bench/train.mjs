@@ -36,7 +36,7 @@ async function json(cmd, args, timeout = RUN_LIMIT_MS) {
 }
 
 if (!existsSync(python)) {
-  console.error('bench:train needs its anchors: bash bench/setup-train-anchors.sh (npm run bench:train runs it)');
+  console.error('bench:train needs its anchors: npm run bench:train sets them up (bench/setup-venv.sh)');
   process.exit(1);
 }
 

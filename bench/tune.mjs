@@ -158,7 +158,7 @@ if (existsSync(PYTHON)) {
     const r = JSON.parse(line);
     lines.push(summarize(r.system, r.sampler, r.scheduler, r.runs, table));
   }
-} else console.error('no Optuna / Ray Tune anchor: bash bench/setup-tune-anchor.sh installs them');
+} else console.error('no Optuna / Ray Tune anchor: npm run bench:tune sets them up (bench/setup-venv.sh)');
 for (const l of lines) console.log(JSON.stringify(l));
 const find = (system, sampler, scheduler) => lines.find((l) => l.system === system && l.sampler === sampler && l.scheduler === scheduler);
 const base = find('anneal', 'random', 'none');
