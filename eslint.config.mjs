@@ -31,6 +31,7 @@ export default tseslint.config(
       '.venv/**',
       '.venv-bench/**',
       '.venv-bench-dataset/**',
+      '.venv-bench-tune/**',
       '.venv-deploy/**',
       '.anneal/**',
       'coverage/**',
