@@ -25,6 +25,11 @@ export interface ArmResult {
   arm: string;
   trial: string;
   hyperparameters: Hyperparameters;
+  /**
+   * Epochs it trained in all: fewer than `hyperparameters.epochs` when a study stopped it at a rung or early stopping
+   * ended it. Absent in results recorded before it was reported.
+   */
+  epochsRun?: number;
   validation: EvaluationMetrics;
   test: EvaluationMetrics;
   champion: boolean;
@@ -246,6 +251,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
           arm: a.arm,
           trial: a.result.label,
           hyperparameters: a.result.hyperparameters,
+          epochsRun: a.result.fineTune.epochsRun,
           validation: a.result.validation,
           test: tested[i] as EvaluationMetrics,
           champion: i === championIndex,

@@ -43,7 +43,7 @@ it('shows the gate and marks a refused winner as the challenger, not the champio
     failedTrials: [],
     decisions: [],
     trials: [{ label: 'trial 0', hyperparameters: hp, validationAccuracy: 0.9, validation: metrics, epochsRun: 9 }],
-    arms: [{ arm: 'scratch full', trial: 'trial 0', hyperparameters: hp, validation: metrics, test: metrics, champion: true }],
+    arms: [{ arm: 'scratch full', trial: 'trial 0', hyperparameters: hp, epochsRun: 3, validation: metrics, test: metrics, champion: true }],
     registered: { name: 'm', version: '2', alias: 'challenger' },
     gate: {
       passed: false,
@@ -70,4 +70,6 @@ it('shows the gate and marks a refused winner as the challenger, not the champio
     'not promoted: the gate refused v2: improvement accuracy (-0.0100)',
   ]);
   expect(lines.at(-1)).toMatch(/ challenger$/);
+  // It trained 3 of its 9 epochs (a study stopped it at a rung), and the table says so.
+  expect(lines.at(-1)).toContain(' 3 of 9 ');
 });

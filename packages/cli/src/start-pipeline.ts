@@ -105,7 +105,8 @@ export function formatResult(result: FineTuneResult | PretrainResult): string {
     a.arm,
     a.hyperparameters.strategy,
     String(a.hyperparameters.learningRate),
-    String(a.hyperparameters.epochs),
+    // A trial a study stopped at a rung (or early stopping ended) trained fewer epochs than its budget: say so.
+    a.epochsRun !== undefined && a.epochsRun < a.hyperparameters.epochs ? `${a.epochsRun} of ${a.hyperparameters.epochs}` : String(a.hyperparameters.epochs),
     pct(a.validation.accuracy),
     pct(a.test.accuracy),
     a.test.macroF1.toFixed(3),
