@@ -238,7 +238,8 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       return {
         experimentId: run.experimentId,
         pipelineRunId: run.runId,
-        selectedModel: selectedModelOf(spec.model.select, searched.selected, candidates),
+        // With `search`, the champion's candidate is the search's pick.
+        selectedModel: selectedModelOf(spec.model.select, spec.model.select === 'search' ? best.candidate : searched.selected, candidates),
         probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
         trials: searched.trials.map(({ result: r }) => ({
           label: r.label,

@@ -18,7 +18,7 @@ export interface Searched {
   failed: FailedTrial[];
   /** What a scheduled study decided at each rung (empty without one). */
   decisions: Decision[];
-  /** The probe's pick (`probe`), the candidate of the best trial (`search`), or undefined when every one was tuned (`all`). */
+  /** The probe's pick (`probe`); undefined when the search chose (`search`) or every candidate was tuned (`all`). */
   selected?: number;
 }
 
@@ -73,8 +73,7 @@ export async function searchTogether(o: SearchOptions): Promise<Searched> {
     o.onTrialDone,
   );
   if (searched.trials.length === 0) throw everyFailed('trial', searched.failed);
-  const best = searched.trials[bestBy(searched.trials, (t) => scoreOf(o.search.objective, t.result.validation))] as CandidateTrial;
-  return { probes: [], ...searched, selected: best.candidate };
+  return { probes: [], ...searched };
 }
 
 /** `all`: every candidate gets the whole search (its own trials), and the best trial of any wins. */
