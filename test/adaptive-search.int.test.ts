@@ -53,18 +53,27 @@ it('runs a TPE search two trials at a time, warm-started, minimizing validation 
   expect(result.trials.every((t) => t.label.endsWith('(tpe)'))).toBe(true);
   // The warm start is trial 0, as given.
   const first = result.trials.find((t) => t.label.startsWith('trial 0 '))!;
-  expect(first.hyperparameters).toMatchObject({ learningRate: 0.003, epochs: 4, strategy: 'full' });
+  expect(first).toMatchObject({ learningRate: 0.003, epochs: 4, strategy: 'full' });
   // The objective is the validation loss, minimized: the champion is the trial with the lowest.
   const champion = result.arms.find((a) => a.champion)!;
   expect(champion.validation.loss).toBe(Math.min(...result.trials.map((t) => t.validation.loss)));
   // Never more than two trials trained at once: each trial's run, from start to end, overlaps at most one other.
-  const runs = [...(await runsByName(h.mlflow, result.experimentId)).values()].filter((r) => r.info.run_name?.startsWith('trial '));
+  const all = await runsByName(h.mlflow, result.experimentId);
+  const runs = [...all.values()].filter((r) => r.info.run_name?.startsWith('trial '));
   expect(runs).toHaveLength(5);
   const spans = runs.map((r) => [Number(r.info.start_time), Number(r.info.end_time)] as const);
   for (const [start] of spans) expect(spans.filter(([s, e]) => s <= start && start < e).length).toBeLessThanOrEqual(2);
   expect(new Set(runs.map((r) => param(r, 'learning_rate'))).size).toBe(5);
-  // The search at a glance on the pipeline's run: the trials best first (lowest loss), and the picture.
-  const uri = (await h.mlflow.getRun(result.pipelineRunId)).info.artifact_uri;
+  // The study is a run of its own under the pipeline's, the trials its children, with what it searched and found.
+  const study = all.get('study tpe (5 trials)')!;
+  expect(tag(study, 'mlflow.parentRunId')).toBe(result.pipelineRunId);
+  expect(runs.every((r) => tag(r, 'mlflow.parentRunId') === study.info.run_id)).toBe(true);
+  expect([param(study, 'study.sampler'), param(study, 'study.objective'), param(study, 'study.warm_start')]).toEqual(['tpe', 'minimize validation loss', '1']);
+  expect(study.info.status).toBe('FINISHED');
+  const figures = Object.fromEntries(study.data.metrics.map((m) => [m.key, m.value]));
+  expect(figures).toMatchObject({ trials_finished: 5, trials_failed: 0, best_val_loss: champion.validation.loss });
+  // The search at a glance on the study's run: the trials best first (lowest loss), and the picture.
+  const uri = study.info.artifact_uri;
   const csv = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/trials.csv`))
     .toString()
     .trim()
@@ -128,7 +137,8 @@ it('an ASHA study on the real servers: trials pause after a rung, the best go on
   const trialRuns = runs.filter((r) => r.info.run_name?.startsWith('trial ') && r.info.run_name.includes('rung 0'));
   expect(trialRuns).toHaveLength(6);
   expect(new Set(trialRuns.map((r) => tag(r, 'anneal.decision')))).toEqual(new Set(['promoted', 'not promoted']));
-  const uri = (await h.mlflow.getRun(result.pipelineRunId)).info.artifact_uri;
+  const study = runs.find((r) => r.info.run_name === 'study random + asha (6 trials)')!;
+  const uri = study.info.artifact_uri;
   const log = Buffer.from(await h.mlflow.downloadArtifact(`${uri}/search/decisions.csv`))
     .toString()
     .trim()

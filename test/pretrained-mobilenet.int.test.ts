@@ -57,7 +57,7 @@ it('fine-tunes MobileNetV2 from nsfwjs with feature extraction, partial, full an
   );
   expect(result.failedTrials).toEqual([]);
   // select all: every candidate has the whole search; the table compares them arm by arm.
-  expect(result.trials.map((t) => t.hyperparameters.strategy)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase', 'full', 'full', 'full', 'full']);
+  expect(result.trials.map((t) => t.strategy)).toEqual(['feature-extraction', 'partial', 'full', 'two-phase', 'full', 'full', 'full', 'full']);
   expect(result.arms.map((a) => a.arm)).toEqual(
     ['feature-extraction', 'partial', 'full', 'two-phase'].map((s) => `pretrained file:nsfwjs-mobilenet-v2 ${s}`).concat('scratch scratch-mlp-32 full'),
   );

@@ -15,6 +15,7 @@ import {
 import { runTrial } from './run-trial';
 import { rootCauseMessage, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
+import { armTrials, rowOf, type TrialRow } from './trial-table';
 
 export interface AdaptiveSearchOptions {
   /**
@@ -64,16 +65,24 @@ interface Started {
 type Ended = Started & ({ ok: true; result: TrialResult } | { ok: false; error: unknown });
 
 export interface SearchResult {
+  /** The whole result of each trial an arm can come from (the best of each candidate and strategy). */
   trials: { candidate: number; result: TrialResult }[];
+  /** Every finished trial in brief, in trial order. Absent in results recorded before it: then `trials` has them all. */
+  table?: TrialRow[];
   failed: FailedTrial[];
   decisions: Decision[];
+  /** The study's MLflow run (absent when the search ran inline, or in results recorded before studies had runs). */
+  studyRunId?: string;
 }
 
 /** What a study carries into its next run when it continues as new: all the loop knows, as plain JSON. */
 export interface StudyState {
   next: number;
   history: { suggestion: Suggestion; objective: number | null }[];
+  /** The whole latest result of the trials still needed: paused ones (a promotion goes on from it) and arm bests. */
   latest: { trial: number; result: TrialResult; suggestion: Suggestion }[];
+  /** Every finished trial in brief (absent in states carried before it: then `latest` has them all). */
+  rows?: TrialRow[];
   failed: FailedTrial[];
   decisions: Decision[];
   scheduler?: SchedulerState;
@@ -115,6 +124,7 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
   const history: Observation[] = [];
   // Each trial's latest rung result, and what it was started with (a promotion goes on with the same).
   const latest = new Map<number, { result: TrialResult; suggestion: Suggestion }>();
+  const rows = new Map<number, TrialRow>();
   const running = new Map<string, { started: Started; ended: Promise<Ended> }>();
   const failed: FailedTrial[] = [];
   const decisions: Decision[] = [];
@@ -125,6 +135,7 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
     // JSON has no -Infinity or NaN: a score that was one comes back as null, and counts as the worst.
     history.push(...s.history.map((h) => ({ suggestion: h.suggestion, objective: h.objective ?? -Infinity })));
     s.latest.forEach((t) => latest.set(t.trial, { result: t.result, suggestion: t.suggestion }));
+    (s.rows ?? s.latest.map((t) => rowOf({ ...t, candidate: modelOf(o, t.suggestion).index }))).forEach((r) => rows.set(r.trial, r));
     failed.push(...s.failed);
     decisions.push(...s.decisions);
     if (s.scheduler) scheduler?.restore(s.scheduler);
@@ -151,10 +162,18 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
     }
     if (running.size === 0) {
       if (draining() && (next < search.trials || scheduler?.hasPromotion())) {
+        // A paused trial may still be promoted, and a trial that is done may stay its arm's best: the rest is a row.
+        const paused = lastDecisions(decisions, 'paused');
+        const bests = armTrials(
+          inOrder(rows).filter((r) => !paused.has(r.trial)),
+          search.objective,
+        );
+        const needed = (trial: number) => paused.has(trial) || bests.has(trial);
         const carried: StudyState = {
           next,
           history: history.map((h) => ({ suggestion: h.suggestion, objective: Number.isFinite(h.objective) ? h.objective : null })),
-          latest: [...latest].map(([trial, t]) => ({ trial, ...t })),
+          latest: [...latest].filter(([trial]) => needed(trial)).map(([trial, t]) => ({ trial, ...t })),
+          rows: inOrder(rows),
           failed,
           decisions,
           ...(scheduler ? { scheduler: scheduler.snapshot() } : {}),
@@ -175,6 +194,7 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
     }
     const score = scoreOf(search.objective, ended.result.validation);
     latest.set(ended.trial, { result: ended.result, suggestion: ended.suggestion });
+    rows.set(ended.trial, rowOf({ trial: ended.trial, candidate: modelOf(o, ended.suggestion).index, result: ended.result }));
     if (ended.rung === 0) history.push({ suggestion: ended.suggestion, objective: score });
     const last = !scheduler || ended.rung === scheduler.budgets.length - 1;
     const stopped = ended.result.fineTune.stoppedEarly;
@@ -188,8 +208,25 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
       runId: ended.result.trialRunId,
     });
   }
-  const trials = [...latest.entries()].sort(([a], [b]) => a - b).map(([, t]) => ({ candidate: modelOf(o, t.suggestion).index, result: t.result }));
-  return { done: { trials, failed, decisions: settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' }) } };
+  const table = inOrder(rows);
+  const trials = [...armTrials(table, search.objective)].map((trial) => {
+    // Every arm's best was kept whole: a paused trial is, and a finished best-so-far stays until beaten by a later one.
+    const t = latest.get(trial);
+    if (!t) throw new Error(`study: the whole result of trial ${trial}, an arm's best, was not kept`);
+    return { candidate: modelOf(o, t.suggestion).index, result: t.result };
+  });
+  return { done: { trials, table, failed, decisions: settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' }) } };
+}
+
+function inOrder(rows: Map<number, TrialRow>): TrialRow[] {
+  return [...rows.values()].sort((a, b) => a.trial - b.trial);
+}
+
+/** The trials whose latest decision so far is this one. */
+function lastDecisions(decisions: readonly Decision[], which: Decision['decision']): Set<number> {
+  const last = new Map<number, Decision['decision']>();
+  decisions.forEach((d) => last.set(d.trial, d.decision));
+  return new Set([...last].filter(([, d]) => d === which).map(([trial]) => trial));
 }
 
 /**

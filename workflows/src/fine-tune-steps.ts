@@ -47,26 +47,31 @@ export function pickArms(from: { searched: Searched; candidates: PreparedCandida
   return arms;
 }
 
-/** The trials table and the objective-by-hyperparameter picture, on the pipeline's run. */
+/** The trials table, the decision log and the objective-by-hyperparameter picture, on the run the trials hang under. */
 export function reportSearch(
   acts: Activities,
-  o: { ctx: Stage['ctx']; tuning: FineTuneSpec['tuning']; searched: Searched; candidates: PreparedCandidate[] },
+  o: {
+    ctx: Stage['ctx'];
+    objective: Objective;
+    sampler: string;
+    searched: Pick<Searched, 'table' | 'failed' | 'decisions'>;
+    labelOf: (candidate: number) => string;
+  },
 ): Promise<void> {
-  const { metric } = o.tuning.objective;
   return acts.evaluation.reportSearch({
     tracking: o.ctx,
-    objective: o.tuning.objective,
-    sampler: o.tuning.sampler,
+    objective: o.objective,
+    sampler: o.sampler,
     failed: o.searched.failed,
     decisions: o.searched.decisions,
-    trials: o.searched.trials.map(({ candidate, result: r }) => ({
+    trials: o.searched.table.map((r) => ({
       label: r.label,
-      candidate: o.candidates[candidate]?.label ?? String(candidate),
-      strategy: r.hyperparameters.strategy,
-      learningRate: r.hyperparameters.learningRate,
-      epochs: r.hyperparameters.epochs,
-      epochsRun: r.fineTune.epochsRun,
-      value: r.validation[metric],
+      candidate: o.labelOf(r.candidate),
+      strategy: r.strategy,
+      learningRate: r.learningRate,
+      epochs: r.epochs,
+      epochsRun: r.epochsRun,
+      value: r.validation[o.objective.metric],
     })),
   });
 }

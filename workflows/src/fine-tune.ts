@@ -17,6 +17,7 @@ import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
 import { announcePipeline } from './search-attributes';
 import { trialDoneSignal } from './study';
+import type { TrialRow } from './trial-table';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
 import { gateRows, imageShapeOf, pickArms, reportSearch, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
 
@@ -40,7 +41,8 @@ export interface FineTuneResult {
   pipelineRunId: string;
   selectedModel: string;
   probes: { label: string; validationAccuracy: number }[];
-  trials: { label: string; hyperparameters: Hyperparameters; validationAccuracy: number; validation: EvaluationMetrics; epochsRun: number }[];
+  /** Every finished trial in brief (the arms carry their whole hyperparameters); its MLflow run is `runId`. */
+  trials: (Omit<TrialRow, 'trial' | 'candidate'> & { validationAccuracy: number })[];
   arms: ArmResult[];
   /** Probes and trials that failed (their MLflow runs are FAILED, with the reason in tag `anneal.error`). */
   failedTrials: FailedTrial[];
@@ -197,8 +199,9 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         },
       });
 
-      // Histories recorded before the report existed replay without it.
-      if (patched('search-report')) await reportSearch(acts, { ctx, tuning: t, searched, candidates });
+      // Histories recorded before the report existed replay without it. A single study reported on its own run.
+      if (patched('search-report') && searched.studyRunIds.length !== 1)
+        await reportSearch(acts, { ctx, objective: t.objective, sampler: t.sampler, searched, labelOf: (c) => candidates[c]?.label ?? String(c) });
 
       enter('final evaluation');
       const arms = pickArms({ searched, candidates, objective: t.objective });
@@ -241,12 +244,15 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         // With `search`, the champion's candidate is the search's pick.
         selectedModel: selectedModelOf(spec.model.select, spec.model.select === 'search' ? best.candidate : searched.selected, candidates),
         probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
-        trials: searched.trials.map(({ result: r }) => ({
+        trials: searched.table.map((r) => ({
           label: r.label,
-          hyperparameters: r.hyperparameters,
+          strategy: r.strategy,
+          learningRate: r.learningRate,
+          epochs: r.epochs,
           validationAccuracy: r.validation.accuracy,
           validation: r.validation,
-          epochsRun: r.fineTune.epochsRun,
+          epochsRun: r.epochsRun,
+          runId: r.runId,
         })),
         arms: arms.map((a, i) => ({
           arm: a.arm,

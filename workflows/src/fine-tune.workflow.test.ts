@@ -29,7 +29,7 @@ const dataset = (name: string, rows: number) => ({
 
 /** What the stubs saw, for the assertions. */
 interface Calls {
-  fineTune: { runName: string; lr: number; stopAfter?: number; resumeFrom?: string; from: number }[];
+  fineTune: { runName: string; lr: number; stopAfter?: number; resumeFrom?: string; from: number; batchSize: number; headDropout: number }[];
   registered: string[];
   running: number;
   maxRunning: number;
@@ -38,6 +38,9 @@ interface Calls {
   decisions: string[];
   gated: { champion?: string; rowsFrom: string }[];
   closed: { runId: string; status: string }[];
+  /** Child runs opened, by name, with their parent; and the runs each search report went to. */
+  opened: { runName: string; runId: string; parentRunId: string }[];
+  reports: { runId: string; trials: number }[];
 }
 
 interface StubOptions {
@@ -65,7 +68,10 @@ function stubs(calls: Calls, o: StubOptions = {}) {
   let runs = 0;
   return {
     openPipelineRun: async () => ({ experimentId: '1', runId: 'pipeline', runName: 'p' }),
-    openChildRun: async (i: { runName: string }) => ({ experimentId: '1', runId: `run-${++runs}`, runName: i.runName }),
+    openChildRun: async (i: { runName: string; tracking: { parentRunId: string } }) => {
+      calls.opened.push({ runName: i.runName, runId: `run-${++runs}`, parentRunId: i.tracking.parentRunId });
+      return { experimentId: '1', runId: `run-${runs}`, runName: i.runName };
+    },
     closeRun: async (i: { runId: string; status: string }) => {
       calls.closed.push({ runId: i.runId, status: i.status });
     },
@@ -82,7 +88,7 @@ function stubs(calls: Calls, o: StubOptions = {}) {
     fineTune: async (i: {
       runName: string;
       model: { uri: string };
-      hyperparameters: { learningRate: number; epochs: number };
+      hyperparameters: { learningRate: number; epochs: number; batchSize: number; regularization: { headDropout: number } };
       stopAfterEpochs?: number;
       resumeFrom?: { uri: string; epoch: number };
     }) => {
@@ -94,6 +100,8 @@ function stubs(calls: Calls, o: StubOptions = {}) {
         stopAfter: i.stopAfterEpochs,
         resumeFrom: i.resumeFrom?.uri,
         from: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0,
+        batchSize: i.hyperparameters.batchSize,
+        headDropout: i.hyperparameters.regularization.headDropout,
       });
       calls.maxRunning = Math.max(calls.maxRunning, ++calls.running);
       for (let beats = 0; o.hang; beats++) {
@@ -136,7 +144,9 @@ function stubs(calls: Calls, o: StubOptions = {}) {
       };
     },
     plotLearningCurves: async () => undefined,
-    reportSearch: async () => undefined,
+    reportSearch: async (i: { tracking: { parentRunId: string }; trials: unknown[] }) => {
+      calls.reports.push({ runId: i.tracking.parentRunId, trials: i.trials.length });
+    },
     registerModel: async (i: { model: { uri: string }; name: string; alias: string }) => {
       calls.registered.push(i.model.uri);
       return { name: i.name, version: '1', alias: i.alias };
@@ -234,7 +244,18 @@ async function run(
   o: StubOptions = {},
   during?: (handle: WorkflowHandle) => Promise<void>,
 ): Promise<{ result?: FineTuneResult; error?: unknown; calls: Calls; id: string }> {
-  const calls: Calls = { fineTune: [], registered: [], running: 0, maxRunning: 0, aliases: new Map(), decisions: [], gated: [], closed: [] };
+  const calls: Calls = {
+    fineTune: [],
+    registered: [],
+    running: 0,
+    maxRunning: 0,
+    aliases: new Map(),
+    decisions: [],
+    gated: [],
+    closed: [],
+    opened: [],
+    reports: [],
+  };
   const activities = stubs(calls, o);
   const workers = await Promise.all(
     [CPU_TASK_QUEUE, GPU_TASK_QUEUE].map((taskQueue) =>
@@ -275,7 +296,7 @@ describe('fineTune against stub activities', () => {
     expect(champion.validation.accuracy).toBe(best);
     // Each strategy's arm is its best trial.
     for (const arm of result!.arms.filter((a) => !a.arm.includes('probe'))) {
-      const own = result!.trials.filter((t) => arm.arm.endsWith(t.hyperparameters.strategy)).map((t) => t.validationAccuracy);
+      const own = result!.trials.filter((t) => arm.arm.endsWith(t.strategy)).map((t) => t.validationAccuracy);
       expect(arm.validation.accuracy).toBe(Math.max(...own));
     }
     expect(calls.registered).toEqual([`mem://trained/lr=${champion.hyperparameters.learningRate}/epochs=2`]);
@@ -390,16 +411,24 @@ describe('fineTune against stub activities', () => {
     expect(on('scratch').length).toBeGreaterThan(0);
     expect(on('registry').length + on('scratch').length).toBe(9);
     // A from-scratch net is never frozen: the sampler gives it full fine-tuning only.
-    expect(on('scratch').every((t) => t.hyperparameters.strategy === 'full')).toBe(true);
+    expect(on('scratch').every((t) => t.strategy === 'full')).toBe(true);
     expect(result!.selectedModel).toBe('2 searched together, best registry');
     const champion = result!.arms.find((a) => a.champion)!;
     expect(champion.arm).toMatch(/^pretrained registry /);
     expect(result!.arms.some((a) => a.arm === 'scratch scratch full')).toBe(true);
     expect(calls.registered).toEqual([expect.not.stringMatching(/scratch$/)]);
+    // The study is an MLflow run of its own under the pipeline's, its trials under it, its report on it.
+    const study = calls.opened.filter((r) => r.runName.startsWith('study '));
+    expect(study).toEqual([{ runName: 'study tpe + asha (9 trials)', runId: expect.any(String), parentRunId: 'pipeline' }]);
+    const trialRuns = calls.opened.filter((r) => r.runName.startsWith('trial '));
+    expect(trialRuns).toHaveLength(9 + result!.decisions.filter((d) => d.decision === 'promoted').length);
+    expect(trialRuns.every((r) => r.parentRunId === study[0]!.runId)).toBe(true);
+    expect(calls.reports).toEqual([{ runId: study[0]!.runId, trials: 9 }]);
+    expect(calls.closed).toContainEqual({ runId: study[0]!.runId, status: 'FINISHED' });
   });
 
   it('searches further dimensions: each trial trains with the batch size and dropout picked for it', async () => {
-    const { result } = await run(
+    const { result, calls } = await run(
       spec(
         {
           sampler: 'grid',
@@ -413,10 +442,10 @@ describe('fineTune against stub activities', () => {
         { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } },
       ),
     );
-    const tried = result!.trials.map((t) => `${t.hyperparameters.batchSize}/${t.hyperparameters.regularization.headDropout}`);
-    expect(tried.sort()).toEqual(['16/0', '16/0.25', '64/0', '64/0.25']);
-    for (const t of result!.trials)
-      expect(t.label).toContain(`batchSize=${t.hyperparameters.batchSize} headDropout=${t.hyperparameters.regularization.headDropout}`);
+    const trials = calls.fineTune.filter((t) => !t.runName.includes('probe'));
+    expect(trials.map((t) => `${t.batchSize}/${t.headDropout}`).sort()).toEqual(['16/0', '16/0.25', '64/0', '64/0.25']);
+    for (const t of trials) expect(t.runName).toContain(`batchSize=${t.batchSize} headDropout=${t.headDropout}`);
+    expect(result!.trials).toHaveLength(4);
   });
 
   it('synchronous successive halving makes the same decisions one trial at a time as three at a time', async () => {
@@ -470,6 +499,11 @@ describe('the study, a workflow of its own', () => {
     expect(carried.result!.arms.find((a) => a.champion)!.hyperparameters).toEqual(once.result!.arms.find((a) => a.champion)!.hyperparameters);
     expect(carried.calls.fineTune.map((c) => c.runName).sort()).toEqual(once.calls.fineTune.map((c) => c.runName).sort());
     expect(trialsDone).toBe(9);
+    // One study run across the study's runs; its result keeps the whole result of its one arm's best, a row for each.
+    expect(carried.calls.opened.filter((r) => r.runName.startsWith('study '))).toHaveLength(1);
+    const studied = (await env.client.workflow.getHandle(`${carried.id}/study`).result()) as { trials: unknown[]; table: unknown[] };
+    expect([studied.trials.length, studied.table.length]).toEqual([1, 9]);
+    expect(carried.result!.trials).toHaveLength(9);
     // The study ran as several runs of one workflow, each after the last continued as new.
     const runs = async () => {
       let n = 0;
@@ -510,8 +544,10 @@ describe('the study, a workflow of its own', () => {
     expect((error as { cause?: unknown }).cause).toBeInstanceOf(CancelledFailure);
     expect((await env.client.workflow.getHandle(`${id}/study`).describe()).status.name).toBe('CANCELLED');
     for (const t of [0, 1]) expect((await env.client.workflow.getHandle(`${id}/trial-${t}`).describe()).status.name).toBe('CANCELLED');
-    // The two trial runs, then the pipeline's run.
-    expect(calls.closed.filter((c) => c.runId !== 'pipeline').map((c) => c.status)).toEqual(['KILLED', 'KILLED']);
+    // The two trial runs and the study's, then the pipeline's run.
+    const study = calls.opened.find((r) => r.runName.startsWith('study '))!;
+    expect(calls.closed.filter((c) => c.runId !== 'pipeline').map((c) => c.status)).toEqual(['KILLED', 'KILLED', 'KILLED']);
+    expect(calls.closed).toContainEqual({ runId: study.runId, status: 'KILLED' });
   });
 });
 

@@ -5,6 +5,7 @@ import { runTrial } from './run-trial';
 import { runStudy, trialId, type TrialIds } from './study';
 import { everyFailed, settleAll, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
+import { rowOf, type TrialRow } from './trial-table';
 
 /** A finished trial and the candidate it trained. */
 export interface CandidateTrial {
@@ -14,10 +15,15 @@ export interface CandidateTrial {
 
 export interface Searched {
   probes: CandidateTrial[];
+  /** Whole results: every trial an arm can come from (a study keeps no more than those). */
   trials: CandidateTrial[];
+  /** Every finished trial in brief. */
+  table: TrialRow[];
   failed: FailedTrial[];
   /** What a scheduled study decided at each rung (empty without one). */
   decisions: Decision[];
+  /** The MLflow runs of the studies that ran (each with its trials as children and its own report). */
+  studyRunIds: string[];
   /** The probe's pick (`probe`); undefined when the search chose (`search`) or every candidate was tuned (`all`). */
   selected?: number;
 }
@@ -50,7 +56,7 @@ export async function probeThenTune(o: SearchOptions): Promise<Searched> {
   const probes = probed.succeeded.map((p) => ({ candidate: p.index, result: p.value }));
   const selected = (probes[bestBy(probes, (p) => scoreOf(o.search.objective, p.result.validation))] as CandidateTrial).candidate;
   const tuned = await tune(o, [selected], { prefix: o.workflowId, perCandidate: false });
-  return { probes, trials: tuned.trials, failed: [...probed.failed, ...tuned.failed], decisions: tuned.decisions, selected };
+  return { probes, ...tuned, failed: [...probed.failed, ...tuned.failed], selected };
 }
 
 /**
@@ -73,7 +79,7 @@ export async function searchTogether(o: SearchOptions): Promise<Searched> {
     o.onTrialDone,
   );
   if (searched.trials.length === 0) throw everyFailed('trial', searched.failed);
-  return { probes: [], ...searched };
+  return { probes: [], ...searched, table: tableOf(searched), studyRunIds: runsOf([searched]) };
 }
 
 /** `all`: every candidate gets the whole search (its own trials), and the best trial of any wins. */
@@ -91,7 +97,16 @@ export async function tuneEvery(o: SearchOptions): Promise<Searched> {
 /** The most trials a random search starts at once from fineTune's own history. */
 const PLANNED_TRIALS = 64;
 
-type Tuned = { trials: CandidateTrial[]; failed: FailedTrial[]; decisions: Decision[] };
+type Tuned = Omit<Searched, 'probes' | 'selected'>;
+
+function runsOf(studies: { studyRunId?: string }[]): string[] {
+  return studies.flatMap((s) => (s.studyRunId ? [s.studyRunId] : []));
+}
+
+/** A study's table; results recorded before studies kept one list every trial whole. */
+function tableOf(s: { trials: CandidateTrial[]; table?: TrialRow[] }): TrialRow[] {
+  return s.table ?? s.trials.map((t, trial) => rowOf({ trial, ...t }));
+}
 
 /** One candidate's space: the strategies it can take. */
 function spaceFor(o: SearchOptions, c: PreparedCandidate): SearchSpace {
@@ -121,7 +136,13 @@ async function tuneAdaptively(o: SearchOptions, candidates: number[], ids: Trial
       return runStudy({ options, ids }, o.onTrialDone);
     }),
   );
-  const tuned = { trials: searched.flatMap((s) => s.trials), failed: searched.flatMap((s) => s.failed), decisions: searched.flatMap((s) => s.decisions) };
+  const tuned = {
+    trials: searched.flatMap((s) => s.trials),
+    table: searched.flatMap(tableOf),
+    failed: searched.flatMap((s) => s.failed),
+    decisions: searched.flatMap((s) => s.decisions),
+    studyRunIds: runsOf(searched),
+  };
   if (tuned.trials.length === 0) throw everyFailed('trial', tuned.failed);
   return tuned;
 }
@@ -141,9 +162,12 @@ async function tunePlanned(o: SearchOptions, candidates: number[], ids: TrialIds
     }),
     'trial',
   );
+  const done = settled.succeeded.map((s) => ({ ...(planned[s.index] as { candidate: number; i: number }), result: s.value }));
   return {
-    trials: settled.succeeded.map((s) => ({ candidate: (planned[s.index] as { candidate: number }).candidate, result: s.value })),
+    trials: done.map(({ candidate, result }) => ({ candidate, result })),
+    table: done.map(({ candidate, i, result }) => rowOf({ trial: i, candidate, result })),
     failed: settled.failed,
     decisions: [],
+    studyRunIds: [],
   };
 }

@@ -1,5 +1,17 @@
-import { continueAsNew, defineSignal, executeChild, getExternalWorkflowHandle, ParentClosePolicy, patched, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  continueAsNew,
+  defineSignal,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { adaptiveSearch, runSearch, type AdaptiveSearchOptions, type SearchResult, type StudyState } from './adaptive-search';
+import { closeStudyRun, openStudyRun, underStudyRun } from './study-run';
+import { activitiesFor } from './proxies';
 
 /** How a study names its trials' workflows: `<prefix>/trial-<i>`, or `<prefix>/c<candidate>-trial-<i>` per candidate. */
 export interface TrialIds {
@@ -12,6 +24,8 @@ export interface StudyInput {
   ids: TrialIds;
   /** Where the previous run of the study left off. */
   state?: StudyState;
+  /** The study's MLflow run (a child of the pipeline's, the trials its children), opened by its first run. */
+  runId?: string;
 }
 
 /** Sent to the parent (fineTune) as each trial's first rung ends: its progress counts trials. */
@@ -23,10 +37,41 @@ export const trialDoneSignal = defineSignal('trialDone');
  * study never meets Temporal's history limits; the same decisions follow, as sampler and scheduler are pure.
  */
 export async function study(input: StudyInput): Promise<SearchResult> {
-  const parent = workflowInfo().parent;
+  const acts = activitiesFor(input.options.common.durability);
+  // Studies started before they had a run of their own replay without one.
+  const runId = input.runId ?? (patched('study-run') ? await openStudyRun(acts, input) : undefined);
+  const options = runId ? underStudyRun(input.options, runId) : input.options;
   const notified: Promise<void>[] = [];
-  const notify = () => {
-    // Progress only: a parent that has gone (cancelled, terminated) has nothing to count.
+  let outcome: Awaited<ReturnType<typeof runSearch>>;
+  try {
+    outcome = await runSearch(
+      { ...options, idOf: idsOf(input.ids), onTrialDone: notifier(notified) },
+      {
+        ...(input.state ? { state: input.state } : {}),
+        draining: () => {
+          const info = workflowInfo();
+          const after = input.options.search.continueAsNewAfterEvents;
+          return info.continueAsNewSuggested || (after !== undefined && info.historyLength >= after);
+        },
+      },
+    );
+  } catch (err) {
+    const status = isCancellation(err) ? 'KILLED' : 'FAILED';
+    if (runId) await CancellationScope.nonCancellable(() => acts.tracking.closeRun({ runId, status }));
+    throw err;
+  }
+  // Signals still in flight when a run ends would be dropped with it.
+  await Promise.all(notified);
+  if ('carried' in outcome) return continueAsNew<typeof study>({ ...input, state: outcome.carried, ...(runId ? { runId } : {}) });
+  if (!runId) return outcome.done;
+  await closeStudyRun(acts, { options, runId, result: outcome.done });
+  return { ...outcome.done, studyRunId: runId };
+}
+
+/** Counts a finished trial on the parent (fineTune's progress). A parent that has gone has nothing to count. */
+function notifier(notified: Promise<void>[]): () => void {
+  const parent = workflowInfo().parent;
+  return () => {
     if (parent)
       notified.push(
         getExternalWorkflowHandle(parent.workflowId)
@@ -34,21 +79,6 @@ export async function study(input: StudyInput): Promise<SearchResult> {
           .catch(() => undefined),
       );
   };
-  const outcome = await runSearch(
-    { ...input.options, idOf: idsOf(input.ids), onTrialDone: notify },
-    {
-      ...(input.state ? { state: input.state } : {}),
-      draining: () => {
-        const info = workflowInfo();
-        const after = input.options.search.continueAsNewAfterEvents;
-        return info.continueAsNewSuggested || (after !== undefined && info.historyLength >= after);
-      },
-    },
-  );
-  // Signals still in flight when a run ends would be dropped with it.
-  await Promise.all(notified);
-  if ('carried' in outcome) return continueAsNew<typeof study>({ ...input, state: outcome.carried });
-  return outcome.done;
 }
 
 /**

@@ -12,6 +12,7 @@ const hp = {
   lrSchedule: { kind: 'constant' as const },
   regularization: { headDropout: 0, l2: 0, labelSmoothing: 0 },
 };
+const row = { strategy: 'full', learningRate: 0.003, epochs: 9, validationAccuracy: 0.9, validation: metrics, runId: 'r' };
 
 it('says what a scheduled study did: rung runs by decision and the epochs trained in all', () => {
   const result = {
@@ -20,7 +21,7 @@ it('says what a scheduled study did: rung runs by decision and the epochs traine
     selectedModel: 'scratch',
     probes: [],
     failedTrials: [],
-    trials: [0, 1, 2].map((i) => ({ label: `trial ${i}`, hyperparameters: hp, validationAccuracy: 0.9, validation: metrics, epochsRun: 1 })),
+    trials: [0, 1, 2].map((i) => ({ ...row, label: `trial ${i}`, epochsRun: 1 })),
     arms: [{ arm: 'scratch full', trial: 'trial 1', hyperparameters: hp, validation: metrics, test: metrics, champion: true }],
     registered: { name: 'm', version: '1', alias: 'champion' },
     decisions: [
@@ -42,7 +43,7 @@ it('shows the gate and marks a refused winner as the challenger, not the champio
     probes: [],
     failedTrials: [],
     decisions: [],
-    trials: [{ label: 'trial 0', hyperparameters: hp, validationAccuracy: 0.9, validation: metrics, epochsRun: 9 }],
+    trials: [{ ...row, label: 'trial 0', epochsRun: 9 }],
     arms: [{ arm: 'scratch full', trial: 'trial 0', hyperparameters: hp, epochsRun: 3, validation: metrics, test: metrics, champion: true }],
     registered: { name: 'm', version: '2', alias: 'challenger' },
     gate: {
