@@ -1,0 +1,72 @@
+// Stub activities for bench/study-scale.mjs: every activity fineTune calls, answering at once with what a real one
+// would return in shape. A trial's validation accuracy is a function of its learning rate (best at 0.01), the epochs
+// it reached and its candidate, carried in the model URI the fine-tune stub writes; training takes 20 ms.
+const digest = (c) => c.repeat(64);
+const dataset = (name, rows) => ({ uri: `mem://${name}`, digest: digest('d'), name, rows, featureShape: [4], classes: ['a', 'b'], contentDigest: digest('c') });
+
+function accuracyOf(uri) {
+  const lr = Number(/lr=([\d.e-]+)/.exec(uri)?.[1]);
+  const epochs = Number(/epochs=(\d+)/.exec(uri)?.[1] ?? 1);
+  return 0.9 - Math.abs(Math.log10(lr) + 2) / 10 - 0.1 / epochs - (uri.endsWith('/scratch') ? 0.15 : 0);
+}
+
+export function stubActivities() {
+  let runs = 0;
+  let version = 0;
+  const model = (uri) => ({ uri, digest: digest('a'), name: 'm', inputShape: [4], baseLayers: 1 });
+  const side = (v) => ({ version: v, metrics: { accuracy: 0.9, macroF1: 0.9, rocAucMacro: 0.9, loss: 0.1 }, recall: [0.9, 0.9] });
+  return {
+    openPipelineRun: async () => ({ experimentId: '1', runId: 'pipeline', runName: 'p' }),
+    openChildRun: async (i) => ({ experimentId: '1', runId: `run-${++runs}`, runName: i.runName }),
+    closeRun: async () => undefined,
+    ingestDataset: async () => ({ dataset: dataset('all', 100), runId: 'ingest' }),
+    validateDataset: async () => ({ passed: true }),
+    splitDataset: async () => ({ train: dataset('train', 60), validation: dataset('validation', 20), test: dataset('test', 20), runId: 'split' }),
+    championData: async () => ({}),
+    prepareCandidate: async (i) => ({
+      model: model(`mem://${i.candidate.kind}`),
+      label: i.candidate.kind,
+      pretrained: i.candidate.kind !== 'scratch',
+      runId: 'prepare',
+    }),
+    fineTune: async (i) => {
+      const lr = i.hyperparameters.learningRate;
+      const until = i.stopAfterEpochs ?? i.hyperparameters.epochs;
+      await new Promise((r) => setTimeout(r, 20));
+      return {
+        model: model(`mem://trained/lr=${lr}/epochs=${until}${i.model.uri === 'mem://scratch' ? '/scratch' : ''}`),
+        runId: `ft-${lr}`,
+        backend: 'cpu',
+        engine: 'eager',
+        epochsRun: until,
+        bestEpoch: until - 1,
+        bestValLoss: 0.5,
+        bestValAccuracy: 0.8,
+        stoppedEarly: false,
+        startEpoch: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0,
+        checkpoint: { uri: `mem://checkpoint/lr=${lr}/epoch-${until - 1}`, digest: digest('e'), epoch: until - 1 },
+      };
+    },
+    evaluateModel: async (i) => {
+      const accuracy = accuracyOf(i.model.uri);
+      return {
+        metrics: { accuracy, macroF1: accuracy, rocAucMacro: accuracy, loss: 1 - accuracy },
+        confusionMatrix: [
+          [1, 0],
+          [0, 1],
+        ],
+        classes: ['a', 'b'],
+        runId: 'eval',
+      };
+    },
+    plotLearningCurves: async () => undefined,
+    reportSearch: async () => undefined,
+    registerModel: async (i) => ({ name: i.name, version: '1', alias: i.alias }),
+    describeAlias: async () => null,
+    registerVersion: async () => ({ name: 'm', version: String(++version) }),
+    moveAlias: async (i) => ({ name: 'm', alias: i.alias, from: null, to: i.version, auditRunId: 'audit' }),
+    gateChallenger: async (i) => ({ passed: true, checks: [], classes: ['a', 'b'], rows: 20, rowsFrom: i.rowsFrom, challenger: side(i.challenger.version) }),
+    recordDecision: async () => 'audit',
+    promote: async () => [],
+  };
+}
