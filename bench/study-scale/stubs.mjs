@@ -1,6 +1,8 @@
 // Stub activities for bench/study-scale.mjs: every activity fineTune calls, answering at once with what a real one
 // would return in shape. A trial's validation accuracy is a function of its learning rate (best at 0.01), the epochs
 // it reached and its candidate, carried in the model URI the fine-tune stub writes; training takes 20 ms.
+import { setTimeout as sleep } from 'node:timers/promises';
+
 const digest = (c) => c.repeat(64);
 const dataset = (name, rows) => ({ uri: `mem://${name}`, digest: digest('d'), name, rows, featureShape: [4], classes: ['a', 'b'], contentDigest: digest('c') });
 
@@ -32,7 +34,7 @@ export function stubActivities() {
     fineTune: async (i) => {
       const lr = i.hyperparameters.learningRate;
       const until = i.stopAfterEpochs ?? i.hyperparameters.epochs;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       return {
         model: model(`mem://trained/lr=${lr}/epochs=${until}${i.model.uri === 'mem://scratch' ? '/scratch' : ''}`),
         runId: `ft-${lr}`,
