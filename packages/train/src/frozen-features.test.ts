@@ -86,6 +86,19 @@ describe('splitFrozenBase', () => {
     expect(splitFrozenBase(model)).toEqual({ reason: 'no frozen layer with weights before the first one that learns' });
     disposeWithBase(model, base);
   });
+
+  it('does not cache a frozen embedding whose output is many times its input (a learning convolution after it)', () => {
+    const model = tf.sequential({
+      layers: [
+        tf.layers.embedding({ inputDim: 50, outputDim: 16, inputShape: [10], trainable: false }),
+        tf.layers.conv1d({ filters: 4, kernelSize: 3 }),
+        tf.layers.globalMaxPooling1d({}),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    expect(splitFrozenBase(model)).toEqual({ reason: "the frozen base's output (160 values a row) is over 8 times its input (10): cheaper to recompute" });
+    model.dispose();
+  });
 });
 
 describe('head on frozen features', () => {

@@ -21,10 +21,13 @@ export interface FrozenSplit {
   head: tf.LayersModel;
 }
 
+/** How much larger than a row a frozen base's output may be for caching it to pay (an image base's is ~2x at most). */
+const MAX_FEATURE_GROWTH = 8;
+
 /**
  * Cuts a model whose first layers are frozen into the frozen base (run once, cached) and the part that learns.
- * Returns undefined when there is nothing worth caching (no frozen layer with weights) or when the learning part is
- * not a chain of layers (branches after the frozen base), with the reason.
+ * Returns the reason instead when there is nothing worth caching (no frozen layer with weights, or an output many
+ * times the size of the input) or when the learning part is not a chain of layers (branches after the frozen base).
  */
 export function splitFrozenBase(model: tf.LayersModel): FrozenSplit | { reason: string } {
   const layers = model.layers;
@@ -44,6 +47,13 @@ export function splitFrozenBase(model: tf.LayersModel): FrozenSplit | { reason: 
   });
   if (!chained || rest.length === 0) return { reason: 'the layers after the frozen base are not a chain' };
   const feature = layers[end] as tf.layers.Layer;
+  const size = (shape: unknown) => (shape as (number | null)[]).slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
+  const [inputSize, featureSize] = [size(model.inputs[0]?.shape), size(feature.outputShape)];
+  // A frozen embedding turns each token id into a whole vector: caching that costs more than looking it up again.
+  if (featureSize > MAX_FEATURE_GROWTH * inputSize)
+    return {
+      reason: `the frozen base's output (${featureSize} values a row) is over ${MAX_FEATURE_GROWTH} times its input (${inputSize}): cheaper to recompute`,
+    };
   const extractor = tf.model({ inputs: model.inputs, outputs: feature.output as tf.SymbolicTensor, name: 'frozen_base' });
   const input = tf.input({ shape: (feature.outputShape as (number | null)[]).slice(1) as number[], name: 'frozen_features' });
   const output = rest.reduce<tf.SymbolicTensor>((t, l) => l.apply(t) as tf.SymbolicTensor, input);

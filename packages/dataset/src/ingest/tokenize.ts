@@ -12,10 +12,20 @@ export function tokenIds(text: string, maxTokens: number, out: Float32Array, off
   out.fill(0, offset, offset + maxTokens);
   let n = 0;
   for (const match of text.toLowerCase().matchAll(TOKEN)) {
-    if (n < maxTokens) out[offset + n] = 2 + (fnv1a(match[0]) % (TEXT_BUCKETS - 2));
+    if (n < maxTokens) out[offset + n] = tokenBucket(match[0]);
     n++;
   }
   return { tokens: n };
+}
+
+/** The id a token (lower-cased, as `textTokens` gives it) hashes to: what a pre-trained word's vector is filed under. */
+export function tokenBucket(token: string): number {
+  return 2 + (fnv1a(token) % (TEXT_BUCKETS - 2));
+}
+
+/** A text's tokens as `tokenIds` sees them: lower-cased words and numbers. */
+export function textTokens(text: string): string[] {
+  return [...text.toLowerCase().matchAll(TOKEN)].map((m) => m[0]);
 }
 
 function fnv1a(s: string): number {

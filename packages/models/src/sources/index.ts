@@ -6,6 +6,7 @@ import type { ModelSources } from './model-source';
 import { registrySource } from './registry-source';
 import { scratchSource } from './scratch-source';
 import { urlSource } from './url-source';
+import { wordVectorsSource } from './word-vectors-source';
 
 /** Every kind of model candidate, by its `kind`. */
 export const modelSources: ModelSources = {
@@ -16,6 +17,7 @@ export const modelSources: ModelSources = {
   url: urlSource,
   mlflow: mlflowSource,
   graph: graphSource,
+  'word-vectors': wordVectorsSource,
 };
 
 export type { ModelSource, SourceContext, SourcedModel } from './model-source';

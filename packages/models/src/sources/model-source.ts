@@ -17,7 +17,16 @@ export interface SourceContext {
 
 /** What a source gives: a model already in Anneal's artifact store, or one read from elsewhere, to be stored. */
 export type SourcedModel =
-  { stored: ModelRef } | { model: tf.LayersModel; sha256?: string; frozenInSource?: number; /** The cut, where the source decides it. */ cut?: string };
+  | { stored: ModelRef }
+  | {
+      model: tf.LayersModel;
+      sha256?: string;
+      frozenInSource?: number;
+      /** The cut, where the source decides it. */
+      cut?: string;
+      /** What the source wants on the prepare run (e.g. how many token ids pre-trained word vectors reached). */
+      params?: Record<string, string>;
+    };
 
 /**
  * One kind of model candidate (registry, scratch, file, keras, url, mlflow, graph): the seam where the next source plugs in.
