@@ -143,3 +143,10 @@ export function withDriftReference(spec: FineTuneSpec, champion: AliasDescriptio
 export function imageShapeOf(dataset: FineTuneSpec['dataset']): { imageShape?: number[] } {
   return dataset.image ? { imageShape: [dataset.image.height, dataset.image.width, dataset.image.channels] } : {};
 }
+
+/** What the result says of model selection: the probe's pick, the search's best, or every candidate tuned. */
+export function selectedModelOf(select: FineTuneSpec['model']['select'], selected: number | undefined, candidates: PreparedCandidate[]): string {
+  const label = selected === undefined ? undefined : candidates[selected]?.label;
+  if (select === 'all' || label === undefined) return 'all (every candidate tuned)';
+  return select === 'search' ? `${candidates.length} searched together, best ${label}` : label;
+}

@@ -12,14 +12,14 @@ import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { gateAndPromote, installApproval, type PromotionOutcome } from './promotion';
 import { activitiesFor } from './proxies';
-import { probeThenTune, searchTogether, tuneEvery } from './search-candidates';
+import { prepareAndSearch } from './search-stage';
 import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
 import { announcePipeline } from './search-attributes';
 import { trialDoneSignal } from './study';
-import type { TrialRow } from './trial-table';
+import { resultTrials, type ResultTrial } from './trial-table';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
-import { gateRows, imageShapeOf, pickArms, reportSearch, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
+import { gateRows, pickArms, selectedModelOf, reportSearch, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
 
 export interface ArmResult {
   /** What was trained: `feature-extraction`, `full`, or a candidate's label for the baselines. */
@@ -42,7 +42,7 @@ export interface FineTuneResult {
   selectedModel: string;
   probes: { label: string; validationAccuracy: number }[];
   /** Every finished trial in brief (the arms carry their whole hyperparameters); its MLflow run is `runId`. */
-  trials: (Omit<TrialRow, 'trial' | 'candidate'> & { validationAccuracy: number })[];
+  trials: ResultTrial[];
   arms: ArmResult[];
   /** Probes and trials that failed (their MLflow runs are FAILED, with the reason in tag `anneal.error`). */
   failedTrials: FailedTrial[];
@@ -150,54 +150,8 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       }
       const testRows = gated ? gateRows(spec, champion, dataset) : { split: spec.split, rowsFrom: 'this split' as const };
       const split = await validateAndSplit(stage, { dataset: gated ? withDriftReference(spec, champion) : spec.dataset, split: testRows.split }, dataset);
-      const common = {
-        tracking: ctx,
-        durability: spec.durability,
-        train: split.train,
-        validation: split.validation,
-        backend: spec.backend,
-        engine: spec.engine,
-        outputName: spec.register.name,
-        checkpointEvery: spec.tuning.checkpointEvery,
-        heartbeatTimeoutSeconds: spec.tuning.heartbeatTimeoutSeconds,
-        logEveryBatches: spec.tuning.logEveryBatches,
-      };
-
-      enter('model selection');
-      const candidates = await Promise.all(
-        spec.model.candidates.map((candidate) =>
-          acts.models.prepareCandidate({
-            tracking: ctx,
-            candidate,
-            inputShape: split.train.featureShape,
-            numClasses: split.train.classes.length,
-            ...imageShapeOf(spec.dataset),
-            ...(split.scaling ? { scaling: split.scaling } : {}),
-          }),
-        ),
-      );
-      enter('tuning');
-      // With `select: all` every candidate gets its own trials.
-      if (spec.model.select === 'all') progress.trialsTotal = spec.tuning.trials * candidates.length;
+      const { candidates, searched } = await prepareAndSearch({ stage, spec, split, workflowId: wid, enter, progress });
       const t = spec.tuning;
-      const searched = await { all: tuneEvery, probe: probeThenTune, search: searchTogether }[spec.model.select]({
-        workflowId: wid,
-        candidates,
-        common,
-        space: t,
-        search: t,
-        onTrialDone: () => progress.trialsDone++,
-        probe: {
-          learningRate: spec.model.probeLearningRate,
-          epochs: spec.model.probeEpochs,
-          batchSize: t.batchSize,
-          patience: t.patience,
-          minDelta: t.minDelta,
-          monitor: t.monitor,
-          lrSchedule: { kind: 'constant' },
-          regularization: t.regularization,
-        },
-      });
 
       // Histories recorded before the report existed replay without it. A single study reported on its own run.
       if (patched('search-report') && searched.studyRunIds.length !== 1)
@@ -244,16 +198,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         // With `search`, the champion's candidate is the search's pick.
         selectedModel: selectedModelOf(spec.model.select, spec.model.select === 'search' ? best.candidate : searched.selected, candidates),
         probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
-        trials: searched.table.map((r) => ({
-          label: r.label,
-          strategy: r.strategy,
-          learningRate: r.learningRate,
-          epochs: r.epochs,
-          validationAccuracy: r.validation.accuracy,
-          validation: r.validation,
-          epochsRun: r.epochsRun,
-          runId: r.runId,
-        })),
+        trials: resultTrials(searched.table),
         arms: arms.map((a, i) => ({
           arm: a.arm,
           trial: a.result.label,
@@ -269,11 +214,4 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       };
     },
   );
-}
-
-/** What the result says of model selection: the probe's pick, the search's best, or every candidate tuned. */
-function selectedModelOf(select: FineTuneSpec['model']['select'], selected: number | undefined, candidates: PreparedCandidate[]): string {
-  const label = selected === undefined ? undefined : candidates[selected]?.label;
-  if (select === 'all' || label === undefined) return 'all (every candidate tuned)';
-  return select === 'search' ? `${candidates.length} searched together, best ${label}` : label;
 }

@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE, type FineTuneSpecInput } from '@anneal/contracts';
 import { bundlerOptions, workflowsPath } from '../../packages/cli/src/workflow-source';
 import type { FineTuneResult } from './fine-tune';
+import type { TuneResult } from './tune';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { PromotionStatus } from './promotion';
 
@@ -41,6 +42,8 @@ interface Calls {
   /** Child runs opened, by name, with their parent; and the runs each search report went to. */
   opened: { runName: string; runId: string; parentRunId: string }[];
   reports: { runId: string; trials: number }[];
+  /** The datasets models were evaluated on, by name. */
+  evaluatedOn: string[];
 }
 
 interface StubOptions {
@@ -52,6 +55,8 @@ interface StubOptions {
   movedMeanwhile?: string;
   /** Training never ends (it heartbeats until cancelled). */
   hang?: boolean;
+  /** The workflow started (default fineTune). */
+  workflow?: 'fineTune' | 'tune';
 }
 
 /**
@@ -131,7 +136,8 @@ function stubs(calls: Calls, o: StubOptions = {}) {
         checkpoint: { uri: `mem://checkpoint/lr=${lr}/epoch-${until - 1}`, digest: digest('e'), epoch: until - 1 },
       };
     },
-    evaluateModel: async (i: { model: { uri: string } }) => {
+    evaluateModel: async (i: { model: { uri: string }; dataset: { name: string } }) => {
+      calls.evaluatedOn.push(i.dataset.name);
       const accuracy = accuracyOf(i.model.uri);
       return {
         metrics: { accuracy, macroF1: accuracy, rocAucMacro: accuracy, loss: 1 - accuracy },
@@ -255,6 +261,7 @@ async function run(
     closed: [],
     opened: [],
     reports: [],
+    evaluatedOn: [],
   };
   const activities = stubs(calls, o);
   const workers = await Promise.all(
@@ -269,7 +276,7 @@ async function run(
     ),
   );
   const id = `stubbed-${++n}`;
-  const handle = await env.client.workflow.start('fineTune', { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [input] });
+  const handle = await env.client.workflow.start(o.workflow ?? 'fineTune', { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [input] });
   const execution = handle.result() as Promise<FineTuneResult>;
   // A failed assertion in `during` ends the workflow (it may be waiting days for an approval) and fails the test.
   const watcher = during?.(handle).catch(async (err: unknown) => {
@@ -548,6 +555,37 @@ describe('the study, a workflow of its own', () => {
     const study = calls.opened.find((r) => r.runName.startsWith('study '))!;
     expect(calls.closed.filter((c) => c.runId !== 'pipeline').map((c) => c.status)).toEqual(['KILLED', 'KILLED', 'KILLED']);
     expect(calls.closed).toContainEqual({ runId: study.runId, status: 'KILLED' });
+  });
+});
+
+describe('tune: a study on its own', () => {
+  it('prepares the data and candidates and runs the study; tests nothing and registers nothing', async () => {
+    const tuning = {
+      sampler: 'tpe' as const,
+      startupTrials: 3,
+      scheduler: { kind: 'asha' as const, minEpochs: 1, reductionFactor: 3 },
+      trials: 6,
+      parallelism: 2,
+      seed: 4,
+      strategies: ['feature-extraction' as const, 'full' as const],
+      epochs: [9],
+      learningRate: { min: 1e-3, max: 1e-1 },
+    };
+    const { result, calls } = await run(spec(tuning, { model: { ...spec({}).model, select: 'search' } }), { workflow: 'tune' });
+    const tuned = result as unknown as TuneResult;
+    expect(tuned.trials).toHaveLength(6);
+    expect(calls.registered).toEqual([]);
+    expect(new Set(calls.evaluatedOn)).toEqual(new Set(['validation']));
+    // The best arm is the one with the best validation accuracy, and its model is there to be used.
+    const best = tuned.arms.find((a) => a.best)!;
+    expect(best.validation.accuracy).toBe(Math.max(...tuned.arms.map((a) => a.validation.accuracy)));
+    expect(best.validation.accuracy).toBe(Math.max(...tuned.trials.map((t) => t.validationAccuracy)));
+    expect(best.model.uri).toMatch(/^mem:\/\/trained\//);
+    expect(tuned.selectedModel).toMatch(/^2 searched together, best /);
+    // The study reported on its own run, a child of the pipeline's.
+    const study = calls.opened.find((r) => r.runName.startsWith('study '))!;
+    expect(study.parentRunId).toBe('pipeline');
+    expect(calls.reports).toEqual([{ runId: study.runId, trials: 6 }]);
   });
 });
 

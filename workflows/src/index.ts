@@ -4,6 +4,8 @@ export { pretrain } from './pretrain';
 export type { PretrainResult } from './pretrain';
 export { trial } from './trial';
 export { study } from './study';
+export { tune } from './tune';
+export type { TunedArm, TuneResult } from './tune';
 export type { StudyInput } from './study';
 export type { TrialInput, TrialResult } from './trial';
 export { approveUpdate, rejectUpdate, statusQuery } from './promotion';

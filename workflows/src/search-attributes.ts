@@ -16,7 +16,7 @@ export const SEARCH_ATTRIBUTES = {
 } as const;
 
 export interface PipelineIdentity {
-  pipeline: 'fineTune' | 'pretrain' | 'batchPredict';
+  pipeline: 'fineTune' | 'pretrain' | 'batchPredict' | 'tune';
   model: string;
   dataset?: string;
 }

@@ -46,3 +46,19 @@ export function armTrials(rows: readonly TrialRow[], objective: Objective): Set<
   }
   return new Set([...groups.values()].map((g) => (g[bestBy(g, (r) => scoreOf(objective, r.validation))] as TrialRow).trial));
 }
+
+/** A trial as a pipeline's result lists it: its row, less the indices. */
+export type ResultTrial = Omit<TrialRow, 'trial' | 'candidate'> & { validationAccuracy: number };
+
+export function resultTrials(table: readonly TrialRow[]): ResultTrial[] {
+  return table.map((r) => ({
+    label: r.label,
+    strategy: r.strategy,
+    learningRate: r.learningRate,
+    epochs: r.epochs,
+    validationAccuracy: r.validation.accuracy,
+    validation: r.validation,
+    epochsRun: r.epochsRun,
+    runId: r.runId,
+  }));
+}

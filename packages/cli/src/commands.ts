@@ -13,7 +13,8 @@ import { EXAMPLES, venvPath } from './repo-paths';
 import { startHealthServer } from './health-server';
 import { ensureSearchAttributes } from './search-attributes';
 import { readSpecFile } from './spec-file';
-import { formatResult, links, startPipeline, waitForPipeline, type PipelineType, type StartedPipeline } from './start-pipeline';
+import { formatResult } from './format-result';
+import { isPipelineType, links, PIPELINE_TYPES, startPipeline, waitForPipeline, type PipelineType, type StartedPipeline } from './start-pipeline';
 import { createWorkers, type Queue } from './worker';
 
 export function localStack(config: Config): LocalStack {
@@ -111,7 +112,7 @@ export async function follow(config: Config, workflowId: string): Promise<number
   try {
     const handle = client.workflow.getHandle(workflowId);
     const { type, runId } = await handle.describe();
-    if (type !== 'fineTune' && type !== 'pretrain') throw new UsageError(`${workflowId} is a ${type} workflow, not a pipeline (fineTune or pretrain)`);
+    if (!isPipelineType(type)) throw new UsageError(`${workflowId} is a ${type} workflow, not a pipeline (${PIPELINE_TYPES.join(', ')})`);
     say(`following ${type} ${workflowId} (Ctrl-C stops following; the pipeline goes on)`);
     return await followToTheEnd(config, { type, workflowId, runId, handle }, { interruptible: true });
   } finally {

@@ -1,5 +1,5 @@
-import type { FineTuneResult } from '@anneal/workflows';
-import { formatResult } from './start-pipeline';
+import type { FineTuneResult, TuneResult } from '@anneal/workflows';
+import { formatResult } from './format-result';
 
 const metrics = { accuracy: 0.9, macroF1: 0.88, rocAucMacro: 0.97, loss: 0.3 };
 const hp = {
@@ -73,4 +73,37 @@ it('shows the gate and marks a refused winner as the challenger, not the champio
   expect(lines.at(-1)).toMatch(/ challenger$/);
   // It trained 3 of its 9 epochs (a study stopped it at a rung), and the table says so.
   expect(lines.at(-1)).toContain(' 3 of 9 ');
+});
+
+it('a study on its own (tune): the arms by validation, the best marked, and that nothing was tested or registered', () => {
+  const model = { uri: 'mlflow-artifacts:/m', digest: 'a'.repeat(64), name: 'm', inputShape: [4], baseLayers: 1 };
+  const arm = (name: string, accuracy: number, best: boolean) => ({
+    arm: name,
+    trial: `trial of ${name}`,
+    hyperparameters: hp,
+    epochsRun: 9,
+    validation: { ...metrics, accuracy },
+    model,
+    runId: 'r',
+    best,
+  });
+  const result = {
+    experimentId: '1',
+    pipelineRunId: 'p',
+    selectedModel: '2 searched together, best registry',
+    probes: [],
+    failedTrials: [{ label: 'trial 2', error: 'diverged' }],
+    decisions: [],
+    trials: [0, 1].map((i) => ({ ...row, label: `trial ${i}` })),
+    arms: [arm('pretrained registry full', 0.93, true), arm('scratch scratch full', 0.88, false)],
+  } as TuneResult;
+  expect(formatResult(result).split('\n')).toEqual([
+    'candidates: 2 searched together, best registry',
+    '2 tuning trials (1 failed: trial 2); nothing tested or registered (tune)',
+    '',
+    'arm                       strategy  lr     epochs  val acc  val F1  val AUC',
+    '------------------------  --------  -----  ------  -------  ------  -------  ----',
+    'pretrained registry full  full      0.003  9       93.0%    0.880   0.970    best',
+    'scratch scratch full      full      0.003  9       88.0%    0.880   0.970',
+  ]);
 });

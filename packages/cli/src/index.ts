@@ -5,6 +5,7 @@ export type { LocalStack, ServiceStatus } from './local-services';
 export { createWorkers } from './worker';
 export { bundlerOptions, workflowsPath } from './workflow-source';
 export type { Queue, WorkerSetup } from './worker';
-export { formatResult, links, startPipeline, waitForPipeline } from './start-pipeline';
+export { formatResult } from './format-result';
+export { links, startPipeline, waitForPipeline } from './start-pipeline';
 export type { PipelineType, StartedPipeline } from './start-pipeline';
 export { main } from './main';

@@ -10,6 +10,7 @@ import { registerPredictCommand } from './predict-command';
 import { registerRunsCommand } from './runs-command';
 import { registerScheduleCommands } from './schedule-command';
 import { registerSpecCommands } from './spec-command';
+import { PIPELINE_TYPES, type PipelineType } from './spec-file';
 import type { Queue } from './worker';
 
 // The task queues' own names work too: anneal (cpu) and anneal-gpu (gpu).
@@ -43,12 +44,13 @@ export function buildProgram(cli: Cli): Command {
     .description('validate a spec and start its pipeline, then follow it to the end')
     .argument('<spec>', 'a pipeline spec (JSON), e.g. examples/fine-tune-digits-5-9.json')
     .addOption(
-      new Option('--type <type>', 'the pipeline (default: pretrain when the spec has an architecture, fineTune otherwise)').choices(['fineTune', 'pretrain']),
+      new Option(
+        '--type <type>',
+        'the pipeline (default: pretrain when the spec has an architecture, fineTune otherwise; tune: only the study of a fineTune spec, nothing tested or registered)',
+      ).choices([...PIPELINE_TYPES]),
     )
     .option('--no-wait', 'start it and return at once')
-    .action(
-      cli.action((specPath: string, o: { type?: 'fineTune' | 'pretrain'; wait: boolean }) => start(cli.config, { specPath, type: o.type, wait: o.wait })),
-    );
+    .action(cli.action((specPath: string, o: { type?: PipelineType; wait: boolean }) => start(cli.config, { specPath, type: o.type, wait: o.wait })));
   program
     .command('follow')
     .description('follow a running pipeline: its progress, then its result (Ctrl-C stops following; the pipeline goes on)')

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { FineTuneSpec, PretrainSpec, parseWithProblems } from '@anneal/contracts';
 import { UsageError } from './cli-context';
 
-export type PipelineType = 'fineTune' | 'pretrain';
+/** The pipelines a spec starts: `tune` takes fineTune's spec and runs only its study. */
+export type PipelineType = 'fineTune' | 'pretrain' | 'tune';
+export const PIPELINE_TYPES: readonly PipelineType[] = ['fineTune', 'pretrain', 'tune'];
 
 /**
  * A spec file, checked with the workflow's own schema (a bad spec fails here, listing every problem). The raw JSON
