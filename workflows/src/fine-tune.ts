@@ -25,6 +25,8 @@ export interface ArmResult {
   /** What was trained: `feature-extraction`, `full`, or a candidate's label for the baselines. */
   arm: string;
   trial: string;
+  /** The index of its model among the spec's candidates (absent in results recorded before it was reported). */
+  candidate?: number;
   hyperparameters: Hyperparameters;
   /**
    * Epochs it trained in all: fewer than `hyperparameters.epochs` when a study stopped it at a rung or early stopping
@@ -202,6 +204,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         arms: arms.map((a, i) => ({
           arm: a.arm,
           trial: a.result.label,
+          candidate: a.candidate,
           hyperparameters: a.result.hyperparameters,
           epochsRun: a.result.fineTune.epochsRun,
           validation: a.result.validation,

@@ -17,6 +17,8 @@ import { resultTrials } from './trial-table';
 export interface TunedArm {
   arm: string;
   trial: string;
+  /** The index of its model among the spec's candidates. */
+  candidate: number;
   hyperparameters: Hyperparameters;
   epochsRun: number;
   validation: EvaluationMetrics;
@@ -98,6 +100,7 @@ export async function tune(input: unknown): Promise<TuneResult> {
         arms: arms.map((a, i) => ({
           arm: a.arm,
           trial: a.result.label,
+          candidate: a.candidate,
           hyperparameters: a.result.hyperparameters,
           epochsRun: a.result.fineTune.epochsRun,
           validation: a.result.validation,

@@ -92,12 +92,15 @@ export async function serveWorkers(config: Config, queues: Queue[], o: { verbose
   say('worker stopped');
 }
 
-export async function start(config: Config, options: { specPath: string; type?: PipelineType; wait: boolean; interruptible?: boolean }): Promise<number> {
+export async function start(
+  config: Config,
+  options: { specPath: string; type?: PipelineType; wait: boolean; interruptible?: boolean; warmStartFrom?: string },
+): Promise<number> {
   // A bad spec is refused before anything connects (and without a server).
   await readSpecFile(options.specPath, options.type);
   const client = await connectClient(config);
   try {
-    const started = await startPipeline(client, options);
+    const started = await startPipeline(client, { ...options, say });
     say(`started ${started.type} ${started.workflowId} (run ${started.runId})`);
     say(`  follow: anneal follow ${started.workflowId}`);
     return options.wait ? await followToTheEnd(config, started, { interruptible: options.interruptible ?? true }) : 0;

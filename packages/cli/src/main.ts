@@ -50,7 +50,12 @@ export function buildProgram(cli: Cli): Command {
       ).choices([...PIPELINE_TYPES]),
     )
     .option('--no-wait', 'start it and return at once')
-    .action(cli.action((specPath: string, o: { type?: PipelineType; wait: boolean }) => start(cli.config, { specPath, type: o.type, wait: o.wait })));
+    .option('--warm-start-from <workflow-id>', 'try the best configuration of an earlier fineTune or tune first (prepended to tuning.warmStart)')
+    .action(
+      cli.action((specPath: string, o: { type?: PipelineType; wait: boolean; warmStartFrom?: string }) =>
+        start(cli.config, { specPath, type: o.type, wait: o.wait, ...(o.warmStartFrom ? { warmStartFrom: o.warmStartFrom } : {}) }),
+      ),
+    );
   program
     .command('follow')
     .description('follow a running pipeline: its progress, then its result (Ctrl-C stops following; the pipeline goes on)')

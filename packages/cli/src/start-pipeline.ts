@@ -3,7 +3,9 @@ import { ServiceError, isGrpcServiceError, type Client, type WorkflowHandle } fr
 import { CPU_TASK_QUEUE } from '@anneal/contracts';
 import type { FineTuneResult, PretrainResult, TuneResult } from '@anneal/workflows';
 import { progressDisplay, watchProgress } from './progress';
+import { UsageError } from './cli-context';
 import { PIPELINE_TYPES, readSpecFile, type PipelineType } from './spec-file';
+import { withWarmStartFrom } from './warm-start';
 
 export { PIPELINE_TYPES };
 export type { PipelineType };
@@ -22,8 +24,18 @@ export interface StartedPipeline {
 }
 
 /** Reads a spec file, validates it with the workflow's own schema (so a bad spec fails here, listing every problem), and starts it. */
-export async function startPipeline(client: Client, options: { specPath: string; type?: PipelineType; workflowId?: string }): Promise<StartedPipeline> {
-  const { type, raw, spec } = await readSpecFile(options.specPath, options.type);
+export async function startPipeline(
+  client: Client,
+  options: { specPath: string; type?: PipelineType; workflowId?: string; warmStartFrom?: string; say?: (line: string) => void },
+): Promise<StartedPipeline> {
+  const { type, raw: read, spec } = await readSpecFile(options.specPath, options.type);
+  let raw = read;
+  if (options.warmStartFrom) {
+    if (type === 'pretrain') throw new UsageError('--warm-start-from: a pretrain spec has no search to warm-start');
+    const warm = await withWarmStartFrom(client, raw, options.warmStartFrom);
+    raw = warm.raw;
+    options.say?.(`warm start from ${options.warmStartFrom}: ${JSON.stringify(warm.entry)}, tried first`);
+  }
   const name = spec.name;
   const workflowId = options.workflowId ?? `${type}-${name}-${randomUUID().slice(0, 8)}`;
   // The raw spec goes in: the workflow parses it again with the same schema (defaults applied there).
