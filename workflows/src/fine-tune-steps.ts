@@ -47,6 +47,18 @@ export function pickArms(from: { searched: Searched; candidates: PreparedCandida
   return arms;
 }
 
+/** What a pipeline's result says of an arm, whatever it did after the search: its trial, model and figures. */
+export function armSummary(a: Arm) {
+  return {
+    arm: a.arm,
+    trial: a.result.label,
+    candidate: a.candidate,
+    hyperparameters: a.result.hyperparameters,
+    epochsRun: a.result.fineTune.epochsRun,
+    validation: a.result.validation,
+  };
+}
+
 /** The trials table, the decision log and the objective-by-hyperparameter picture, on the run the trials hang under. */
 export function reportSearch(
   acts: Activities,

@@ -19,7 +19,18 @@ import { announcePipeline } from './search-attributes';
 import { trialDoneSignal } from './study';
 import { resultTrials, type ResultTrial } from './trial-table';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
-import { gateRows, pickArms, selectedModelOf, reportSearch, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
+import {
+  armSummary,
+  gateRows,
+  pickArms,
+  selectedModelOf,
+  reportSearch,
+  testArm,
+  unchangedFrom,
+  unchangedSince,
+  withDriftReference,
+  type Arm,
+} from './fine-tune-steps';
 
 export interface ArmResult {
   /** What was trained: `feature-extraction`, `full`, or a candidate's label for the baselines. */
@@ -202,12 +213,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
         probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
         trials: resultTrials(searched.table),
         arms: arms.map((a, i) => ({
-          arm: a.arm,
-          trial: a.result.label,
-          candidate: a.candidate,
-          hyperparameters: a.result.hyperparameters,
-          epochsRun: a.result.fineTune.epochsRun,
-          validation: a.result.validation,
+          ...armSummary(a),
           test: tested[i] as EvaluationMetrics,
           champion: i === championIndex,
         })),

@@ -3,7 +3,7 @@ import { FineTuneSpec, type EvaluationMetrics, type Hyperparameters, type ModelR
 import { bestBy, scoreOf } from '@anneal/tune';
 import type { Decision } from './adaptive-search';
 import { progressQuery, type FineTuneProgress, type FineTuneResult } from './fine-tune';
-import { pickArms, reportSearch, selectedModelOf } from './fine-tune-steps';
+import { armSummary, pickArms, reportSearch, selectedModelOf } from './fine-tune-steps';
 import { parseSpec } from './parse-spec';
 import { activitiesFor } from './proxies';
 import { announcePipeline } from './search-attributes';
@@ -98,12 +98,7 @@ export async function tune(input: unknown): Promise<TuneResult> {
         probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
         trials: resultTrials(searched.table),
         arms: arms.map((a, i) => ({
-          arm: a.arm,
-          trial: a.result.label,
-          candidate: a.candidate,
-          hyperparameters: a.result.hyperparameters,
-          epochsRun: a.result.fineTune.epochsRun,
-          validation: a.result.validation,
+          ...armSummary(a),
           model: a.result.fineTune.model,
           runId: a.result.trialRunId,
           best: i === best,

@@ -11,24 +11,18 @@ export function formatResult(result: PipelineResult): string {
   }
   if (!('registered' in result)) return formatTune(result);
   if (result.skipped) return `nothing to train: ${result.skipped.reason} (content digest ${result.skipped.contentDigest.slice(0, 12)})`;
-  const header = ['arm', 'strategy', 'lr', 'epochs', 'val acc', 'test acc', 'test F1', 'test AUC', ''];
+  const header = [...ARM_HEADER, 'test acc', 'test F1', 'test AUC', ''];
   // The run's winner is the champion only when it was promoted; refused or awaiting, it is the challenger.
   const winner = result.promotion && !result.promotion.promoted ? 'challenger' : 'champion';
   const rows = result.arms.map((a) => [
-    a.arm,
-    a.hyperparameters.strategy,
-    String(a.hyperparameters.learningRate),
-    epochsOf(a),
-    pct(a.validation.accuracy),
+    ...armCells(a),
     pct(a.test.accuracy),
     a.test.macroF1.toFixed(3),
     a.test.rocAucMacro.toFixed(3),
     a.champion ? winner : '',
   ]);
   return [
-    result.probes.length > 0
-      ? `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})`
-      : `candidates: ${result.selectedModel}`,
+    selectionLine(result),
     `${trialsLine(result)}; registered ${result.registered.name} v${result.registered.version} @${result.registered.alias}`,
     ...studyLine(result.decisions ?? []),
     ...gateLines(result),
@@ -39,24 +33,29 @@ export function formatResult(result: PipelineResult): string {
 
 /** A study on its own: the arms by validation, the best marked; nothing was tested or registered. */
 function formatTune(result: TuneResult): string {
-  const header = ['arm', 'strategy', 'lr', 'epochs', 'val acc', 'val F1', 'val AUC', ''];
-  const rows = result.arms.map((a) => [
-    a.arm,
-    a.hyperparameters.strategy,
-    String(a.hyperparameters.learningRate),
-    epochsOf(a),
-    pct(a.validation.accuracy),
-    a.validation.macroF1.toFixed(3),
-    a.validation.rocAucMacro.toFixed(3),
-    a.best ? 'best' : '',
-  ]);
-  return [
-    `candidates: ${result.selectedModel}`,
-    `${trialsLine(result)}; nothing tested or registered (tune)`,
-    ...studyLine(result.decisions),
-    '',
-    ...table(header, rows),
-  ].join('\n');
+  const header = [...ARM_HEADER, 'val F1', 'val AUC', ''];
+  const rows = result.arms.map((a) => [...armCells(a), a.validation.macroF1.toFixed(3), a.validation.rocAucMacro.toFixed(3), a.best ? 'best' : '']);
+  return [selectionLine(result), `${trialsLine(result)}; nothing tested or registered (tune)`, ...studyLine(result.decisions), '', ...table(header, rows)].join(
+    '\n',
+  );
+}
+
+const ARM_HEADER = ['arm', 'strategy', 'lr', 'epochs', 'val acc'];
+
+/** What every arm's row starts with: what it trained, how, and how it did on the validation split. */
+function armCells(a: {
+  arm: string;
+  epochsRun?: number;
+  hyperparameters: { strategy: string; learningRate: number; epochs: number };
+  validation: { accuracy: number };
+}): string[] {
+  return [a.arm, a.hyperparameters.strategy, String(a.hyperparameters.learningRate), epochsOf(a), pct(a.validation.accuracy)];
+}
+
+/** How the candidates were chosen: the probe's pick with every probe's figure, or how they were searched. */
+function selectionLine(result: FineTuneResult | TuneResult): string {
+  if (result.probes.length === 0) return `candidates: ${result.selectedModel}`;
+  return `selected base: ${result.selectedModel} (probes: ${result.probes.map((p) => `${p.label} ${pct(p.validationAccuracy)}`).join(', ')})`;
 }
 
 function trialsLine(result: FineTuneResult | TuneResult): string {
