@@ -76,6 +76,12 @@ export const ColumnSpec = strictObject({
    * A category outside it goes to the `<other>` column, in training and at inference.
    */
   vocabulary: z.array(z.string()).min(1).optional(),
+  /**
+   * A category feature hashed into this many indicator columns instead of one-hot: for a wide column (more values
+   * than a one-hot takes, or none listed). The first dense layer's weights on them are its categories' learned
+   * embedding; any category, seen in training or not, lands in a bucket (two may share one).
+   */
+  hashBuckets: z.number().int().min(2).max(4096).optional(),
 }).refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, { message: 'min must not exceed max' });
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
 
@@ -94,6 +100,14 @@ export const TableSchema = strictObject({
    * features.
    */
   text: strictObject({ column: z.string().min(1), maxTokens: z.number().int().positive().max(4096).default(256) }).optional(),
+  /**
+   * A category column too wide to one-hot (over 64 values, or none listed) without its own `hashBuckets`: `hash`
+   * (default) into `hashBuckets` indicator columns, `drop` it (reported as not used), or `error`.
+   */
+  wideCategories: strictObject({
+    policy: z.enum(['hash', 'drop', 'error']).default('hash'),
+    hashBuckets: z.number().int().min(2).max(4096).default(32),
+  }).prefault({}),
 });
 export type TableSchema = z.infer<typeof TableSchema>;
 

@@ -54,7 +54,6 @@ export const TextArchitecture = strictObject({
 
 export const Architecture = z.discriminatedUnion('kind', [MlpArchitecture, CnnArchitecture, TextArchitecture]);
 
-
 /**
  * Pre-trained word vectors shipped in an npm package as the embedding of a text model, for a text task: each token id
  * (a hashed word) starts from the vector of the most frequent word that hashes to it; the encoder and dense layers of

@@ -19,5 +19,5 @@ export { validateDataset } from './validate/validate-dataset';
 export type { CheckResult, ValidationReport } from './validate/validate-dataset';
 export { createDatasetActivities, datasetPlugin } from './dataset-activities';
 export type { DatasetActivities, DatasetDeps } from './dataset-activities';
-export { isFeatureColumn, MISSING_SUFFIX, OTHER_CATEGORY } from './ingest/feature-slots';
+export { columnEncoding, MISSING_SUFFIX, OTHER_CATEGORY, wideCategoriesOf } from './ingest/feature-slots';
 export { textTokens, tokenBucket } from './ingest/tokenize';

@@ -1,12 +1,15 @@
 import { alignFeatures } from '../dataset-format';
-import { featureSlots, isFeatureColumn } from './feature-slots';
+import { columnEncoding, featureSlots } from './feature-slots';
+import { fnv1a } from './tokenize';
+
+const HASH = { policy: 'hash' as const, hashBuckets: 4 };
 
 it('encodes a category one-hot with an <other> bucket and a nullable number with its missing indicator', () => {
   const columns = [
     { name: 'c', type: 'category' as const, nullable: true, vocabulary: ['a', 'b'] },
     { name: 'x', type: 'number' as const, nullable: true },
   ];
-  const slots = featureSlots(columns, [0, 1]);
+  const slots = featureSlots(columns, [0, 1], { wide: HASH });
   expect(slots.names).toEqual(['c=a', 'c=b', 'c=<other>', 'x', 'x:missing']);
   expect(slots.indicatorOf).toEqual([-1, -1, -1, -1, 1]);
   const row = (cells: unknown[]) => {
@@ -19,11 +22,36 @@ it('encodes a category one-hot with an <other> bucket and a nullable number with
   expect(row([null, 3])).toEqual([0, 0, 0, 3, 0]);
 });
 
-it('uses a category as a feature only with a vocabulary of one-hot size', () => {
-  expect(isFeatureColumn({ name: 'c', type: 'category', nullable: false })).toBe(false);
-  expect(isFeatureColumn({ name: 'c', type: 'category', nullable: false, values: ['a'] })).toBe(true);
-  expect(isFeatureColumn({ name: 'c', type: 'category', nullable: false, vocabulary: Array.from({ length: 65 }, (_, i) => `v${i}`) })).toBe(false);
-  expect(isFeatureColumn({ name: 's', type: 'string', nullable: false })).toBe(false);
+it('one-hots a category up to 64 values; a wider one (or one with none listed) is hashed, dropped or refused, by policy', () => {
+  const wide = { name: 'c', type: 'category' as const, nullable: false, vocabulary: Array.from({ length: 65 }, (_, i) => `v${i}`) };
+  expect(columnEncoding({ name: 'c', type: 'category', nullable: false, values: ['a'] }, HASH)).toEqual({ kind: 'one-hot' });
+  expect(columnEncoding(wide, HASH)).toEqual({ kind: 'hashed', buckets: 4 });
+  expect(columnEncoding({ name: 'c', type: 'category', nullable: false }, HASH)).toEqual({ kind: 'hashed', buckets: 4 });
+  expect(columnEncoding(wide, { policy: 'drop', hashBuckets: 4 })).toEqual({ kind: 'unused' });
+  expect(columnEncoding(wide, { policy: 'error', hashBuckets: 4 })).toEqual({ kind: 'wide', values: 65 });
+  // A column's own hashBuckets wins over one-hot and over the policy.
+  expect(columnEncoding({ name: 'c', type: 'category', nullable: false, values: ['a'], hashBuckets: 8 }, { policy: 'drop', hashBuckets: 4 })).toEqual({
+    kind: 'hashed',
+    buckets: 8,
+  });
+  expect(columnEncoding({ name: 's', type: 'string', nullable: false }, HASH)).toEqual({ kind: 'unused' });
+});
+
+it('hashes a wide category into indicator columns: the same bucket for the same category, seen in training or not', () => {
+  const columns = [{ name: 'city', type: 'category' as const, nullable: true }];
+  const slots = featureSlots(columns, [0], { wide: HASH });
+  expect(slots.names).toEqual(['city#0', 'city#1', 'city#2', 'city#3']);
+  const row = (city: string | null) => {
+    const out = new Float32Array(4).fill(9);
+    slots.encode([city], out);
+    return [...out];
+  };
+  for (const city of ['Lyon', 'Zürich', 'a town no training row had']) {
+    const hot = [0, 0, 0, 0];
+    hot[fnv1a(city) % 4] = 1;
+    expect(row(city)).toEqual(hot);
+  }
+  expect(row(null)).toEqual([0, 0, 0, 0]);
 });
 
 it("fills a model's columns from rows encoded with others, by name (a column the rows lack reads 0)", () => {

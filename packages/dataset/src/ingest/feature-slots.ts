@@ -1,5 +1,5 @@
 import type { ColumnSpec, TableSchema } from '@anneal/contracts';
-import { tokenIds } from './tokenize';
+import { fnv1a, tokenIds } from './tokenize';
 
 type TextSpec = NonNullable<TableSchema['text']>;
 
@@ -7,8 +7,35 @@ type TextSpec = NonNullable<TableSchema['text']>;
 export const OTHER_CATEGORY = '<other>';
 /** The suffix of a numeric feature's missing-indicator column. */
 export const MISSING_SUFFIX = ':missing';
-/** A category column with more categories than this is not one-hot encoded (it is reported as not used). */
+/** A category column with more categories than this is too wide to one-hot: `wideCategories` says what becomes of it. */
 export const MAX_ONE_HOT = 64;
+
+type WideCategories = TableSchema['wideCategories'];
+/** Schemas stored before wide categories were hashed dropped them: data read with one is encoded as it was then. */
+const STORED_BEFORE_HASHING: WideCategories = { policy: 'drop', hashBuckets: 32 };
+
+/** What a schema does with wide category columns (a schema stored before the policy existed: what it did then). */
+export function wideCategoriesOf(schema: TableSchema): WideCategories {
+  return (schema as Partial<TableSchema>).wideCategories ?? STORED_BEFORE_HASHING;
+}
+
+/**
+ * How a schema column becomes features: a number; one-hot over its vocabulary; hashed into indicator columns (its
+ * own `hashBuckets`, or a wide column under the `hash` policy); or not at all (text, or a wide column dropped).
+ * `wide` is a wide column the `error` policy refuses: the caller names it.
+ */
+export type ColumnEncoding =
+  { kind: 'number' } | { kind: 'one-hot' } | { kind: 'hashed'; buckets: number } | { kind: 'unused' } | { kind: 'wide'; values: number };
+
+export function columnEncoding(column: ColumnSpec, wide: WideCategories): ColumnEncoding {
+  if (column.type === 'number' || column.type === 'integer') return { kind: 'number' };
+  if (column.type !== 'category') return { kind: 'unused' };
+  if (column.hashBuckets !== undefined) return { kind: 'hashed', buckets: column.hashBuckets };
+  const n = vocabularyOf(column).length;
+  if (n > 0 && n <= MAX_ONE_HOT) return { kind: 'one-hot' };
+  if (wide.policy === 'hash') return { kind: 'hashed', buckets: wide.hashBuckets };
+  return wide.policy === 'drop' ? { kind: 'unused' } : { kind: 'wide', values: n };
+}
 
 /**
  * Where a table's cells go in its float feature row: a number as itself (0 when missing) followed, for a nullable
@@ -29,15 +56,8 @@ export function vocabularyOf(column: ColumnSpec): readonly string[] {
   return column.values ?? column.vocabulary ?? [];
 }
 
-/** Whether a schema column becomes features: numbers, and categories with a vocabulary of a one-hot size. */
-export function isFeatureColumn(column: ColumnSpec): boolean {
-  if (column.type === 'number' || column.type === 'integer') return true;
-  const n = vocabularyOf(column).length;
-  return column.type === 'category' && n > 0 && n <= MAX_ONE_HOT;
-}
-
-export function featureSlots(columns: readonly ColumnSpec[], features: readonly number[], text?: TextSpec): FeatureSlots {
-  if (text) return textSlots(features[0] as number, text.maxTokens);
+export function featureSlots(columns: readonly ColumnSpec[], features: readonly number[], o: { text?: TextSpec; wide: WideCategories }): FeatureSlots {
+  if (o.text) return textSlots(features[0] as number, o.text.maxTokens);
   const names: string[] = [];
   const indicatorOf: number[] = [];
   const writers: ((cells: readonly unknown[], out: Float32Array) => void)[] = [];
@@ -61,6 +81,13 @@ export function featureSlots(columns: readonly ColumnSpec[], features: readonly 
       });
       continue;
     }
+    const encoding = columnEncoding(column, o.wide);
+    if (encoding.kind === 'hashed') {
+      const first = names.length;
+      for (let b = 0; b < encoding.buckets; b++) slot(`${column.name}#${b}`);
+      writers.push(hashedWriter(c, { first, buckets: encoding.buckets }));
+      continue;
+    }
     const index = new Map(vocabularyOf(column).map((v) => [v, slot(`${column.name}=${v}`)]));
     const other = slot(`${column.name}=${OTHER_CATEGORY}`);
     const first = other - index.size;
@@ -71,6 +98,15 @@ export function featureSlots(columns: readonly ColumnSpec[], features: readonly 
     });
   }
   return { names, indicatorOf, encode: (cells, out) => writers.forEach((w) => w(cells, out)) };
+}
+
+/** A category as one of `buckets` indicator columns, by its hash (FNV-1a); a missing one is all zeros. */
+function hashedWriter(c: number, o: { first: number; buckets: number }): (cells: readonly unknown[], out: Float32Array) => void {
+  return (cells, out) => {
+    out.fill(0, o.first, o.first + o.buckets);
+    const v = cells[c];
+    if (v !== null && v !== undefined) out[o.first + (fnv1a(String(v)) % o.buckets)] = 1;
+  };
 }
 
 /** A text column as `maxTokens` token-id slots (`token_1` ...); a missing text reads as an empty one. */

@@ -29,6 +29,28 @@ describe('readSource', () => {
     expect(r.notices).toEqual([]);
   });
 
+  it('hashes a wide category column by default, or drops or refuses it, as schema.wideCategories says', async () => {
+    const path = write('cities.csv', 'label,x,city\na,1,Lyon\nb,2,Oslo\na,3,\n');
+    const schema = (wideCategories?: object) => ({
+      columns: [
+        { name: 'label', type: 'category' as const },
+        { name: 'x', type: 'number' as const },
+        { name: 'city', type: 'category' as const, nullable: true },
+      ],
+      ...(wideCategories ? { wideCategories } : {}),
+    });
+    const hashed = await read({ ...file(path), schema: schema({ hashBuckets: 4 }) });
+    expect(hashed.dataset.featureNames).toEqual(['x', 'city#0', 'city#1', 'city#2', 'city#3']);
+    // Each row: x, then one bucket set for a city and none for the missing one.
+    expect([0, 1, 2].map((r) => [...hashed.dataset.features.slice(r * 5 + 1, r * 5 + 5)].reduce((a, b) => a + b))).toEqual([1, 1, 0]);
+    const dropped = await read({ ...file(path), schema: schema({ policy: 'drop' }) });
+    expect(dropped.dataset.featureNames).toEqual(['x']);
+    expect(dropped.notices).toContain('columns not used as features: city');
+    await expect(read({ ...file(path), schema: schema({ policy: 'error' }) })).rejects.toThrow(
+      `${path}: category column "city" is too wide to one-hot (expected at most 64 values, found none listed); set its hashBuckets, or schema.wideCategories.policy "hash" or "drop"`,
+    );
+  });
+
   it('reads the newest entry of a folder that matches `newest`, and says which', async () => {
     const older = write('drops/2026-12-01.csv', 'label,x\na,1\nb,2\n');
     write('drops/notes.txt', 'not data');

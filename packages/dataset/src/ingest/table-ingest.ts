@@ -4,7 +4,7 @@ import { ColumnStats, type ColumnSnapshot } from './column-profile';
 import type { IngestResult } from './ingest-result';
 import { keepFeatures, type Dataset } from '../dataset-format';
 import { compileColumnCheck } from './column-check';
-import { featureSlots, type FeatureSlots } from './feature-slots';
+import { featureSlots, wideCategoriesOf, type FeatureSlots } from './feature-slots';
 import { tokenCounts } from './tokenize';
 import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type MissingValues, type ResolvedColumns } from './table-schema';
 
@@ -120,7 +120,7 @@ export class TableIngest {
   private start(schema: TableSchema): void {
     const resolved = resolveColumns(this.options.header, schema, this.options.file, { unlabelled: this.options.unlabelled === true });
     const role = (i: number) => (i === resolved.labelAt ? 'label' : i === resolved.groupAt ? 'group' : resolved.features.includes(i) ? 'feature' : 'ignored');
-    const slots = featureSlots(resolved.columns, resolved.features, schema.text);
+    const slots = featureSlots(resolved.columns, resolved.features, { ...(schema.text ? { text: schema.text } : {}), wide: wideCategoriesOf(schema) });
     this.state = {
       schema,
       resolved,

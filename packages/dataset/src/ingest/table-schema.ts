@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ColumnSpec, TableSchema } from '@anneal/contracts';
 import { sourceError } from '../source-error';
-import { isFeatureColumn } from './feature-slots';
+import { columnEncoding, MAX_ONE_HOT, wideCategoriesOf } from './feature-slots';
 import { parseNumber } from './parse-number';
 
 const SAMPLE_CATEGORIES = 50;
@@ -24,7 +24,7 @@ export function inferSchema(header: readonly string[], sample: readonly (readonl
     const integer = values.every((v) => Number.isInteger(Number(v)));
     return { name, type: integer ? 'integer' : 'number', nullable: true };
   });
-  return { columns, label };
+  return { columns, label, wideCategories: { policy: 'hash', hashBuckets: 32 } };
 }
 
 /** The cell texts read as missing (trimmed): `dataset.missingValues`. */
@@ -108,13 +108,21 @@ export function resolveColumns(header: readonly string[], schema: TableSchema, f
   const features: number[] = [];
   const ignored: string[] = header.filter((h) => !schema.columns.some((c) => c.name === h));
   const textAt = schema.text ? position(schema.text.column, 'text') : -1;
+  const wide = wideCategoriesOf(schema);
   schema.columns.forEach((c, i) => {
     if (i === labelAt || i === groupAt) return;
     // A text task's features are its text column's tokens; its other columns are not used.
-    if (textAt >= 0 ? i === textAt : isFeatureColumn(c)) features.push(i);
-    else ignored.push(c.name);
+    const encoding = textAt >= 0 ? { kind: i === textAt ? 'text' : 'unused' } : columnEncoding(c, wide);
+    if (encoding.kind === 'wide')
+      throw sourceError(
+        `${file}: category column "${c.name}" is too wide to one-hot (expected at most ${MAX_ONE_HOT} values, found ${'values' in encoding && encoding.values > 0 ? encoding.values : 'none listed'}); set its hashBuckets, or schema.wideCategories.policy "hash" or "drop"`,
+      );
+    if (encoding.kind === 'unused') ignored.push(c.name);
+    else features.push(i);
   });
   if (features.length === 0)
-    throw sourceError(`${file}: no feature columns (numbers, or categories with at most 64 values) besides the label "${schema.label}" (${have})`);
+    throw sourceError(
+      `${file}: no feature columns (numbers, or categories: one-hot up to ${MAX_ONE_HOT} values, hashed above) besides the label "${schema.label}" (${have})`,
+    );
   return { columns: [...schema.columns], index, labelAt, groupAt, features, ignored };
 }

@@ -28,7 +28,8 @@ export function textTokens(text: string): string[] {
   return [...text.toLowerCase().matchAll(TOKEN)].map((m) => m[0]);
 }
 
-function fnv1a(s: string): number {
+/** FNV-1a, 32 bit: the hash of token ids and of hashed category columns. */
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -9,7 +9,7 @@ import {
   type DatasetSource,
   type ModelRef,
 } from '@anneal/contracts';
-import { alignFeatures, isFeatureColumn, loadDataset, readSource, type Dataset } from '@anneal/dataset';
+import { alignFeatures, columnEncoding, loadDataset, readSource, wideCategoriesOf, type Dataset } from '@anneal/dataset';
 import { loadModel } from '@anneal/models';
 import { findModelVersion, registeredRef } from '@anneal/registry';
 import type { ArtifactStore, MlflowClient, ModelVersion } from '@anneal/tracking';
@@ -115,8 +115,8 @@ async function trainingLayout(
 }
 
 /**
- * How to read the batch: the training schema's feature columns (with their category vocabularies), so the one-hot
- * columns come out as in training, and the label column only when the batch has one. A model trained before the
+ * How to read the batch: the training schema's feature columns (with their category vocabularies and the wide
+ * categories' hashing), so the one-hot and hashed columns come out as in training, and the label column only when the batch has one. A model trained before the
  * schema travelled with its data reads its numeric feature columns by name.
  */
 function batchSchema(layout: Pick<Dataset, 'featureNames' | 'tableSchema'>, label: string | undefined) {
@@ -126,9 +126,11 @@ function batchSchema(layout: Pick<Dataset, 'featureNames' | 'tableSchema'>, labe
     return { columns: [...columns, ...labelColumn], label: label ?? 'label' };
   }
   const { columns, label: trainedLabel, group, text } = layout.tableSchema;
-  const feature = (c: ColumnSpec) => (text ? c.name === text.column : isFeatureColumn(c));
+  // Wide categories are hashed (or dropped) as in training, into as many buckets.
+  const wideCategories = wideCategoriesOf(layout.tableSchema);
+  const feature = (c: ColumnSpec) => (text ? c.name === text.column : columnEncoding(c, wideCategories).kind !== 'unused');
   const features = columns.filter((c) => c.name !== trainedLabel && c.name !== group && feature(c));
-  return { columns: [...features, ...labelColumn], label: label ?? trainedLabel, ...(text ? { text } : {}) };
+  return { columns: [...features, ...labelColumn], label: label ?? trainedLabel, wideCategories, ...(text ? { text } : {}) };
 }
 
 function imageOf(shape: readonly number[]) {
