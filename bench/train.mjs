@@ -40,15 +40,17 @@ if (!existsSync(python)) {
   process.exit(1);
 }
 
-// `node bench/train.mjs transfer` runs the transfer protocol alone.
+// `node bench/train.mjs transfer` runs the transfer protocol alone, `throughput` the throughput alone;
+// BACKENDS=tensorflow (a comma list) limits the TF.js backends timed.
 const only = process.argv[2];
+const backends = process.env.BACKENDS?.split(',');
 for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
   const anchorArgs = ['throughput', model, String(batch), String(steps.tensorflow), String(threads)];
   const keras = await json(python, [join(here, 'keras_train.py'), ...anchorArgs]);
   // Longer: torch.compile compiles the training step first (minutes for MobileNetV2 on two cores).
   const torch = await json(python, [join(here, 'torch_train.py'), ...anchorArgs], 3 * RUN_LIMIT_MS);
   console.log(JSON.stringify({ model, anchor: 'pytorch', torch: torch.torch, variants: torch.variants, batch, steps: steps.tensorflow, threads }));
-  for (const [backend, engine] of VARIANTS) {
+  for (const [backend, engine] of VARIANTS.filter(([b]) => !backends || backends.includes(b))) {
     let line;
     try {
       const r = await json(process.execPath, [join(here, 'train-worker.mjs'), model, backend, String(batch), String(steps[backend]), engine]);
@@ -84,6 +86,7 @@ for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
   }
 }
 
+if (only === 'throughput') process.exit(0);
 const dataDir = mkdtempSync(join(tmpdir(), 'anneal-transfer-'));
 await exportForKeras(dataDir);
 const kerasTransfer = await json(python, [join(here, 'keras_train.py'), 'transfer', dataDir, String(threads)]);

@@ -59,35 +59,6 @@ export function armSummary(a: Arm) {
   };
 }
 
-/** The trials table, the decision log and the objective-by-hyperparameter picture, on the run the trials hang under. */
-export function reportSearch(
-  acts: Activities,
-  o: {
-    ctx: Stage['ctx'];
-    objective: Objective;
-    sampler: string;
-    searched: Pick<Searched, 'table' | 'failed' | 'decisions'>;
-    labelOf: (candidate: number) => string;
-  },
-): Promise<void> {
-  return acts.evaluation.reportSearch({
-    tracking: o.ctx,
-    objective: o.objective,
-    sampler: o.sampler,
-    failed: o.searched.failed,
-    decisions: o.searched.decisions,
-    trials: o.searched.table.map((r) => ({
-      label: r.label,
-      candidate: o.labelOf(r.candidate),
-      strategy: r.strategy,
-      learningRate: r.learningRate,
-      epochs: r.epochs,
-      epochsRun: r.epochsRun,
-      value: r.validation[o.objective.metric],
-    })),
-  });
-}
-
 export async function testArm(stage: Stage, arm: Arm, test: TrialInput['validation'], backend: TrialInput['backend']): Promise<EvaluationMetrics> {
   const out = await stage.acts.evaluation.evaluateModel({
     tracking: stage.ctx,

@@ -12,6 +12,7 @@ import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { gateAndPromote, installApproval, type PromotionOutcome } from './promotion';
 import { activitiesFor } from './proxies';
+import { reportSearch } from './search-report';
 import { prepareAndSearch } from './search-stage';
 import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
@@ -19,18 +20,7 @@ import { announcePipeline } from './search-attributes';
 import { trialDoneSignal } from './study';
 import { resultTrials, type ResultTrial } from './trial-table';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
-import {
-  armSummary,
-  gateRows,
-  pickArms,
-  selectedModelOf,
-  reportSearch,
-  testArm,
-  unchangedFrom,
-  unchangedSince,
-  withDriftReference,
-  type Arm,
-} from './fine-tune-steps';
+import { armSummary, gateRows, pickArms, selectedModelOf, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
 
 export interface ArmResult {
   /** What was trained: `feature-extraction`, `full`, or a candidate's label for the baselines. */

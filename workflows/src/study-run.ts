@@ -1,9 +1,9 @@
 import { workflowInfo } from '@temporalio/workflow';
 import { scoreOf } from '@anneal/tune';
 import type { SearchResult } from './adaptive-search';
-import { reportSearch } from './fine-tune-steps';
+import { reportSearch } from './search-report';
 import type { Activities } from './proxies';
-import type { StudyInput } from './study';
+import type { StudyInput } from './study-input';
 
 type Options = StudyInput['options'];
 

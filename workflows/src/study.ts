@@ -9,24 +9,12 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { adaptiveSearch, runSearch, type AdaptiveSearchOptions, type SearchResult, type StudyState } from './adaptive-search';
+import { adaptiveSearch, runSearch, type AdaptiveSearchOptions, type SearchResult } from './adaptive-search';
+import type { StudyInput, TrialIds } from './study-input';
 import { closeStudyRun, openStudyRun, underStudyRun } from './study-run';
+
+export type { StudyInput, TrialIds };
 import { activitiesFor } from './proxies';
-
-/** How a study names its trials' workflows: `<prefix>/trial-<i>`, or `<prefix>/c<candidate>-trial-<i>` per candidate. */
-export interface TrialIds {
-  prefix: string;
-  perCandidate: boolean;
-}
-
-export interface StudyInput {
-  options: Omit<AdaptiveSearchOptions, 'idOf' | 'onTrialDone'>;
-  ids: TrialIds;
-  /** Where the previous run of the study left off. */
-  state?: StudyState;
-  /** The study's MLflow run (a child of the pipeline's, the trials its children), opened by its first run. */
-  runId?: string;
-}
 
 /** Sent to the parent (fineTune) as each trial's first rung ends: its progress counts trials. */
 export const trialDoneSignal = defineSignal('trialDone');

@@ -3,10 +3,11 @@ import { FineTuneSpec, type EvaluationMetrics, type Hyperparameters, type ModelR
 import { bestBy, scoreOf } from '@anneal/tune';
 import type { Decision } from './adaptive-search';
 import { progressQuery, type FineTuneProgress, type FineTuneResult } from './fine-tune';
-import { armSummary, pickArms, reportSearch, selectedModelOf } from './fine-tune-steps';
+import { armSummary, pickArms, selectedModelOf } from './fine-tune-steps';
 import { parseSpec } from './parse-spec';
 import { activitiesFor } from './proxies';
 import { announcePipeline } from './search-attributes';
+import { reportSearch } from './search-report';
 import { prepareAndSearch } from './search-stage';
 import type { FailedTrial } from './settle';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';

@@ -80,6 +80,7 @@ it('a study on its own (tune): the arms by validation, the best marked, and that
   const arm = (name: string, accuracy: number, best: boolean) => ({
     arm: name,
     trial: `trial of ${name}`,
+    candidate: 0,
     hyperparameters: hp,
     epochsRun: 9,
     validation: { ...metrics, accuracy },
@@ -94,7 +95,7 @@ it('a study on its own (tune): the arms by validation, the best marked, and that
     probes: [],
     failedTrials: [{ label: 'trial 2', error: 'diverged' }],
     decisions: [],
-    trials: [0, 1].map((i) => ({ ...row, label: `trial ${i}` })),
+    trials: [0, 1].map((i) => ({ ...row, label: `trial ${i}`, epochsRun: 9 })),
     arms: [arm('pretrained registry full', 0.93, true), arm('scratch scratch full', 0.88, false)],
   } as TuneResult;
   expect(formatResult(result).split('\n')).toEqual([

@@ -23,7 +23,12 @@ describe('text tables', () => {
     ['infinity.csv', 'label,f0,f1\na,1.5,2\nb,Infinity,4\n', INVALID, 'infinity.csv:3, field "f0", expected a finite number or empty, found "Infinity"'],
     ['duplicate-header.csv', 'label,f0,f0\na,1,2\nb,3,4\n', SOURCE, 'line 1: column "f0" appears twice in the header'],
     ['no-label.csv', 'target,f0\na,1\nb,2\n', SOURCE, 'label column "label" is not in the schema\'s columns (target, f0)'],
-    ['only-labels.csv', 'label\na\nb\n', SOURCE, 'no feature columns (numbers, or categories: one-hot up to 64 values, hashed above) besides the label "label"'],
+    [
+      'only-labels.csv',
+      'label\na\nb\n',
+      SOURCE,
+      'no feature columns (numbers, or categories: one-hot up to 64 values, hashed above) besides the label "label"',
+    ],
     ['data.parquet', 'PAR1', SOURCE, 'cannot tell the format from the extension ".parquet"'],
     ['not-json.jsonl', '{"f0": 1, "label": "a"}\n{"f0": 2, "label": \n', SOURCE, 'not-json.jsonl:2: not valid JSON'],
     ['array.jsonl', '[1, 2, "a"]\n', SOURCE, 'array.jsonl:1: expected a JSON object, found [1,2,"a"]'],

@@ -6,7 +6,12 @@ const MAX = 16;
 const texts = (name: string, rows: string[]): Dataset => {
   const features = new Float32Array(rows.length * MAX);
   rows.forEach((t, r) => tokenIds(t, MAX, features, r * MAX));
-  const tableSchema = { columns: [{ name: 'text', type: 'string' as const, nullable: false }], label: 'label', text: { column: 'text', maxTokens: MAX } };
+  const tableSchema = {
+    columns: [{ name: 'text', type: 'string' as const, nullable: false }],
+    label: 'label',
+    text: { column: 'text', maxTokens: MAX },
+    wideCategories: { policy: 'hash' as const, hashBuckets: 32 },
+  };
   return { name, featureShape: [MAX], classes: ['k'], labels: rows.map(() => 'k'), features, featureNames: [], tableSchema };
 };
 

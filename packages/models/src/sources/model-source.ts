@@ -29,7 +29,7 @@ export type SourcedModel =
     };
 
 /**
- * One kind of model candidate (registry, scratch, file, keras, url, mlflow, graph): the seam where the next source plugs in.
+ * One kind of model candidate (registry, scratch, file, keras, url, mlflow, graph, word-vectors): the seam where the next source plugs in.
  * `prepareCandidate` stores what it loads once, by digest, so trials, retries and later pipelines read it from there.
  */
 export interface ModelSource<C extends ModelCandidate> {

@@ -7,8 +7,8 @@ import type { ModelSource } from './model-source';
 type WordVectorsCandidate = Extract<ModelCandidate, { kind: 'word-vectors' }>;
 
 /**
- * A text model whose embedding starts from a package's pre-trained word vectors (its base, with the encoder), then
- * dense layers and the head. The table is built once here; the stored model carries it, so trials never read the
+ * A text model whose embedding (its base) starts from a package's pre-trained word vectors, then the encoder, dense
+ * layers and the head, all untrained. The table is built once here; the stored model carries it, so trials never read the
  * package again.
  */
 export const wordVectorsSource: ModelSource<WordVectorsCandidate> = {
