@@ -192,6 +192,25 @@ describe('GraphTrainer', () => {
     }));
   });
 
+  it('takes the same steps as tfjs through layer normalization (over each token, then over the pooled vector) and a dense layer at every position', async () => {
+    const init = (i: number) => tf.initializers.glorotUniform({ seed: 200 + i });
+    const net = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.embedding({ inputDim: 30, outputDim: 6, inputShape: [5], embeddingsInitializer: tf.initializers.randomUniform({ seed: 9 }) }),
+          tf.layers.layerNormalization({ epsilon: 1e-3 }),
+          tf.layers.dense({ units: 6, activation: 'relu', kernelInitializer: init(1) }),
+          tf.layers.globalAveragePooling1d({}),
+          tf.layers.layerNormalization({ axis: 1 }),
+          tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(2) }),
+        ],
+      });
+    await expectSameSteps(net, (step) => ({
+      x: tf.tensor2d([0, 1, 2, 3].map((r) => [0, 1, 2, 3, 4].map((t) => ((r * 7 + t * 3 + step * 5) % 29) + 1))),
+      y: tf.oneHot(tf.tensor1d([0, 1, 2, step % 3], 'int32'), 3).toFloat(),
+    }));
+  });
+
   it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
     const model = smallNet(2, { dropout: 0.5 });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -240,6 +259,16 @@ describe('GraphTrainer', () => {
     });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
     expect(graphUnsupported(model)).toBe('layer recurrent (LSTM) has no graph translation');
+    const overTime = tf.sequential({
+      layers: [
+        tf.layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [3] }),
+        tf.layers.layerNormalization({ name: 'norm', axis: 1 }),
+        tf.layers.globalAveragePooling1d({}),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    expect(graphUnsupported(overTime)).toBe('layer norm: axis [1] (only the last axis)');
+    overTime.dispose();
     expect(() => GraphTrainer.create({ model, threads: 1 })).toThrow(GraphUnsupportedError);
     const linear = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2 })] });
     linear.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });

@@ -107,8 +107,12 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
   };
   switch (layer.getClassName()) {
     case 'Dense': {
-      if ((b.shape(x)?.length ?? 0) !== 2) throw new GraphUnsupportedError(`layer ${layer.name}: Dense on a rank-${b.shape(x)?.length} input`);
-      return activate(b, c.activation, withBias(ctx, b.binary('MatMul', x, kernel())));
+      const dims = b.shape(x) ?? [];
+      if (dims.length === 2) return activate(b, c.activation, withBias(ctx, b.binary('MatMul', x, kernel())));
+      // Over a sequence (rank 3), the same dense layer at every position: one matrix product over all of them.
+      if (dims.length !== 3) throw new GraphUnsupportedError(`layer ${layer.name}: Dense on a rank-${dims.length} input`);
+      const flat = b.binary('MatMul', b.reshape(x, [-1, dims[2] as number]), kernel());
+      return activate(b, c.activation, b.reshape(withBias(ctx, flat), [-1, dims[1] as number, Number(c.units)]));
     }
     case 'Conv2D':
     case 'DepthwiseConv2D': {
