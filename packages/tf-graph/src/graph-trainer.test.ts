@@ -211,6 +211,30 @@ describe('GraphTrainer', () => {
     }));
   });
 
+  it('takes the same steps as tfjs through a self-attention block (scores by Dot, Softmax, weighted values, residual)', async () => {
+    const init = (i: number) => tf.initializers.glorotUniform({ seed: 300 + i });
+    const net = () => {
+      const input = tf.input({ shape: [5] });
+      const x = tf.layers
+        .embedding({ inputDim: 30, outputDim: 4, embeddingsInitializer: tf.initializers.randomUniform({ seed: 11 }) })
+        .apply(input) as tf.SymbolicTensor;
+      const dense = (i: number) => tf.layers.dense({ units: 4, kernelInitializer: init(i) }).apply(x) as tf.SymbolicTensor;
+      const scores = tf.layers.dot({ axes: [2, 2] }).apply([tf.layers.rescaling({ scale: 0.5 }).apply(dense(1)) as tf.SymbolicTensor, dense(2)]);
+      const weights = tf.layers.softmax({ axis: -1 }).apply(scores) as tf.SymbolicTensor;
+      const attended = tf.layers.dot({ axes: [2, 1] }).apply([weights, dense(3)]) as tf.SymbolicTensor;
+      const mixed = tf.layers.layerNormalization({}).apply(tf.layers.add().apply([x, attended])) as tf.SymbolicTensor;
+      const pooled = tf.layers.globalAveragePooling1d({}).apply(mixed) as tf.SymbolicTensor;
+      return tf.model({
+        inputs: input,
+        outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(4) }).apply(pooled) as tf.SymbolicTensor,
+      });
+    };
+    await expectSameSteps(net, (step) => ({
+      x: tf.tensor2d([0, 1, 2, 3].map((r) => [0, 1, 2, 3, 4].map((t) => ((r * 5 + t * 7 + step * 3) % 29) + 1))),
+      y: tf.oneHot(tf.tensor1d([2, 1, 0, step % 3], 'int32'), 3).toFloat(),
+    }));
+  });
+
   it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
     const model = smallNet(2, { dropout: 0.5 });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { attr, type GraphBuilder } from './graph-builder';
 import { DType, type Out } from './native';
 import type { LayerContext, LayerOutput } from './layer-context';
+import { ATTENTION_LAYERS, attentionOps, attentionUnsupported } from './attention-ops';
 import { SEQUENCE_LAYERS, sequenceOps, sequenceUnsupported } from './sequence-ops';
 
 export type { LayerContext, LayerOutput };
@@ -34,6 +35,7 @@ const SUPPORTED = [
   'UpSampling2D',
   'SeparableConv2D',
   ...SEQUENCE_LAYERS,
+  ...ATTENTION_LAYERS,
 ];
 
 /** Why `layer` cannot be translated, or undefined when it can. */
@@ -60,7 +62,7 @@ export function unsupportedReason(layer: tf.layers.Layer): string | undefined {
   if (kind === 'ReLU' && c.maxValue !== null && c.maxValue !== undefined && c.maxValue !== 6) return `layer ${layer.name}: maxValue ${String(c.maxValue)}`;
   if (kind === 'UpSampling2D' && !['bilinear', 'nearest'].includes(String(c.interpolation ?? 'nearest')))
     return `layer ${layer.name}: interpolation ${String(c.interpolation)}`;
-  return sequenceUnsupported(layer, c);
+  return sequenceUnsupported(layer, c) ?? attentionUnsupported(layer, c);
 }
 
 const ACTIVATIONS: Record<string, ((b: GraphBuilder, x: Out) => Out) | null> = {
@@ -189,6 +191,7 @@ export function layerOps(layer: tf.layers.Layer, inputs: readonly Out[], ctx: La
       return activate(b, c.activation, withBias(ctx, sequenceOps(layer, x, c, ctx, { kernel })));
     default:
       if (SEQUENCE_LAYERS.includes(layer.getClassName())) return { out: sequenceOps(layer, x, c, ctx, { kernel }) };
+      if (ATTENTION_LAYERS.includes(layer.getClassName())) return { out: attentionOps(layer, inputs, c, ctx) };
       throw new GraphUnsupportedError(`layer ${layer.name} (${layer.getClassName()}) has no graph translation`);
   }
 }

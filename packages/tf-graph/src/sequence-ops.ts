@@ -71,8 +71,8 @@ function lastAxisOnly(axis: unknown, rank: number): boolean {
   return axes.length === 1 && (axes[0] === -1 || (rank > 0 && axes[0] === rank - 1));
 }
 
-/** The rank of a layer's (single) input, batch axis included. */
-function rankOf(layer: tf.layers.Layer): number {
+/** The rank of a layer's (first) input, batch axis included. */
+export function rankOf(layer: tf.layers.Layer): number {
   const shapes = layer.inboundNodes[0]?.inputShapes as unknown[] | undefined;
   const shape = Array.isArray(shapes?.[0]) ? shapes[0] : shapes;
   return Array.isArray(shape) ? shape.length : 0;
