@@ -75,6 +75,9 @@ const runs = [
   ['average', 'graph', 'full'],
   ['conv', 'graph', 'feature-extraction'],
   ['conv', 'graph', 'full'],
+  ['transformer', 'graph'],
+  ['transformer', 'graph', 'feature-extraction'],
+  ['transformer', 'graph', 'full'],
 ];
 for (const [encoder, engine, pretrained] of runs.filter((r) => !process.env.ONLY || r.join(' ').includes(process.env.ONLY))) {
   const t = performance.now();

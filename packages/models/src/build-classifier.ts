@@ -4,6 +4,7 @@ import { addStandardize } from './standardize-layers';
 
 import { BASE_PREFIX, HEAD_NAME, TOP_PREFIX } from './layer-names';
 import { addTextBase } from './text-base';
+import { textTransformerClassifier } from './text-transformer';
 
 export { BASE_PREFIX, HEAD_NAME, TOP_PREFIX };
 
@@ -22,14 +23,17 @@ export interface BuildOptions {
 }
 
 /** A classifier of the given architecture: base layers, then a softmax head. */
-export function buildClassifier(options: BuildOptions): tf.Sequential {
-  const model = tf.sequential({ name: options.architecture.kind });
+export function buildClassifier(options: BuildOptions): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: options.seed === undefined ? undefined : options.seed + i });
+  const { architecture, embeddings } = options;
+  // A transformer block branches (residuals, queries and keys): a functional model, not a sequence of layers.
+  if (architecture.kind === 'text' && architecture.encoder === 'transformer')
+    return textTransformerClassifier({ ...options, architecture, init, ...(embeddings ? { embeddings } : {}) });
+  const model = tf.sequential({ name: options.architecture.kind });
   if (options.architecture.kind === 'mlp') {
     if (options.scaling) addStandardize(model, { inputShape: options.inputShape, scaling: options.scaling });
     addMlpBase(model, options.architecture, { inputShape: options.inputShape, init });
   } else if (options.architecture.kind === 'text') {
-    const { embeddings } = options;
     addTextBase(model, options.architecture, { inputShape: options.inputShape, init, ...(embeddings ? { embeddings } : {}) });
   } else addCnnBase(model, options.architecture, { inputShape: options.inputShape, init });
   model.add(tf.layers.dense({ name: HEAD_NAME, units: options.numClasses, activation: 'softmax', kernelInitializer: init(99) }));
