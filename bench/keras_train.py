@@ -49,7 +49,8 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def throughput(model_name, batch, steps, threads):
+def warmed_up(model_name, batch, steps):
+    """The model compiled with Adam and traced by two warm-up steps, and `steps` batches of random data."""
     model = demo_cnn() if model_name == "demo-cnn" else mobilenet_v2()
     shape = (28, 28, 1) if model_name == "demo-cnn" else (96, 96, 3)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
@@ -57,6 +58,11 @@ def throughput(model_name, batch, steps, threads):
     x = rng.random((batch * steps,) + shape, dtype=np.float32)
     y = keras.utils.to_categorical(rng.integers(0, 10, batch * steps), 10)
     model.fit(x[:batch * 2], y[:batch * 2], batch_size=batch, epochs=1, verbose=0)  # warm-up: graph tracing
+    return model, x, y
+
+
+def throughput(model_name, batch, steps, threads):
+    model, x, y = warmed_up(model_name, batch, steps)
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
     seconds = time.perf_counter() - t0

@@ -8,25 +8,17 @@ Prints one JSON object: total op time per step and the op types by share, larges
 import collections, json, os, sys, tempfile, glob
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from tensorflow import keras  # noqa: E402
 from tensorflow.tsl.profiler.protobuf import xplane_pb2  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from keras_train import demo_cnn, mobilenet_v2  # noqa: E402
+from keras_train import warmed_up  # noqa: E402
 
 
 def main(model_name, batch, steps, threads):
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
-    model = demo_cnn() if model_name == "demo-cnn" else mobilenet_v2()
-    shape = (28, 28, 1) if model_name == "demo-cnn" else (96, 96, 3)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
-    rng = np.random.default_rng(0)
-    x = rng.random((batch * steps,) + shape, dtype=np.float32)
-    y = keras.utils.to_categorical(rng.integers(0, 10, batch * steps), 10)
-    model.fit(x[: batch * 2], y[: batch * 2], batch_size=batch, epochs=1, verbose=0)  # warm-up: tracing
+    model, x, y = warmed_up(model_name, batch, steps)
     logdir = tempfile.mkdtemp(prefix="anneal-profile-")
     tf.profiler.experimental.start(logdir)
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
