@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineSignal, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   FineTuneSpec,
   MLFLOW_TAGS,
@@ -12,15 +12,13 @@ import { bestBy, scoreOf } from '@anneal/tune';
 import { parseSpec } from './parse-spec';
 import { gateAndPromote, installApproval, type PromotionOutcome } from './promotion';
 import { activitiesFor } from './proxies';
-import { reportSearch } from './search-report';
-import { prepareAndSearch } from './search-stage';
+import { progressQuery, trackSearch } from './pipeline-progress';
+import { prepareAndSearch, reportOnPipeline, searchSummary } from './search-stage';
 import type { Decision } from './adaptive-search';
 import type { FailedTrial } from './settle';
-import { announcePipeline } from './search-attributes';
-import { trialDoneSignal } from './study';
-import { resultTrials, type ResultTrial } from './trial-table';
+import type { ResultTrial } from './trial-table';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
-import { armSummary, gateRows, pickArms, selectedModelOf, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
+import { armSummary, gateRows, pickArms, testArm, unchangedFrom, unchangedSince, withDriftReference, type Arm } from './fine-tune-steps';
 
 export interface ArmResult {
   /** What was trained: `feature-extraction`, `full`, or a candidate's label for the baselines. */
@@ -60,15 +58,6 @@ export interface FineTuneResult {
   skipped?: { reason: string; contentDigest: string };
 }
 
-export interface FineTuneProgress {
-  stage: string;
-  trialsDone: number;
-  trialsTotal: number;
-  /** `dataArrived` notifications received (`anneal data arrived` signals-with-start one retrain per data digest). */
-  notifications?: number;
-}
-
-export const progressQuery = defineQuery<FineTuneProgress>('progress');
 /** New data was announced; the retrain it started (or is running) counts the notifications. */
 export const dataArrivedSignal = defineSignal<[{ contentDigest: string; source: string }]>('dataArrived');
 
@@ -84,22 +73,18 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
   const gated = patched('promotion-gate');
   const status = installApproval();
   const wid = workflowInfo().workflowId;
-  const progress: FineTuneProgress = { stage: 'data', trialsDone: 0, trialsTotal: spec.tuning.trials };
-  const visibility = announcePipeline({ pipeline: 'fineTune', model: spec.register.name, dataset: spec.dataset.name });
-  const enter = (stage: string): void => {
-    progress.stage = stage;
-    visibility.stage(stage);
-  };
-  enter('data');
+  const { progress, visibility, enter } = trackSearch({
+    pipeline: 'fineTune',
+    model: spec.register.name,
+    dataset: spec.dataset.name,
+    trials: spec.tuning.trials,
+  });
   // What `anneal start` shows: the stage, and while a challenger waits, who has to act and how.
   setHandler(progressQuery, () =>
     status.waitingFor === 'approval'
       ? { ...progress, stage: `waiting for approval of v${status.challenger} (anneal approve ${wid} --approver <you>)` }
       : progress,
   );
-  setHandler(trialDoneSignal, () => {
-    progress.trialsDone++;
-  });
   setHandler(dataArrivedSignal, () => {
     progress.notifications = (progress.notifications ?? 0) + 1;
   });
@@ -157,8 +142,7 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       const t = spec.tuning;
 
       // Histories recorded before the report existed replay without it. A single study reported on its own run.
-      if (patched('search-report') && searched.studyRunIds.length !== 1)
-        await reportSearch(acts, { ctx, objective: t.objective, sampler: t.sampler, searched, labelOf: (c) => candidates[c]?.label ?? String(c) });
+      if (patched('search-report')) await reportOnPipeline(stage, { tuning: t, searched, candidates });
 
       enter('final evaluation');
       const arms = pickArms({ searched, candidates, objective: t.objective });
@@ -198,17 +182,12 @@ export async function fineTune(input: unknown): Promise<FineTuneResult> {
       return {
         experimentId: run.experimentId,
         pipelineRunId: run.runId,
-        // With `search`, the champion's candidate is the search's pick.
-        selectedModel: selectedModelOf(spec.model.select, spec.model.select === 'search' ? best.candidate : searched.selected, candidates),
-        probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
-        trials: resultTrials(searched.table),
+        ...searchSummary({ select: spec.model.select, searched, candidates, best: best.candidate }),
         arms: arms.map((a, i) => ({
           ...armSummary(a),
           test: tested[i] as EvaluationMetrics,
           champion: i === championIndex,
         })),
-        failedTrials: searched.failed,
-        decisions: searched.decisions,
         ...outcome,
       };
     },

@@ -1,5 +1,7 @@
-export { dataArrivedSignal, fineTune, progressQuery } from './fine-tune';
-export type { ArmResult, FineTuneProgress, FineTuneResult } from './fine-tune';
+export { dataArrivedSignal, fineTune } from './fine-tune';
+export type { ArmResult, FineTuneResult } from './fine-tune';
+export { progressQuery } from './pipeline-progress';
+export type { FineTuneProgress } from './pipeline-progress';
 export { pretrain } from './pretrain';
 export type { PretrainResult } from './pretrain';
 export { trial } from './trial';

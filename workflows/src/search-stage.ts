@@ -1,7 +1,9 @@
 import type { FineTuneSpec, PreparedCandidate, SplitOutput } from '@anneal/contracts';
-import { imageShapeOf } from './fine-tune-steps';
+import { imageShapeOf, selectedModelOf } from './fine-tune-steps';
+import { reportSearch } from './search-report';
 import { probeThenTune, searchTogether, tuneEvery, type Searched } from './search-candidates';
 import type { Stage } from './stages';
+import { resultTrials } from './trial-table';
 
 export interface SearchStageOptions {
   stage: Stage;
@@ -65,4 +67,27 @@ export async function prepareAndSearch(o: SearchStageOptions): Promise<{ candida
     },
   });
   return { candidates, searched };
+}
+
+/** The search report on the pipeline's run, unless a single study reported on its own run. */
+export async function reportOnPipeline(
+  stage: Stage,
+  o: { tuning: FineTuneSpec['tuning']; searched: Searched; candidates: PreparedCandidate[] },
+): Promise<void> {
+  if (o.searched.studyRunIds.length === 1) return;
+  const labelOf = (c: number) => o.candidates[c]?.label ?? String(c);
+  await reportSearch(stage.acts, { ctx: stage.ctx, objective: o.tuning.objective, sampler: o.tuning.sampler, searched: o.searched, labelOf });
+}
+
+/** What fineTune's and tune's results say of the search; `best` is the winning arm's candidate. */
+export function searchSummary(o: { select: FineTuneSpec['model']['select']; searched: Searched; candidates: PreparedCandidate[]; best: number | undefined }) {
+  const { searched } = o;
+  return {
+    // With `search`, the winner's candidate is the search's pick; with `probe`, the probe's.
+    selectedModel: selectedModelOf(o.select, o.select === 'search' ? o.best : searched.selected, o.candidates),
+    probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
+    trials: resultTrials(searched.table),
+    failedTrials: searched.failed,
+    decisions: searched.decisions,
+  };
 }

@@ -2,17 +2,14 @@ import { setHandler, workflowInfo } from '@temporalio/workflow';
 import { FineTuneSpec, type EvaluationMetrics, type Hyperparameters, type ModelRef } from '@anneal/contracts';
 import { bestBy, scoreOf } from '@anneal/tune';
 import type { Decision } from './adaptive-search';
-import { progressQuery, type FineTuneProgress, type FineTuneResult } from './fine-tune';
-import { armSummary, pickArms, selectedModelOf } from './fine-tune-steps';
+import type { FineTuneResult } from './fine-tune';
+import { armSummary, pickArms } from './fine-tune-steps';
 import { parseSpec } from './parse-spec';
 import { activitiesFor } from './proxies';
-import { announcePipeline } from './search-attributes';
-import { reportSearch } from './search-report';
-import { prepareAndSearch } from './search-stage';
+import { progressQuery, trackSearch } from './pipeline-progress';
+import { prepareAndSearch, reportOnPipeline, searchSummary } from './search-stage';
 import type { FailedTrial } from './settle';
 import { flattenParams, ingest, validateAndSplit, withPipelineRun } from './stages';
-import { trialDoneSignal } from './study';
-import { resultTrials } from './trial-table';
 
 /** The best trial of a candidate and strategy, by the objective on the validation split; its model is stored, not registered. */
 export interface TunedArm {
@@ -50,17 +47,8 @@ export interface TuneResult {
 export async function tune(input: unknown): Promise<TuneResult> {
   const spec = parseSpec(FineTuneSpec, input, 'tune');
   const wid = workflowInfo().workflowId;
-  const progress: FineTuneProgress = { stage: 'data', trialsDone: 0, trialsTotal: spec.tuning.trials };
-  const visibility = announcePipeline({ pipeline: 'tune', model: spec.register.name, dataset: spec.dataset.name });
-  const enter = (stage: string): void => {
-    progress.stage = stage;
-    visibility.stage(stage);
-  };
-  enter('data');
+  const { progress, visibility, enter } = trackSearch({ pipeline: 'tune', model: spec.register.name, dataset: spec.dataset.name, trials: spec.tuning.trials });
   setHandler(progressQuery, () => progress);
-  setHandler(trialDoneSignal, () => {
-    progress.trialsDone++;
-  });
   const acts = activitiesFor(spec.durability);
   const t = spec.tuning;
   return withPipelineRun(
@@ -86,26 +74,20 @@ export async function tune(input: unknown): Promise<TuneResult> {
       const dataset = await ingest(stage, spec);
       const split = await validateAndSplit(stage, { dataset: spec.dataset, split: spec.split }, dataset);
       const { candidates, searched } = await prepareAndSearch({ stage, spec, split, workflowId: wid, enter, progress });
-      // A single study reported on its own run.
-      if (searched.studyRunIds.length !== 1)
-        await reportSearch(acts, { ctx: stage.ctx, objective: t.objective, sampler: t.sampler, searched, labelOf: (c) => candidates[c]?.label ?? String(c) });
+      await reportOnPipeline(stage, { tuning: t, searched, candidates });
       const arms = pickArms({ searched, candidates, objective: t.objective }).filter((a) => a.fromTuning);
       const best = bestBy(arms, (a) => scoreOf(t.objective, a.result.validation));
       enter('done');
       return {
         experimentId: run.experimentId,
         pipelineRunId: run.runId,
-        selectedModel: selectedModelOf(spec.model.select, spec.model.select === 'search' ? arms[best]?.candidate : searched.selected, candidates),
-        probes: searched.probes.map((p) => ({ label: p.result.label, validationAccuracy: p.result.validation.accuracy })),
-        trials: resultTrials(searched.table),
+        ...searchSummary({ select: spec.model.select, searched, candidates, best: arms[best]?.candidate }),
         arms: arms.map((a, i) => ({
           ...armSummary(a),
           model: a.result.fineTune.model,
           runId: a.result.trialRunId,
           best: i === best,
         })),
-        failedTrials: searched.failed,
-        decisions: searched.decisions,
       };
     },
   );

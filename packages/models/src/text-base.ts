@@ -22,19 +22,9 @@ export function addTextBase(
   },
 ): void {
   const encoderPrefix = ctx.embeddings ? TOP_PREFIX : BASE_PREFIX;
-  const embedding = tf.layers.embedding({
-    name: `${BASE_PREFIX}embedding`,
-    inputDim: TEXT_BUCKETS,
-    outputDim: a.embeddingDim,
-    inputShape: ctx.inputShape,
-    embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 3 }),
-  });
+  const embedding = textEmbedding(a.embeddingDim, { inputShape: ctx.inputShape });
   model.add(embedding);
-  if (ctx.embeddings) {
-    const weights = tf.tensor2d(ctx.embeddings, [TEXT_BUCKETS, a.embeddingDim]);
-    embedding.setWeights([weights]);
-    weights.dispose();
-  }
+  if (ctx.embeddings) startFrom(embedding, ctx.embeddings);
   if (a.encoder === 'conv') {
     model.add(
       tf.layers.conv1d({
@@ -48,8 +38,31 @@ export function addTextBase(
     );
     model.add(tf.layers.globalMaxPooling1d({ name: `${encoderPrefix}max_over_time` }));
   } else model.add(tf.layers.globalAveragePooling1d({ name: `${encoderPrefix}mean_over_tokens` }));
-  a.hiddenUnits.forEach((units, i) => {
-    model.add(tf.layers.dense({ name: `${TOP_PREFIX}dense_${i + 1}`, units, activation: 'relu', kernelInitializer: ctx.init(20 + i) }));
-    if (a.dropout > 0) model.add(tf.layers.dropout({ name: `${TOP_PREFIX}dropout_${i + 1}`, rate: a.dropout }));
+  topLayers(a, ctx.init).forEach((layer) => model.add(layer));
+}
+
+/** The base's embedding of token ids: small random starting values (seeded), `dim` wide. */
+export function textEmbedding(dim: number, o: { inputShape?: number[] } = {}): tf.layers.Layer {
+  return tf.layers.embedding({
+    name: `${BASE_PREFIX}embedding`,
+    inputDim: TEXT_BUCKETS,
+    outputDim: dim,
+    ...(o.inputShape ? { inputShape: o.inputShape } : {}),
+    embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 3 }),
   });
+}
+
+/** Gives a built embedding pre-trained starting values (TEXT_BUCKETS rows). */
+export function startFrom(embedding: tf.layers.Layer, values: Float32Array): void {
+  const weights = tf.tensor2d(values, [TEXT_BUCKETS, values.length / TEXT_BUCKETS]);
+  embedding.setWeights([weights]);
+  weights.dispose();
+}
+
+/** The dense layers after a text encoder (each with its dropout), which learn under every strategy. */
+export function topLayers(a: Text, init: (i: number) => ReturnType<typeof tf.initializers.glorotUniform>): tf.layers.Layer[] {
+  return a.hiddenUnits.flatMap((units, i) => [
+    tf.layers.dense({ name: `${TOP_PREFIX}dense_${i + 1}`, units, activation: 'relu', kernelInitializer: init(20 + i) }),
+    ...(a.dropout > 0 ? [tf.layers.dropout({ name: `${TOP_PREFIX}dropout_${i + 1}`, rate: a.dropout })] : []),
+  ]);
 }

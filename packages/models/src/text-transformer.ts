@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { TEXT_BUCKETS, type Architecture } from '@anneal/contracts';
+import type { Architecture } from '@anneal/contracts';
 import { BASE_PREFIX, HEAD_NAME, TOP_PREFIX } from './layer-names';
+import { startFrom, textEmbedding, topLayers } from './text-base';
 
 type Text = Extract<Architecture, { kind: 'text' }>;
 
@@ -26,18 +27,9 @@ export function textTransformerClassifier(o: {
   const dense = (name: string, units: number, i: number, x: tf.SymbolicTensor, activation?: 'relu') =>
     apply(tf.layers.dense({ name: `${prefix}${name}`, units, kernelInitializer: o.init(i), ...(activation ? { activation } : {}) }), x);
   const input = tf.input({ shape: o.inputShape, name: 'tokens' });
-  const embedding = tf.layers.embedding({
-    name: `${BASE_PREFIX}embedding`,
-    inputDim: TEXT_BUCKETS,
-    outputDim: d,
-    embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 3 }),
-  });
+  const embedding = textEmbedding(d);
   const x = apply(embedding, input);
-  if (o.embeddings) {
-    const weights = tf.tensor2d(o.embeddings, [TEXT_BUCKETS, d]);
-    embedding.setWeights([weights]);
-    weights.dispose();
-  }
+  if (o.embeddings) startFrom(embedding, o.embeddings);
   const queries = apply(tf.layers.rescaling({ name: `${prefix}query_scale`, scale: 1 / Math.sqrt(d) }), dense('query', d, 1, x));
   const scores = apply(tf.layers.dot({ name: `${prefix}scores`, axes: [2, 2] }), [queries, dense('key', d, 2, x)]);
   const attention = apply(tf.layers.softmax({ name: `${prefix}attention`, axis: -1 }), scores);
@@ -46,11 +38,8 @@ export function textTransformerClassifier(o: {
     apply(tf.layers.layerNormalization({ name: `${prefix}${name}` }), apply(tf.layers.add({ name: `${prefix}${name}_residual` }), residual));
   const mixed = norm('norm_1', [x, attended]);
   const fed = dense('feed_forward_2', d, 6, dense('feed_forward_1', a.filters, 5, mixed, 'relu'));
-  let out = apply(tf.layers.globalAveragePooling1d({ name: `${prefix}mean_over_tokens` }), norm('norm_2', [mixed, fed]));
-  a.hiddenUnits.forEach((units, i) => {
-    out = apply(tf.layers.dense({ name: `${TOP_PREFIX}dense_${i + 1}`, units, activation: 'relu', kernelInitializer: o.init(20 + i) }), out);
-    if (a.dropout > 0) out = apply(tf.layers.dropout({ name: `${TOP_PREFIX}dropout_${i + 1}`, rate: a.dropout }), out);
-  });
+  const pooled = apply(tf.layers.globalAveragePooling1d({ name: `${prefix}mean_over_tokens` }), norm('norm_2', [mixed, fed]));
+  const out = topLayers(a, o.init).reduce((t, layer) => apply(layer, t), pooled);
   const head = apply(tf.layers.dense({ name: HEAD_NAME, units: o.numClasses, activation: 'softmax', kernelInitializer: o.init(99) }), out);
   return tf.model({ inputs: input, outputs: head, name: 'text' });
 }

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { attr } from './graph-builder';
 import { DType, type Out } from './native';
 import type { LayerContext } from './layer-context';
-import { rankOf } from './sequence-ops';
+import { lastAxisOnly, rankOf } from './sequence-ops';
 
 type Config = Record<string, unknown>;
 
@@ -16,8 +16,7 @@ export function attentionUnsupported(layer: tf.layers.Layer, c: Config): string 
     if (!dotAxes(c.axes)) return `layer ${layer.name}: Dot axes ${JSON.stringify(c.axes)} (only 1 or 2 of rank-3 inputs)`;
   }
   // tfjs's Softmax layer defaults to axis 1 (Keras' to -1): either is fine when it is the last one.
-  const axis = lastOf(c.axis ?? 1);
-  if (layer.getClassName() === 'Softmax' && axis !== -1 && axis !== rankOf(layer) - 1)
+  if (layer.getClassName() === 'Softmax' && !lastAxisOnly(c.axis ?? 1, rankOf(layer)))
     return `layer ${layer.name}: softmax over axis ${JSON.stringify(c.axis)} (only the last axis)`;
   return undefined;
 }
@@ -41,8 +40,4 @@ function dotAxes(axes: unknown): [number, number] | undefined {
   const pairOf = Array.isArray(axes) ? axes : [axes, axes];
   const [ax, ay] = pairOf.map((a) => (a === -1 ? 2 : Number(a)));
   return [ax, ay].every((a) => a === 1 || a === 2) ? [ax as number, ay as number] : undefined;
-}
-
-function lastOf(axis: unknown): unknown {
-  return Array.isArray(axis) ? (axis.length === 1 ? axis[0] : NaN) : axis;
 }

@@ -65,8 +65,8 @@ export function sequenceOps(layer: tf.layers.Layer, x: Out, c: Config, ctx: Laye
   }
 }
 
-/** Whether a layer normalization's axis is its input's last (-1, [-1], or rank - 1). */
-function lastAxisOnly(axis: unknown, rank: number): boolean {
+/** Whether a layer's axis is its input's last (-1, [-1], or rank - 1). */
+export function lastAxisOnly(axis: unknown, rank: number): boolean {
   const axes = Array.isArray(axis) ? axis : [axis];
   return axes.length === 1 && (axes[0] === -1 || (rank > 0 && axes[0] === rank - 1));
 }
