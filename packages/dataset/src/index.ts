@@ -6,7 +6,7 @@ export { resolveDataPath } from './ingest/data-roots';
 export { download } from './ingest/download';
 export type { DownloadOptions } from './ingest/download';
 export { readSource } from './ingest/read-source';
-export type { ReadSourceOptions } from './ingest/read-source';
+export type { ReadSourceOptions } from './ingest/readers';
 export type { IngestResult } from './ingest/ingest-result';
 export { inferSchema } from './ingest/table-schema';
 export { splitStratified, hashRows } from './split/split-dataset';
