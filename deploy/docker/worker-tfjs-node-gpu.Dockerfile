@@ -1,9 +1,9 @@
-# The GPU worker: `anneal worker --queue gpu` on @tensorflow/tfjs-node-gpu 4.22, which wraps libtensorflow 2.9.1 and
-# so needs CUDA 11.2 and cuDNN 8.1: the base is NVIDIA's CUDA 11.2 runtime image with cuDNN 8, and the host needs
-# only a driver that supports CUDA 11.2 (and the NVIDIA container toolkit). Not built by CI: no registry here serves
-# NVIDIA's images, and tfjs-node-gpu's install script downloads the GPU libtensorflow from Google's storage (or from
-# TFJS_NODE_BASE_URI, a mirror). Training runs eagerly on this route (the graph engine is built for the CPU library).
-#   docker build -f deploy/docker/worker-gpu.Dockerfile -t anneal-worker-gpu .
+# The alternative GPU worker: `anneal worker --queue gpu` on @tensorflow/tfjs-node-gpu 4.22, which wraps libtensorflow
+# 2.9.1 and so needs CUDA 11.2 and cuDNN 8.1: the base is NVIDIA's CUDA 11.2 runtime image with cuDNN 8. Training runs
+# eagerly on this route. The default GPU worker is worker.Dockerfile built with ANNEAL_TF_BUILD=gpu (TensorFlow 2.21,
+# CUDA 12 from PyPI's wheels, the graph engine). Not built by CI: no registry here serves NVIDIA's images, and
+# tfjs-node-gpu's install script downloads the GPU libtensorflow from Google's storage (or TFJS_NODE_BASE_URI).
+#   docker build -f deploy/docker/worker-tfjs-node-gpu.Dockerfile -t anneal-worker-tfjs-gpu .
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 

@@ -1,12 +1,21 @@
 # The Anneal worker: the CLI's `anneal worker` with the native TF.js backend and the graph training engine, both
-# built here against the TensorFlow C library of PyPI's pinned tensorflow-cpu wheel (deploy/native).
+# built here against the TensorFlow C library of a pinned PyPI wheel (deploy/native).
 #   docker build -f deploy/docker/worker.Dockerfile -t anneal-worker .
+# The GPU worker is the same image on PyPI's CUDA build of TensorFlow with NVIDIA's CUDA 12 runtime wheels inside, so
+# the host needs only a driver (CUDA 12: 525 or later) and the NVIDIA container toolkit; without a GPU it trains on
+# the CPU:
+#   docker build -f deploy/docker/worker.Dockerfile --build-arg ANNEAL_TF_BUILD=gpu --build-arg ANNEAL_CUDA_WHEELS=1 \
+#     -t anneal-worker-gpu .     (run it with `--gpus all ... worker --queue gpu`)
 # BASE_IMAGE: any Debian-based image with Node.js 20.3+ and npm (the default is the official one; where no registry
 # is reachable, deploy/docker/build-base.sh makes one from the Debian mirror). Certificates in deploy/docker/ca/*.crt
 # are trusted during the build (a proxy's CA), and are not part of the final image.
 ARG BASE_IMAGE=node:20-bookworm-slim
+ARG ANNEAL_TF_BUILD=cpu
+ARG ANNEAL_CUDA_WHEELS=0
 
 FROM ${BASE_IMAGE} AS build
+ARG ANNEAL_TF_BUILD
+ARG ANNEAL_CUDA_WHEELS
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY deploy/docker/ca/ /tmp/extra-ca/
 # hadolint ignore=DL3008
@@ -25,7 +34,8 @@ COPY . .
 RUN npm ci --no-audit --no-fund \
  && npm run build \
  && python3 -m venv /tmp/py \
- && PYTHON=/tmp/py/bin/python ANNEAL_HOME=/tmp/anneal bash deploy/native/build-tfjs-node.sh \
+ && PYTHON=/tmp/py/bin/python ANNEAL_HOME=/tmp/anneal ANNEAL_TF_BUILD="$ANNEAL_TF_BUILD" ANNEAL_CUDA_WHEELS="$ANNEAL_CUDA_WHEELS" \
+    bash deploy/native/build-tfjs-node.sh \
  && node deploy/docker/bundle-workflows.mjs /app/workflow-bundle.js \
  && npm prune --omit=dev --no-audit --no-fund \
  && strip --strip-unneeded node_modules/@tensorflow/tfjs-node/deps/lib/*.so.2 \
@@ -36,8 +46,11 @@ FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /var/lib/anneal --create-home anneal
 COPY --from=build /app /app
 WORKDIR /app
+# NVIDIA_*: what the NVIDIA container runtime mounts into a GPU worker (ignored elsewhere).
 ENV NODE_ENV=production \
     TF_CPP_MIN_LOG_LEVEL=2 \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility \
     ANNEAL_HOME=/var/lib/anneal \
     ANNEAL_DATA_ROOTS=/data \
     ANNEAL_WORKFLOW_BUNDLE=/app/workflow-bundle.js \

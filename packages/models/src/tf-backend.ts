@@ -53,6 +53,8 @@ async function activate(requested: BackendName): Promise<BackendInfo> {
 async function tryActivate(name: Concrete): Promise<string | undefined> {
   // TensorFlow's C++ logging would otherwise print CPU-feature banners on every worker start.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // On a GPU build, memory is taken as needed rather than all at once, so several workers can share one GPU.
+  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   try {
     if (name === 'tensorflow-gpu') require('@tensorflow/tfjs-node-gpu');
     else if (name === 'tensorflow') require('@tensorflow/tfjs-node');

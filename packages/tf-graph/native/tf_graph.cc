@@ -269,7 +269,8 @@ class RunWorker : public Napi::AsyncWorker {
 class Session : public Napi::ObjectWrap<Session> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Session", {InstanceMethod("run", &Session::Run), InstanceMethod("close", &Session::Close)});
+    return DefineClass(env, "Session", {InstanceMethod("run", &Session::Run), InstanceMethod("devices", &Session::Devices),
+                                        InstanceMethod("close", &Session::Close)});
   }
 
   // new Session(graph, config?: Uint8Array serialized ConfigProto)
@@ -328,6 +329,32 @@ class Session : public Napi::ObjectWrap<Session> {
     auto promise = worker->Promise();
     worker->Queue();
     return promise;
+  }
+
+  // devices() -> [{ name, type, memoryBytes }]: where this session can place ops (a GPU build lists GPU:n where CUDA
+  // loaded and a GPU is visible; TensorFlow places each op on the first GPU that has a kernel for it).
+  Napi::Value Devices(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    if (!session_) throw Napi::Error::New(env, "session is closed");
+    auto status = NewStatus();
+    std::unique_ptr<TF_DeviceList, decltype(&TF_DeleteDeviceList)> list(TF_SessionListDevices(session_, status.get()), TF_DeleteDeviceList);
+    Check(env, status.get(), "list devices");
+    int count = TF_DeviceListCount(list.get());
+    auto devices = Napi::Array::New(env, count);
+    for (int i = 0; i < count; i++) {
+      auto device = Napi::Object::New(env);
+      const char* name = TF_DeviceListName(list.get(), i, status.get());
+      Check(env, status.get(), "device name");
+      const char* type = TF_DeviceListType(list.get(), i, status.get());
+      Check(env, status.get(), "device type");
+      int64_t memory = TF_DeviceListMemoryBytes(list.get(), i, status.get());
+      Check(env, status.get(), "device memory");
+      device.Set("name", Napi::String::New(env, name));
+      device.Set("type", Napi::String::New(env, type));
+      device.Set("memoryBytes", Napi::Number::New(env, static_cast<double>(memory)));
+      devices.Set(i, device);
+    }
+    return devices;
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

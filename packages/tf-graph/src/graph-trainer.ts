@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { addonOrThrow, DType, floats, threadConfig, type HostTensor, type NativeSession, type Out } from './native';
+import { addonOrThrow, DType, floats, sessionConfig, type HostTensor, type NativeSession, type Out } from './native';
 import { buildTrainGraph, type GraphVariable, type ModelVariable, type TrainGraph } from './train-graph';
 
 export interface GraphTrainerOptions {
@@ -53,7 +53,7 @@ export class GraphTrainer {
       adam: { beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon },
       seed: options.seed ?? 0,
     });
-    return new GraphTrainer(graph, new addon.Session(native, threadConfig(options.threads)), options.model, adam);
+    return new GraphTrainer(graph, new addon.Session(native, sessionConfig(options.threads)), options.model, adam);
   }
 
   /** Copies the model's weights and its optimizer's state into the graph. */

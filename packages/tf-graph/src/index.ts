@@ -1,5 +1,6 @@
+export { describeDevices, tensorflowDevices } from './devices';
 export { GraphTrainer, type GraphTrainerOptions } from './graph-trainer';
 export { GraphUnsupportedError } from './layer-ops';
 export { graphUnsupported } from './train-graph';
 export { unsupportedReason } from './layer-ops';
-export { ADDON_PATH, floats, loadAddon } from './native';
+export { ADDON_PATH, floats, loadAddon, type TensorflowDevice } from './native';

@@ -1,5 +1,6 @@
+import { describeDevices, tensorflowDevices } from './devices';
 import { GraphBuilder } from './graph-builder';
-import { addonOrThrow, DType, threadConfig, type HostTensor } from './native';
+import { addonOrThrow, DType, sessionConfig, type HostTensor } from './native';
 
 const floats = (data: number[], dims: number[]): HostTensor => ({ dtype: DType.float, dims, data: Float32Array.from(data) });
 
@@ -11,7 +12,7 @@ describe('the graph addon', () => {
     const x = b.placeholder([2]);
     const y = b.total(b.binary('Mul', b.unary('Square', x), b.scalar(3))); // 3 * sum(x^2)
     const [dx] = b.graph.gradients([y], [x]);
-    const session = new addon.Session(b.graph, threadConfig(1));
+    const session = new addon.Session(b.graph, sessionConfig(1));
     const [value, grad] = await session.run([[x, floats([1, 2], [2])]], [y, dx as NonNullable<typeof dx>], []);
     expect(Array.from(value?.data ?? [])).toEqual([15]);
     expect(Array.from(grad?.data ?? [])).toEqual([6, 12]);
@@ -39,5 +40,19 @@ describe('the graph addon', () => {
     await running;
     session.close();
     await expect(Promise.resolve().then(() => session.run([], [y], []))).rejects.toThrow('session is closed');
+  });
+
+  it('lists the devices its TensorFlow places ops on, and names the GPUs first where there are any', () => {
+    const devices = tensorflowDevices();
+    if (devices instanceof Error) throw devices;
+    // The session config (threads, GPU memory growth, soft placement) parsed: a bad one fails the session.
+    expect(devices.map((d) => d.type)).toContain('CPU');
+    expect(devices.find((d) => d.type === 'CPU')?.name).toMatch(/device:CPU:0$/);
+    const gpus = devices.filter((d) => d.type === 'GPU');
+    expect(describeDevices(devices)).toMatch(gpus.length > 0 ? /^GPU:0 \(\d+\.\d GiB\)/ : /^CPU:0/);
+    const cpu = { name: '/job:localhost/replica:0/task:0/device:CPU:0', type: 'CPU', memoryBytes: 268435456 };
+    const gpu = { name: '/job:localhost/replica:0/task:0/device:GPU:0', type: 'GPU', memoryBytes: 79.1 * 2 ** 30 };
+    expect(describeDevices([cpu])).toBe('CPU:0');
+    expect(describeDevices([cpu, gpu])).toBe('GPU:0 (79.1 GiB)');
   });
 });

@@ -28,8 +28,16 @@ export interface NativeGraph {
   shape(output: Out): number[] | null;
 }
 
+export interface TensorflowDevice {
+  /** TensorFlow's full name, e.g. /job:localhost/replica:0/task:0/device:GPU:0 */
+  name: string;
+  type: string;
+  memoryBytes: number;
+}
+
 export interface NativeSession {
   run(feeds: readonly (readonly [Out, HostTensor])[], fetches: readonly Out[], targets: readonly number[]): Promise<HostTensor[]>;
+  devices(): TensorflowDevice[];
   close(): void;
 }
 
@@ -53,6 +61,8 @@ let loaded: Addon | Error | undefined;
 export function loadAddon(): Addon | Error {
   if (loaded) return loaded;
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's C++ start-up banners
+  // A GPU build takes GPU memory as it needs it, not all at once, so several workers (ANNEAL_GPU_SLOTS) share a GPU.
+  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   if (!existsSync(ADDON_PATH)) return (loaded = new Error(`graph addon not built (${ADDON_PATH} is missing; run npm run setup)`));
   try {
     loaded = require(ADDON_PATH) as Addon;
@@ -69,15 +79,16 @@ export function addonOrThrow(): Addon {
 }
 
 /**
- * A serialized tensorflow.ConfigProto with the thread pools' sizes (fields 2 and 5, varints): the one setting a
- * session needs here, written by hand so that no protobuf schema is needed.
+ * A serialized tensorflow.ConfigProto, written by hand so that no protobuf schema is needed: the thread pools' sizes
+ * (fields 2 and 5, varints); gpu_options.allow_growth (field 6, GPUOptions field 4), so sessions share a GPU; and
+ * allow_soft_placement (field 7), so an op without a GPU kernel runs on the CPU instead of failing the graph.
  */
-export function threadConfig(threads: number): Uint8Array {
+export function sessionConfig(threads: number): Uint8Array {
   const varint = (n: number) => {
     const bytes: number[] = [];
     for (; n > 0x7f; n >>>= 7) bytes.push((n & 0x7f) | 0x80);
     bytes.push(n);
     return bytes;
   };
-  return Uint8Array.from([0x10, ...varint(threads), 0x28, ...varint(threads)]);
+  return Uint8Array.from([0x10, ...varint(threads), 0x28, ...varint(threads), 0x32, 0x02, 0x20, 0x01, 0x38, 0x01]);
 }

@@ -5,7 +5,7 @@ import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationLoss, countTrainable, disposeWithBase, setTrainable, withNewHead } from './apply-strategy';
-import { chooseEngine } from './choose-engine';
+import { chooseEngine, trainingDevice } from './choose-engine';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type EpochMetrics } from './checkpoint';
 import { fitClassifier, type FitResult } from './fit-classifier';
 import { FeatureCache, headOnFrozenFeatures, type HeadOnFeatures } from './frozen-features';
@@ -56,7 +56,7 @@ export function createTrainActivities(deps: TrainDeps) {
             }
           : {}),
         backend: backend.backend,
-        device: backend.device,
+        device: trainingDevice(backend),
         threads: String(backend.threads),
         'base_model.name': input.model.name,
         'base_model.version': input.model.version ?? 'none',
