@@ -4,8 +4,9 @@ Each model is timed in PyTorch's default layout (NCHW), with channels_last, and 
 better of the two; the best is the anchor, and every variant is reported.
 
 usage: torch_train.py throughput <model> <batch> <steps> <threads>
-Prints one JSON object.
+Prints one JSON object. TORCH_DEVICE=cuda times the same models on a GPU (bench/gpu-check.sh: the GPU reference).
 """
+import os
 import json
 import resource
 import sys
@@ -13,6 +14,8 @@ import time
 
 import torch
 from torch import nn
+
+DEVICE = torch.device(os.environ.get("TORCH_DEVICE", "cpu"))
 
 STAGES = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
 
@@ -57,16 +60,21 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def synchronize():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def timed(model_name, batch, steps, channels_last, compiled):
     torch.manual_seed(0)
     model = demo_cnn() if model_name == "demo-cnn" else mobilenet_v2()
     shape = (1, 28, 28) if model_name == "demo-cnn" else (3, 96, 96)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    model = model.to(memory_format=fmt).train()
+    model = model.to(DEVICE, memory_format=fmt).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, as the Keras and tfjs models train
-    x = torch.rand((batch * steps,) + shape).contiguous(memory_format=fmt)
-    y = torch.randint(0, 10, (batch * steps,))
+    x = torch.rand((batch * steps,) + shape, device=DEVICE).contiguous(memory_format=fmt)
+    y = torch.randint(0, 10, (batch * steps,), device=DEVICE)
 
     def step(xb, yb):
         optimizer.zero_grad(set_to_none=True)
@@ -78,9 +86,11 @@ def timed(model_name, batch, steps, channels_last, compiled):
     run = torch.compile(step) if compiled else step
     for i in range(2):  # warm-up, as the Keras anchor's: tracing or compiling, allocator
         run(x[i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch])
+    synchronize()
     t0 = time.perf_counter()
     for i in range(steps):
         run(x[i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch])
+    synchronize()  # a GPU runs the steps asynchronously: time them to their end
     return batch * steps / (time.perf_counter() - t0)
 
 
@@ -99,6 +109,7 @@ def throughput(model_name, batch, steps):
         "variants": {k: (round(v, 1) if isinstance(v, float) else v) for k, v in variants.items()},
         "peakRssMb": peak_rss_mb(),
         "torch": torch.__version__,
+        "device": torch.cuda.get_device_name() if DEVICE.type == "cuda" else "cpu",
     }
 
 
