@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import warnings
 
@@ -43,12 +44,14 @@ def log_epoch(workdir, system, trial, epoch):
 
 
 def write_json(path, value):
-    """Write then rename, so a kill mid-write leaves the previous checkpoint, never a torn one."""
-    with open(path + ".tmp", "w") as f:
+    """Write then rename, so a kill mid-write leaves the previous checkpoint, never a torn one. The temporary name is
+    the writer's own: Optuna was once seen running one retried trial in both threads at once (see tune-resume.mjs)."""
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(tmp, "w") as f:
         json.dump(value, f)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(path + ".tmp", path)
+    os.replace(tmp, path)
 
 
 def run_optuna(workdir, phase):

@@ -5,7 +5,7 @@
 # training engine) against the same library and headers.
 #   ANNEAL_TF_BUILD=gpu (default): PyPI's tensorflow, built with CUDA (572 MB download): it trains on an NVIDIA GPU
 #     where one is visible and the CUDA 12 libraries load, and on the CPU where not: one build for both, and the one
-#     every test here runs on (its CPU kernels train as fast as tensorflow-cpu's; bench:train).
+#     every test here runs on (on the CPU it trains as fast as the tensorflow-cpu build: bench/train-worker.mjs).
 #   ANNEAL_TF_BUILD=cpu: PyPI's tensorflow-cpu (274 MB download, 400 MB less on disk, CPU only).
 #   ANNEAL_CUDA_WHEELS=1 (with gpu): also NVIDIA's CUDA 12 runtime wheels (deploy/native/cuda-runtime-cu12.txt),
 #     unpacked where TensorFlow's library looks for them (deps/nvidia/*/lib), so a GPU machine needs only a driver.
