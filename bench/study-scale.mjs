@@ -7,32 +7,19 @@
 // and fineTune's result payloads, against Temporal's 512 KB payload warning. Prints one JSON line per study and one
 // with the ratios of the headline to the anchor.
 import { createRequire } from 'node:module';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { bundleWorkflows, startDevServer } from './lib/dev-server.mjs';
 import { stubActivities } from './study-scale/stubs.mjs';
 
 const require = createRequire(import.meta.url);
-const { bundlerOptions, workflowsPath } = require('../packages/cli/dist/workflow-source.js');
-const { SEARCH_ATTRIBUTES } = require('@anneal/workflows');
 const { CPU_TASK_QUEUE, GPU_TASK_QUEUE } = require('@anneal/contracts');
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TRIALS = Number(process.env.TRIALS ?? 500);
 const PARALLELISM = Number(process.env.PARALLELISM ?? 20);
 const PAYLOAD_WARNING = 512 * 1024;
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: join(ROOT, '.venv', 'bin', 'temporal') },
-    ip: '127.0.0.1',
-    ui: false,
-    searchAttributes: Object.values(SEARCH_ATTRIBUTES),
-  },
-});
-const workflowBundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), ...bundlerOptions(), logger: new DefaultLogger('WARN') });
+const env = await startDevServer();
+const workflowBundle = { code: await bundleWorkflows() };
 
 const anchor = await measure(Math.max(10, Math.round(TRIALS / 10)), 'anchor');
 const headline = await measure(TRIALS, 'headline');

@@ -14,12 +14,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflows, startDevServer } from './lib/dev-server.mjs';
 
 const require = createRequire(import.meta.url);
-const { bundlerOptions, workflowsPath } = require('../packages/cli/dist/workflow-source.js');
-const { SEARCH_ATTRIBUTES } = require('@anneal/workflows');
 const { CPU_TASK_QUEUE } = require('@anneal/contracts');
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,18 +28,10 @@ const SYSTEMS = (process.env.SYSTEMS ?? 'anneal,optuna,ray').split(',');
 const KILL_AT = [0.25, 0.5, 0.75];
 const PYTHON = join(ROOT, '.venv-bench-tune', 'bin', 'python');
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: join(ROOT, '.venv', 'bin', 'temporal') },
-    ip: '127.0.0.1',
-    ui: false,
-    searchAttributes: Object.values(SEARCH_ATTRIBUTES),
-  },
-});
+const env = await startDevServer();
 mkdirSync(WORK, { recursive: true });
 const bundlePath = join(WORK, 'workflow-bundle.js');
-writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: workflowsPath(), ...bundlerOptions(), logger: new DefaultLogger('WARN') })).code);
+writeFileSync(bundlePath, await bundleWorkflows());
 
 const summaries = [];
 for (const system of SYSTEMS) {
