@@ -3,17 +3,18 @@
 # ships, so the native `tensorflow` backend works without Google's download host (tfjs-node's own install script
 # fetches libtensorflow from there; .npmrc turns install scripts off). Then builds @anneal/tf-graph's addon (the graph
 # training engine) against the same library and headers.
-#   ANNEAL_TF_BUILD=gpu (default): PyPI's tensorflow, built with CUDA (572 MB download): it trains on an NVIDIA GPU
-#     where one is visible and the CUDA 12 libraries load, and on the CPU where not: one build for both, and the one
-#     every test here runs on (on the CPU it trains as fast as the tensorflow-cpu build: bench/train-worker.mjs).
-#   ANNEAL_TF_BUILD=cpu: PyPI's tensorflow-cpu (274 MB download, 400 MB less on disk, CPU only).
+#   ANNEAL_TF_BUILD=cpu (default): PyPI's tensorflow-cpu (274 MB download, CPU only).
+#   ANNEAL_TF_BUILD=gpu: PyPI's tensorflow, built with CUDA (572 MB download): it trains on an NVIDIA GPU where one is
+#     visible and the CUDA 12 libraries load, and on the CPU where not (as fast as the cpu build there:
+#     bench/train-worker.mjs). Not the default because on a machine without a GPU its TensorFlow prints three lines
+#     at every start (no CUDA driver), before TF_CPP_MIN_LOG_LEVEL applies.
 #   ANNEAL_CUDA_WHEELS=1 (with gpu): also NVIDIA's CUDA 12 runtime wheels (deploy/native/cuda-runtime-cu12.txt),
 #     unpacked where TensorFlow's library looks for them (deps/nvidia/*/lib), so a GPU machine needs only a driver.
 # Idempotent: does nothing when both addons are built for the pinned wheels and load.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 pkg="$root/node_modules/@tensorflow/tfjs-node"
-variant="${ANNEAL_TF_BUILD:-gpu}"
+variant="${ANNEAL_TF_BUILD:-cpu}"
 with_cuda="${ANNEAL_CUDA_WHEELS:-0}"
 case "$variant" in cpu | gpu) ;; *) echo "build-tfjs-node: ANNEAL_TF_BUILD must be cpu or gpu, found '$variant'" >&2; exit 2 ;; esac
 case "$with_cuda" in 0) ;; 1) [ "$variant" = gpu ] || { echo "build-tfjs-node: ANNEAL_CUDA_WHEELS=1 needs ANNEAL_TF_BUILD=gpu" >&2; exit 2; } ;;
