@@ -13,7 +13,7 @@ import { stubActivities } from '../study-scale/stubs.mjs';
 
 const require = createRequire(import.meta.url);
 const { CPU_TASK_QUEUE, GPU_TASK_QUEUE } = require('@anneal/contracts');
-const HEARTBEAT_THROTTLE_MS = 2000; // packages/train's HEARTBEAT_THROTTLE_MS: what the real worker sends at most
+const { HEARTBEAT_THROTTLE_MS } = require('@anneal/train'); // the real training worker's heartbeat throttle
 const EPOCH_MS = Number(process.env.EPOCH_S ?? 0.5) * 1000;
 const GPU_SLOTS = Number(process.env.ANNEAL_GPU_SLOTS ?? 1); // training at once, as on a real training worker
 const [address, bundlePath, logPath] = process.argv.slice(2);
