@@ -171,7 +171,7 @@ export function createDatasetActivities(deps: DatasetDeps) {
         const dataset = await loadDataset(artifacts, input.dataset);
         const stored = split.pinnedTest ? await loadDataset(artifacts, split.pinnedTest) : undefined;
         // The champion's rows may hold other gap indicators or categories than this data: its columns, by name.
-        const pinned = stored && dataset.featureNames ? alignFeatures(stored, dataset.featureNames) : stored;
+        const pinned = stored && dataset.featureNames ? alignFeatures(stored, dataset) : stored;
         if (pinned) {
           const foreign = [...new Set(pinned.labels)].filter((l) => !dataset.classes.includes(l));
           if (foreign.length > 0)

@@ -1,6 +1,8 @@
 import { ErrorType, InputError } from '@anneal/contracts';
 import type { ArtifactFile } from '@anneal/tracking';
 import type { TableSchema } from '@anneal/contracts';
+import { keepInDescriptor, type FeatureDescriptor } from './features/descriptor';
+import { inferDescriptor } from './features/infer-descriptor';
 
 /** A labelled dataset in memory: row-major float32 features and one label string per row. */
 export interface Dataset {
@@ -15,6 +17,8 @@ export interface Dataset {
   featureNames?: string[];
   /** The table schema the rows were read with (its category vocabularies): how to read new rows for the model. */
   tableSchema?: TableSchema;
+  /** What each part of a row is (see descriptorOf): set by every reader; absent only in datasets stored before it. */
+  descriptor?: FeatureDescriptor;
 }
 
 interface Meta {
@@ -25,6 +29,7 @@ interface Meta {
   classes: string[];
   featureNames?: string[];
   tableSchema?: TableSchema;
+  descriptor?: FeatureDescriptor;
 }
 
 export function featureSize(shape: readonly number[]): number {
@@ -44,6 +49,7 @@ export function encodeDataset(dataset: Dataset): ArtifactFile[] {
     classes: dataset.classes,
     ...(dataset.featureNames ? { featureNames: dataset.featureNames } : {}),
     ...(dataset.tableSchema ? { tableSchema: dataset.tableSchema } : {}),
+    descriptor: descriptorOf(dataset),
   };
   const f = dataset.features;
   const files = [
@@ -76,7 +82,20 @@ export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
     ...(groups ? { groups } : {}),
     ...(meta.featureNames ? { featureNames: meta.featureNames } : {}),
     ...(meta.tableSchema ? { tableSchema: meta.tableSchema } : {}),
+    ...(meta.descriptor ? { descriptor: meta.descriptor } : {}),
   };
+}
+
+/** The dataset's feature descriptor: the one its reader gave it, or for one stored before, what its rows must be. */
+export function descriptorOf(dataset: Pick<Dataset, 'featureShape' | 'featureNames' | 'tableSchema' | 'descriptor'>): FeatureDescriptor {
+  return (
+    dataset.descriptor ??
+    inferDescriptor({
+      featureShape: dataset.featureShape,
+      ...(dataset.featureNames ? { featureNames: dataset.featureNames } : {}),
+      text: dataset.tableSchema?.text !== undefined,
+    })
+  );
 }
 
 /** Rows `indices` of `dataset`, as a new dataset. */
@@ -121,18 +140,21 @@ export function keepFeatures(dataset: Dataset, keep: readonly boolean[]): Datase
     ...dataset,
     features: kept,
     featureShape: [columns.length],
+    descriptor: keepInDescriptor(descriptorOf(dataset), keep),
     ...(dataset.featureNames ? { featureNames: columns.map((c) => dataset.featureNames?.[c] as string) } : {}),
   };
 }
 
 /**
- * A table's rows with the feature columns `names`, matched by name: a column the rows lack reads 0 (a missing
- * indicator of a column that had no gaps there, or a category they never held). How a model's columns are filled
- * from rows encoded with other ones (a batch to score, a champion's pinned test rows).
+ * A table's rows with the feature columns of `layout` (another table's), matched by name: a column the rows lack
+ * reads 0 (a missing indicator of a column that had no gaps there, or a category they never held). How a model's
+ * columns are filled from rows encoded with other ones (a batch to score, a champion's pinned test rows).
  */
-export function alignFeatures(dataset: Dataset, names: readonly string[]): Dataset {
+export function alignFeatures(dataset: Dataset, layout: Pick<Dataset, 'featureNames' | 'descriptor' | 'tableSchema'>): Dataset {
+  const names = layout.featureNames ?? [];
   const own = dataset.featureNames ?? [];
   if (own.length === names.length && own.every((n, i) => n === names[i])) return dataset;
+  const descriptor = descriptorOf({ ...layout, featureShape: [names.length], featureNames: names });
   const have = new Map(own.map((n, i) => [n, i]));
   const width = featureSize(dataset.featureShape);
   const rows = dataset.labels.length;
@@ -141,5 +163,5 @@ export function alignFeatures(dataset: Dataset, names: readonly string[]): Datas
     const i = have.get(name);
     if (i !== undefined) for (let r = 0; r < rows; r++) out[r * names.length + j] = dataset.features[r * width + i] as number;
   });
-  return { ...dataset, features: out, featureShape: [names.length], featureNames: [...names] };
+  return { ...dataset, features: out, featureShape: [names.length], featureNames: [...names], descriptor };
 }

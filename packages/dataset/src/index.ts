@@ -1,5 +1,8 @@
-export { alignFeatures, decodeDataset, encodeDataset, featureSize, gatherRows, keepFeatures, rowCount, selectRows } from './dataset-format';
+export { alignFeatures, decodeDataset, descriptorOf, encodeDataset, featureSize, gatherRows, keepFeatures, rowCount, selectRows } from './dataset-format';
 export type { Dataset } from './dataset-format';
+export type { FeatureDescriptor, FeatureEncoderName, FeatureGroup } from './features/descriptor';
+export { ENCODERS } from './features/encoders';
+export type { FeatureEncoder } from './features/encoders';
 export { loadDataset, loadIngested, storeDataset } from './dataset-store';
 export type { IngestProfile } from './dataset-store';
 export { resolveDataPath } from './ingest/data-roots';

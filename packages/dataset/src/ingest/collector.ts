@@ -1,4 +1,5 @@
 import type { Dataset } from '../dataset-format';
+import { descriptorWidth, type FeatureDescriptor } from '../features/descriptor';
 import { DuplicateFinder, RowHashes } from './row-hash';
 
 /** One rejected value: where it is, which field, what the schema wanted and what the file had. */
@@ -50,7 +51,8 @@ export class DatasetCollector {
   constructor(
     private readonly options: {
       name: string;
-      featureShape: number[];
+      /** What the row's values are; the row's width is theirs added up. */
+      descriptor: FeatureDescriptor;
       featureNames?: string[];
       /** false: validate only (the CLI), keeping hashes and labels but not the features. */
       keepFeatures: boolean;
@@ -58,7 +60,7 @@ export class DatasetCollector {
       describe: (at: number) => string;
     },
   ) {
-    this.width = options.featureShape.reduce((a, b) => a * b, 1);
+    this.width = descriptorWidth(options.descriptor);
     this.features = new Float32Array(options.keepFeatures ? 1024 * this.width : 0);
   }
 
@@ -158,12 +160,13 @@ export class DatasetCollector {
     if (this.options.keepFeatures) for (let i = 0; i < rows; i++) labels[i] = this.classList[codes[i] as number] as string;
     const dataset: Dataset = {
       name: this.options.name,
-      featureShape: this.options.featureShape,
+      featureShape: [this.width],
       classes,
       features: this.features.slice(0, this.options.keepFeatures ? rows * this.width : 0),
       labels,
       ...(this.groups.length > 0 ? { groups: this.groups } : {}),
       ...(this.options.featureNames ? { featureNames: this.options.featureNames } : {}),
+      descriptor: this.options.descriptor,
     };
     return {
       dataset,

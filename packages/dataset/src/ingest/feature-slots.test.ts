@@ -12,6 +12,11 @@ it('encodes a category one-hot with an <other> bucket and a nullable number with
   const slots = featureSlots(columns, [0, 1], { wide: HASH });
   expect(slots.names).toEqual(['c=a', 'c=b', 'c=<other>', 'x', 'x:missing']);
   expect(slots.indicatorOf).toEqual([-1, -1, -1, -1, 1]);
+  expect(slots.groups.map((g) => [g.name, g.encoder, g.width])).toEqual([
+    ['c', 'one-hot', 3],
+    ['x', 'number', 1],
+    ['x', 'missing', 1],
+  ]);
   const row = (cells: unknown[]) => {
     const out = new Float32Array(5).fill(9);
     slots.encode(cells, out);
@@ -56,8 +61,9 @@ it('hashes a wide category into indicator columns: the same bucket for the same 
 
 it("fills a model's columns from rows encoded with others, by name (a column the rows lack reads 0)", () => {
   const rows = { name: 'r', featureShape: [2], classes: ['k'], labels: ['k', 'k'], features: Float32Array.from([1, 2, 3, 4]), featureNames: ['x', 'c=a'] };
-  const aligned = alignFeatures(rows, ['c=a', 'x', 'x:missing']);
+  const aligned = alignFeatures(rows, { featureNames: ['c=a', 'x', 'x:missing'] });
   expect(aligned.featureShape).toEqual([3]);
   expect([...aligned.features]).toEqual([2, 1, 0, 4, 3, 0]);
-  expect(alignFeatures(rows, ['x', 'c=a'])).toBe(rows);
+  expect(aligned.descriptor?.map((g) => g.encoder)).toEqual(['one-hot', 'number', 'missing']);
+  expect(alignFeatures(rows, { featureNames: ['x', 'c=a'] })).toBe(rows);
 });

@@ -1,4 +1,5 @@
 import type { ColumnSpec, TableSchema } from '@anneal/contracts';
+import { tokenGroup, type FeatureDescriptor, type FeatureEncoderName } from '../features/descriptor';
 import { fnv1a, tokenIds } from './tokenize';
 
 type TextSpec = NonNullable<TableSchema['text']>;
@@ -47,6 +48,8 @@ export interface FeatureSlots {
   names: string[];
   /** For each slot, the schema column whose missing indicator it is, or -1. */
   indicatorOf: number[];
+  /** The same slots, column by column: what each is (a number, its missing indicator, one-hot, hashed, token ids). */
+  groups: FeatureDescriptor;
   /** Writes the feature values of one row's coerced cells (in schema order) into `out`. */
   encode(cells: readonly unknown[], out: Float32Array): void;
 }
@@ -60,19 +63,26 @@ export function featureSlots(columns: readonly ColumnSpec[], features: readonly 
   if (o.text) return textSlots(features[0] as number, o.text.maxTokens);
   const names: string[] = [];
   const indicatorOf: number[] = [];
+  const groups: FeatureDescriptor = [];
   const writers: ((cells: readonly unknown[], out: Float32Array) => void)[] = [];
+  const group = (name: string, encoder: FeatureEncoderName) => groups.push({ name, encoder, dtype: 'float32', width: 0, shape: [0] });
   const slot = (name: string, indicator = -1) => {
+    const last = groups.at(-1) as FeatureDescriptor[number];
+    last.width++;
+    last.shape = [last.width];
     indicatorOf.push(indicator);
     return names.push(name) - 1;
   };
   for (const c of features) {
     const column = columns[c] as ColumnSpec;
     if (column.type === 'number' || column.type === 'integer') {
+      group(column.name, 'number');
       const at = slot(column.name);
       if (!column.nullable) {
         writers.push((cells, out) => (out[at] = (cells[c] as number | null) ?? 0));
         continue;
       }
+      group(column.name, 'missing');
       const missing = slot(`${column.name}${MISSING_SUFFIX}`, c);
       writers.push((cells, out) => {
         const v = cells[c] as number | null;
@@ -83,11 +93,13 @@ export function featureSlots(columns: readonly ColumnSpec[], features: readonly 
     }
     const encoding = columnEncoding(column, o.wide);
     if (encoding.kind === 'hashed') {
+      group(column.name, 'hashed');
       const first = names.length;
       for (let b = 0; b < encoding.buckets; b++) slot(`${column.name}#${b}`);
       writers.push(hashedWriter(c, { first, buckets: encoding.buckets }));
       continue;
     }
+    group(column.name, 'one-hot');
     const index = new Map(vocabularyOf(column).map((v) => [v, slot(`${column.name}=${v}`)]));
     const other = slot(`${column.name}=${OTHER_CATEGORY}`);
     const first = other - index.size;
@@ -97,7 +109,7 @@ export function featureSlots(columns: readonly ColumnSpec[], features: readonly 
       if (v !== null && v !== undefined) out[index.get(String(v)) ?? other] = 1;
     });
   }
-  return { names, indicatorOf, encode: (cells, out) => writers.forEach((w) => w(cells, out)) };
+  return { names, indicatorOf, groups, encode: (cells, out) => writers.forEach((w) => w(cells, out)) };
 }
 
 /** A category as one of `buckets` indicator columns, by its hash (FNV-1a); a missing one is all zeros. */
@@ -115,6 +127,7 @@ function textSlots(column: number, maxTokens: number): FeatureSlots {
   return {
     names,
     indicatorOf: names.map(() => -1),
+    groups: [tokenGroup(maxTokens)],
     encode: (cells, out) => void tokenIds(String(cells[column] ?? ''), maxTokens, out),
   };
 }

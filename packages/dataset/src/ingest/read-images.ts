@@ -5,6 +5,7 @@ import type { ImageSpec } from '@anneal/contracts';
 import { sourceError } from '../source-error';
 import { resolveDataPath } from './data-roots';
 import { listClassFolders } from './class-folders';
+import { wholeRow } from '../features/descriptor';
 import { DatasetCollector } from './collector';
 import type { IngestResult, Progress } from './ingest-result';
 
@@ -31,7 +32,7 @@ export async function readImages(options: ReadImagesOptions): Promise<IngestResu
   const files: string[] = [];
   const collector = new DatasetCollector({
     name: options.name,
-    featureShape: [image.height * image.width * image.channels],
+    descriptor: wholeRow('pixels', [image.height, image.width, image.channels]),
     keepFeatures: options.keepFeatures,
     describe: (at) => files[at] ?? String(at),
   });

@@ -1,5 +1,6 @@
 import type { TableSchema } from '@anneal/contracts';
 import { sourceError } from '../source-error';
+import { wholeRow } from '../features/descriptor';
 import { DatasetCollector } from './collector';
 import type { IngestResult } from './ingest-result';
 import { textChunks } from './read-text';
@@ -66,7 +67,7 @@ class VectorRows {
     this.values = new Float32Array(width);
     this.collector = new DatasetCollector({
       name: options.name,
-      featureShape: [width],
+      descriptor: wholeRow('vector', [width]),
       keepFeatures: options.keepFeatures,
       describe: (at) => `${options.file}:${at}`,
     });

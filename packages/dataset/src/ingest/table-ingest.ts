@@ -129,7 +129,7 @@ export class TableIngest {
       stats: resolved.columns.map((c, i) => new ColumnStats(c, role(i))),
       collector: new DatasetCollector({
         name: this.options.name,
-        featureShape: [slots.names.length],
+        descriptor: slots.groups,
         featureNames: slots.names,
         keepFeatures: this.options.keepFeatures,
         describe: (at) => this.where(at),

@@ -1,6 +1,7 @@
 import type { FeatureScaling } from '@anneal/contracts';
-import type { Dataset } from '../dataset-format';
-import { MISSING_SUFFIX } from '../ingest/feature-slots';
+import { descriptorOf, type Dataset } from '../dataset-format';
+import { groupOffsets, type FeatureDescriptor } from '../features/descriptor';
+import { ENCODERS } from '../features/encoders';
 
 /** Above this many features a table is left unscaled (the scaling travels in workflow payloads). */
 const MAX_SCALED_FEATURES = 4096;
@@ -9,16 +10,16 @@ const MAX_SCALED_FEATURES = 4096;
  * A table's preprocessing from its training split, for the model to apply to raw rows: each number with a missing
  * indicator is filled with its training mean where missing, then every feature is standardized with the mean and
  * standard deviation of the (filled) training rows. Fitted on training rows only, so validation and test never leak
- * into it. A constant feature gets std 1 (it is only centred). Images and other non-tabular rows are not scaled:
- * their models have their own input contract.
+ * into it. A constant feature gets std 1 (it is only centred). Only rows whose every feature group is tabular (its
+ * encoder says so) are scaled: token ids are not quantities, and image models have their own input contract.
  */
 export function fitScaling(train: Dataset): FeatureScaling | undefined {
   const [d] = train.featureShape;
-  // Token ids are not quantities: a text table is not scaled.
-  if (!train.featureNames || train.tableSchema?.text || train.featureShape.length !== 1 || d === undefined || d > MAX_SCALED_FEATURES) return undefined;
+  const descriptor = descriptorOf(train);
+  if (!descriptor.every((g) => ENCODERS[g.encoder].tabular) || train.featureShape.length !== 1 || d === undefined || d > MAX_SCALED_FEATURES) return undefined;
   const n = train.labels.length;
   if (n === 0) return undefined;
-  const impute = fitImputation(train, d);
+  const impute = fitImputation(train, descriptor);
   const filled = impute.length > 0 ? applyImputation(train.features, d, impute) : train.features;
   const sum = new Float64Array(d);
   const squares = new Float64Array(d);
@@ -40,13 +41,15 @@ export function fitScaling(train: Dataset): FeatureScaling | undefined {
 type Imputation = NonNullable<FeatureScaling['impute']>;
 
 /** The training mean of each number that has a missing indicator, over the training rows where it is present. */
-function fitImputation(train: Dataset, d: number): Imputation {
-  const names = train.featureNames as string[];
+function fitImputation(train: Dataset, descriptor: FeatureDescriptor): Imputation {
+  const d = train.featureShape[0] as number;
   const n = train.labels.length;
-  return names.flatMap((name, indicator) => {
-    if (!name.endsWith(MISSING_SUFFIX)) return [];
-    const value = names.indexOf(name.slice(0, -MISSING_SUFFIX.length));
-    if (value < 0) return [];
+  const offsets = groupOffsets(descriptor);
+  const numberAt = new Map(descriptor.flatMap((g, i) => (g.encoder === 'number' ? [[g.name, offsets[i] as number] as const] : [])));
+  return descriptor.flatMap((g, i) => {
+    const value = numberAt.get(g.name);
+    if (g.encoder !== 'missing' || value === undefined) return [];
+    const indicator = offsets[i] as number;
     let sum = 0;
     let count = 0;
     for (let r = 0; r < n; r++) {

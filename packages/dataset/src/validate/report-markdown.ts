@@ -1,5 +1,7 @@
 import type { ValidationReport } from './validate-dataset';
 
+/** Feature groups listed in the report (a wide table's full list is in the report's JSON). */
+const FEATURES_LISTED = 40;
 const ICON = { pass: 'pass', warn: 'WARN', fail: 'FAIL', off: 'off' } as const;
 
 /** The report as a page to read in the MLflow UI or a terminal. */
@@ -45,6 +47,9 @@ export function reportToMarkdown(report: ValidationReport): string {
       ),
     );
   }
+  lines.push('', '## Features', '| feature | encoder | dtype | shape |', '| --- | --- | --- | --- |');
+  lines.push(...report.features.slice(0, FEATURES_LISTED).map((g) => `| ${escape(g.name)} | ${g.encoder} | ${g.dtype} | ${g.shape.join('x')} |`));
+  if (report.features.length > FEATURES_LISTED) lines.push(`| ... ${report.features.length - FEATURES_LISTED} more | | | |`);
   if (report.drift) {
     const d = report.drift;
     lines.push('', `## Drift against ${escape(d.reference.name)} (${d.reference.rows} rows)`, `Label shift (total variation): ${d.labelShift.toFixed(3)}`, '');

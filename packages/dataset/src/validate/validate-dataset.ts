@@ -1,4 +1,6 @@
 import type { CheckLevel, CheckName, TableSchema, ValidationPolicy } from '@anneal/contracts';
+import { descriptorOf } from '../dataset-format';
+import type { FeatureDescriptor } from '../features/descriptor';
 import type { ColumnProfile } from '../ingest/column-profile';
 import type { IngestResult } from '../ingest/ingest-result';
 import type { RowProblem, RowStats } from '../ingest/collector';
@@ -20,6 +22,8 @@ export interface ValidationReport {
   passed: boolean;
   rows: number;
   featureShape: number[];
+  /** What the row's features are, source by source (the encoders drift and scaling go by). */
+  features: FeatureDescriptor;
   classes: string[];
   classCounts: Record<string, number>;
   imbalanceRatio: number;
@@ -182,6 +186,7 @@ export function validateDataset(ingest: IngestResult, options: ValidateOptions):
     passed: !checks.some((c) => c.status === 'fail'),
     rows: stats.rows,
     featureShape: dataset.featureShape,
+    features: descriptorOf(dataset),
     classes,
     classCounts,
     imbalanceRatio: imbalance,

@@ -65,7 +65,7 @@ export async function predictBatch(deps: PredictDeps, input: PredictInput): Prom
     keepFeatures: true,
     unlabelled: tabular && !input.labelColumn,
   });
-  const rows = tabular ? alignFeatures(read.dataset, layout.featureNames as string[]) : read.dataset;
+  const rows = tabular ? alignFeatures(read.dataset, layout) : read.dataset;
   const model = await loadModel(deps.artifacts, ref);
   try {
     const classes = ref.classes ?? layout.classes;
@@ -104,14 +104,19 @@ async function trainingLayout(
   artifacts: ArtifactStore,
   version: ModelVersion,
   ref: ModelRef,
-): Promise<Pick<Dataset, 'classes' | 'featureNames' | 'tableSchema'>> {
+): Promise<Pick<Dataset, 'classes' | 'featureNames' | 'tableSchema' | 'descriptor'>> {
   const split = version.tags.find((t) => t.key === MLFLOW_TAGS.testSplit)?.value;
   if (ref.inputShape.length === 3) return { classes: ref.classes ?? [] };
   if (!split) throw new InputError(ErrorType.ModelSource, `${ref.name} v${version.version} has no test split tag: its feature columns are unknown`);
   const test = await loadDataset(artifacts, JSON.parse(split) as { uri: string; digest: string });
   if (!test.featureNames)
     throw new InputError(ErrorType.ModelIncompatible, `${ref.name} v${version.version} was not trained on a table: predict reads tables and image folders`);
-  return { classes: test.classes, featureNames: test.featureNames, ...(test.tableSchema ? { tableSchema: test.tableSchema } : {}) };
+  return {
+    classes: test.classes,
+    featureNames: test.featureNames,
+    ...(test.tableSchema ? { tableSchema: test.tableSchema } : {}),
+    ...(test.descriptor ? { descriptor: test.descriptor } : {}),
+  };
 }
 
 /**
