@@ -1,7 +1,7 @@
 import { ErrorType, InputError } from '@anneal/contracts';
 import type { ArtifactFile } from '@anneal/tracking';
 import type { TableSchema } from '@anneal/contracts';
-import { keepInDescriptor, type FeatureDescriptor } from './features/descriptor';
+import { descriptorWidth, keepInDescriptor, type FeatureDescriptor } from './features/descriptor';
 import { inferDescriptor } from './features/infer-descriptor';
 
 /** A labelled dataset in memory: row-major float32 features and one label string per row. */
@@ -71,6 +71,12 @@ export function decodeDataset(files: Map<string, Uint8Array>): Dataset {
   const labels = JSON.parse(text(files, 'labels.json')) as string[];
   if (labels.length !== meta.rows || features.length !== meta.rows * featureSize(meta.featureShape)) {
     throw new InputError(ErrorType.ArtifactIntegrity, `dataset ${meta.name}: stored sizes disagree with its meta.json`);
+  }
+  if (meta.descriptor && descriptorWidth(meta.descriptor) !== featureSize(meta.featureShape)) {
+    throw new InputError(
+      ErrorType.ArtifactIntegrity,
+      `dataset ${meta.name}: its feature descriptor covers ${descriptorWidth(meta.descriptor)} values a row, its rows have ${featureSize(meta.featureShape)}`,
+    );
   }
   const groups = files.has('groups.json') ? (JSON.parse(text(files, 'groups.json')) as string[]) : undefined;
   return {

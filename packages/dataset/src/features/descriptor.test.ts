@@ -31,6 +31,8 @@ it('travels with the stored dataset and follows the columns a reader keeps', () 
   const d = table('t', [['red', 1, 'Lyon']]);
   const decoded = decodeDataset(new Map(encodeDataset(d).map((f) => [f.name, f.bytes])));
   expect(decoded.descriptor).toEqual(slots.groups);
+  const files = new Map(encodeDataset({ ...d, descriptor: slots.groups.slice(1) }).map((f) => [f.name, f.bytes]));
+  expect(() => decodeDataset(files)).toThrow(/descriptor covers 5 values a row, its rows have 8/);
   // Dropping the missing indicator (a column without gaps) drops its group; a group losing one slot narrows.
   const keep = slots.names.map((n) => n !== 'size:missing' && n !== 'colour=<other>');
   expect(keepFeatures(d, keep).descriptor?.map((g) => `${g.name}:${g.encoder}:${g.width}`)).toEqual(['colour:one-hot:2', 'size:number:1', 'city:hashed:3']);
