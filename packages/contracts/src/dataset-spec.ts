@@ -134,6 +134,7 @@ export const DatasetChecks = strictObject({
   allDuplicates: CheckLevel.default('fail'),
   leakage: CheckLevel.default('fail'),
   duplicates: CheckLevel.default('warn'),
+  nearDuplicates: CheckLevel.default('warn'),
   conflictingLabels: CheckLevel.default('warn'),
   missingValues: CheckLevel.default('warn'),
   constantColumns: CheckLevel.default('warn'),

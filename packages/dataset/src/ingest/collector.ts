@@ -150,6 +150,11 @@ export class DatasetCollector {
     if (this.invalidExamples.length < LISTED) this.invalidExamples.push(problem);
   }
 
+  /** Where row `row` (in the order rows were added) was read: a file and line, or an image's path. */
+  describeRow(row: number): string {
+    return this.options.describe(this.where[row] as number);
+  }
+
   /** The rows gathered, with what the report needs about them (per-class counts, where each label first appeared). */
   finish(): { dataset: Dataset; rowStats: RowStats; classCounts: Record<string, number>; firstSeen: Record<string, string> } {
     const rows = this.rows;

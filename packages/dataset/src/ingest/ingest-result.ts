@@ -16,6 +16,8 @@ export interface IngestResult {
   columns: ColumnProfile[];
   /** Things worth a line in the report that are not check failures by themselves. */
   notices: string[];
+  /** A text table's near-duplicate texts (exact copies are the duplicate check's), with where each pair was read. */
+  nearDuplicates?: { count: number; rows: number; threshold: number; examples: { at: string; sameAs: string; similarity: number }[] };
   /** Images whose content is another format than their extension says. */
   formatMismatches?: { at: string; extension: string; actual: string }[];
 }

@@ -6,6 +6,7 @@ import { keepFeatures, type Dataset } from '../dataset-format';
 import { compileColumnCheck } from './column-check';
 import { featureSlots, wideCategoriesOf, type FeatureSlots } from './feature-slots';
 import { tokenCounts } from './tokenize';
+import { findNearDuplicates } from '../validate/near-duplicates';
 import { coerceCell, columnSchema, describeColumn, inferSchema, resolveColumns, type MissingValues, type ResolvedColumns } from './table-schema';
 
 const INFER_ROWS = 1000;
@@ -84,7 +85,15 @@ export class TableIngest {
         ...(s.resolved.ignored.length > 0 ? [`columns not used as features: ${s.resolved.ignored.join(', ')}`] : []),
         ...(s.schema.text && this.options.keepFeatures ? [textLengths(read.dataset, s.schema.text.maxTokens)] : []),
       ],
+      ...(s.schema.text && this.options.keepFeatures ? { nearDuplicates: this.nearDuplicates(read.dataset, s.schema.text.maxTokens) } : {}),
     };
+  }
+
+  private nearDuplicates(dataset: Dataset, maxTokens: number): NonNullable<IngestResult['nearDuplicates']> {
+    const found = findNearDuplicates(dataset.features, { rows: dataset.labels.length, width: maxTokens });
+    const { collector } = this.started();
+    const examples = found.pairs.map((p) => ({ at: collector.describeRow(p.b), sameAs: collector.describeRow(p.a), similarity: p.similarity }));
+    return { count: found.count, rows: found.rows, threshold: found.threshold, examples };
   }
 
   /** This reader's rows and column figures, for the thread that merges a file read in parts. */

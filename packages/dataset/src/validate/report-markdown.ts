@@ -37,6 +37,10 @@ export function reportToMarkdown(report: ValidationReport): string {
     lines.push('', '## First duplicates', '| row | repeats | label conflict |', '| --- | --- | --- |');
     lines.push(...s.duplicateExamples.map((d) => `| ${escape(d.at)} | ${escape(d.sameAs)} | ${d.conflict ? 'yes' : 'no'} |`));
   }
+  if (report.nearDuplicates && report.nearDuplicates.length > 0) {
+    lines.push('', '## First near-duplicate texts', '| row | near | similarity |', '| --- | --- | ---: |');
+    lines.push(...report.nearDuplicates.slice(0, 10).map((d) => `| ${escape(d.at)} | ${escape(d.sameAs)} | ${d.similarity.toFixed(2)} |`));
+  }
   if (report.columns.length > 0) {
     lines.push('', `## Columns${report.schemaInferred ? ' (schema inferred: pin it in the spec as dataset.schema)' : ''}`);
     lines.push('| column | type | role | missing | min | max | mean | distinct | constant |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');

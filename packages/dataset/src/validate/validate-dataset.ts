@@ -31,6 +31,8 @@ export interface ValidationReport {
   schema?: TableSchema;
   schemaInferred?: boolean;
   columns: ColumnProfile[];
+  /** A text dataset's most similar near-duplicate pairs. */
+  nearDuplicates?: NonNullable<IngestResult['nearDuplicates']>['examples'];
   drift?: DriftReport;
   notices: string[];
   checks: CheckResult[];
@@ -115,6 +117,19 @@ export function validateDataset(ingest: IngestResult, options: ValidateOptions):
     { value: stats.duplicateRows, threshold: 0 },
   );
 
+  const near = ingest.nearDuplicates;
+  const pair = near?.examples[0];
+  check(
+    'nearDuplicates',
+    (near?.count ?? 0) > 0,
+    !near
+      ? 'not a text dataset'
+      : pair
+        ? `${near.count} near-duplicate text pair(s) among ${near.rows} rows (word 3-gram Jaccard >= ${near.threshold}; exact copies are duplicates); first: ${pair.at} ~ ${pair.sameAs} (${pair.similarity.toFixed(2)})`
+        : `no near-duplicate texts (word 3-gram Jaccard >= ${near.threshold})`,
+    { value: near?.count ?? 0, threshold: 0 },
+  );
+
   const conflict = stats.duplicateExamples.find((d) => d.conflict);
   check(
     'conflictingLabels',
@@ -193,6 +208,7 @@ export function validateDataset(ingest: IngestResult, options: ValidateOptions):
     rowStats: stats,
     ...(ingest.schema ? { schema: ingest.schema, schemaInferred: ingest.schemaInferred ?? false } : {}),
     columns: ingest.columns,
+    ...(ingest.nearDuplicates ? { nearDuplicates: ingest.nearDuplicates.examples } : {}),
     ...(options.drift ? { drift: options.drift } : {}),
     notices: ingest.notices,
     checks,
