@@ -132,6 +132,7 @@ export const DatasetChecks = strictObject({
   classCount: CheckLevel.default('fail'),
   minPerClass: CheckLevel.default('fail'),
   allDuplicates: CheckLevel.default('fail'),
+  emptyColumns: CheckLevel.default('fail'),
   leakage: CheckLevel.default('fail'),
   duplicates: CheckLevel.default('warn'),
   nearDuplicates: CheckLevel.default('warn'),

@@ -104,6 +104,20 @@ describe('text tables', () => {
     expect(await check(path, INVALID, { schema })).toContain('colour.csv:3, field "colour", expected one of red, green (not empty), found "blue"');
   });
 
+  it('a feature column with no value in any row, and an empty text column', async () => {
+    const path = write('empty-column.csv', 'label,f0,f1\na,1,NA\nb,2,\na,3,NA\n');
+    expect(await check(path, INVALID)).toContain('emptyColumns: feature column(s) with no value in any row: f1 (3 of 3 missing)');
+    const texts = write('empty-texts.csv', 'label,text\nham,\nspam,\n');
+    const schema = {
+      columns: [
+        { name: 'label', type: 'category' },
+        { name: 'text', type: 'string', nullable: true },
+      ],
+      text: { column: 'text', maxTokens: 8 },
+    };
+    expect(await check(texts, INVALID, { schema })).toContain('no value in any row: text (2 of 2 missing)');
+  });
+
   it('a schema naming a column the file lacks', async () => {
     const path = write('short.csv', csv(4));
     const schema = {

@@ -150,6 +150,17 @@ export function validateDataset(ingest: IngestResult, options: ValidateOptions):
     { value: missing.reduce((s, c) => s + c.missing, 0), threshold: 0 },
   );
 
+  // A feature with no value in any row (an empty text column too) teaches nothing: most likely a wrong column or file.
+  const empty = ingest.columns.filter((c) => c.role === 'feature' && c.count > 0 && c.missing === c.count);
+  check(
+    'emptyColumns',
+    empty.length > 0,
+    empty.length > 0
+      ? `feature column(s) with no value in any row: ${empty.map((c) => `${c.name} (${c.missing} of ${c.count} missing)`).join(', ')}; leave them out of the schema's columns, or set validation.checks.emptyColumns to warn`
+      : 'every feature column has values',
+    { value: empty.length, threshold: 0 },
+  );
+
   const constant = ingest.columns.filter((c) => c.constant && c.role === 'feature');
   check(
     'constantColumns',
