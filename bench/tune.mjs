@@ -1,12 +1,14 @@
 // npm run bench:tune — how much training each search needs to find a configuration within 0.5 point of the best
 // validation accuracy that an exhaustive run of the same space reaches: Anneal's samplers and schedulers (random,
 // TPE, ASHA, ASHA with TPE) against Optuna (TPE with its SuccessiveHalvingPruner) and Ray Tune (ASHA), same space,
-// same trial budget, one trial at a time, over 10 seeds. The space: the model (the digits-0-4 base or the same CNN
-// from scratch), the strategy (feature extraction or full; scratch trains fully) and the learning rate (log-uniform
-// in [5e-4, 5e-3]) of the digits 5-9 transfer task, up to 27 epochs. Its learning curves are recorded once, for real,
-// with Anneal's graph engine on 8 log-spaced rates (`node bench/tune.mjs record`, also run when the file is missing),
-// and every search replays them (a suggested rate is snapped to the nearest recorded one), so what is compared is the
-// search and scheduling logic alone. One JSON line per (system, sampler, scheduler), then the ratios.
+// same trial budget, one trial at a time, over 10 seeds, on two tasks (bench/tune-tasks.mjs): the digits 5-9
+// transfer task (the model: the digits-0-4 base or the same CNN from scratch; the strategy: feature extraction or
+// full, scratch trains fully; the learning rate log-uniform in [5e-4, 5e-3]) and a tabular one (breast cancer: a
+// small or a wide MLP; the rate in [1e-4, 3e-2]), up to 27 epochs. Each task's learning curves are recorded once,
+// for real, with Anneal's graph engine on 8 log-spaced rates (`node bench/tune.mjs record [task]`, also run when the
+// file is missing), and every search replays them (a suggested rate is snapped to the nearest recorded one), so what
+// is compared is the search and scheduling logic alone. `node bench/tune.mjs [task]` runs one task. One JSON line per
+// (task, system, sampler, scheduler), then the ratios.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,43 +16,45 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { armsOf, recordedRates, TASKS } from './tune-tasks.mjs';
+
 const require = createRequire(import.meta.url);
 const { createSampler, createScheduler } = require('@anneal/tune');
 const here = dirname(fileURLToPath(import.meta.url));
-const CURVES = join(here, '..', '.anneal', 'bench', 'tune-curves-digits.json');
+const curvesOf = (task) => join(here, '..', '.anneal', 'bench', `tune-curves-${task}.json`);
 const PYTHON = join(here, '..', '.venv-bench-tune', 'bin', 'python');
-const SPACE = { lr: [5e-4, 5e-3], rates: 8, maxEpochs: 27, minEpochs: 3, eta: 3 };
-const ARMS = [
-  { candidate: 0, strategy: 'feature-extraction' },
-  { candidate: 0, strategy: 'full' },
-  { candidate: 1, strategy: 'full' },
-];
+const SPACE = { rates: 8, maxEpochs: 27, minEpochs: 3, eta: 3 };
+/**
+ * The equal-epoch comparison: each search, with no trial limit, is cut at the largest of these epoch budgets (2, 4,
+ * 8 and 16 full trials' worth), and the best validation accuracy it had found at each is read off.
+ */
+const EPOCH_BUDGETS = [54, 108, 216, 432];
 const TRIALS = 24;
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
 const TOLERANCE = 0.005;
 
-async function record() {
-  const { transferSetup } = await import('./transfer-js.mjs');
-  const { arm } = await transferSetup('tensorflow');
-  const [lo, hi] = SPACE.lr.map(Math.log);
-  const rates = Array.from({ length: SPACE.rates }, (_, i) => Number(Math.exp(lo + ((hi - lo) * i) / (SPACE.rates - 1)).toPrecision(3)));
+async function record(name) {
+  const task = TASKS[name];
+  const train = await task.trainer();
+  const rates = recordedRates(task.lr, SPACE.rates);
   const curves = [];
-  for (const a of ARMS) {
+  for (const a of armsOf(task.candidates)) {
     for (const lr of rates) {
-      // No early stopping: the whole curve, which each search then cuts where it stops.
-      const { logs, started } = await arm(a.candidate === 1 ? 'scratch' : a.strategy, lr, SPACE.maxEpochs, 1000);
+      const { logs, started } = await train(a, lr, SPACE.maxEpochs);
       const secondsPerEpoch = ((logs.at(-1).at - started) / 1000 / logs.length).toFixed(4);
       curves.push({ ...a, lr, curve: logs.map((l) => l.valAccuracy), secondsPerEpoch: Number(secondsPerEpoch) });
-      process.stderr.write(`recorded ${a.candidate === 1 ? 'scratch' : a.strategy} lr=${lr}: best ${Math.max(...curves.at(-1).curve).toFixed(4)}\n`);
+      process.stderr.write(`${name}: recorded candidate ${a.candidate} ${a.strategy} lr=${lr}: best ${Math.max(...curves.at(-1).curve).toFixed(4)}\n`);
     }
   }
-  mkdirSync(dirname(CURVES), { recursive: true });
-  writeFileSync(CURVES, JSON.stringify({ task: 'digits 5-9 transfer', ...SPACE, tolerance: TOLERANCE, trials: TRIALS, seeds: SEEDS, rates, curves }));
+  const file = curvesOf(name);
+  mkdirSync(dirname(file), { recursive: true });
+  const { task: title, candidates, lr } = task;
+  writeFileSync(file, JSON.stringify({ task: title, candidates, lr, ...SPACE, tolerance: TOLERANCE, trials: TRIALS, seeds: SEEDS, rates, curves }));
 }
 
 /** The recorded arm a configuration trains: its model and strategy, at the recorded rate nearest its own (in log). */
 function lookup(table, c) {
-  const strategy = c.candidate === 1 ? 'full' : c.strategy;
+  const strategy = table.candidates[c.candidate].pretrained ? c.strategy : 'full';
   const rate = table.rates.reduce((a, b) => (Math.abs(Math.log(b / c.lr)) < Math.abs(Math.log(a / c.lr)) ? b : a));
   return table.curves.find((x) => x.candidate === c.candidate && x.strategy === strategy && x.lr === rate);
 }
@@ -58,7 +62,11 @@ function lookup(table, c) {
 /** Validation accuracy after `epochs` epochs with the best weights kept (what a trial reports). */
 const valueAt = (arm, epochs) => Math.max(...arm.curve.slice(0, epochs));
 
-/** One Anneal search, one trial at a time: the same sampler and scheduler code the study workflow runs. */
+/**
+ * One Anneal search, one trial at a time: the same sampler and scheduler code the study workflow runs. With
+ * `epochBudget` it runs trials until that many epochs are spent (not `table.trials` of them) and records its best
+ * at each of EPOCH_BUDGETS.
+ */
 function anneal(table, o) {
   const space = {
     learningRate: { min: table.lr[0], max: table.lr[1] },
@@ -66,7 +74,7 @@ function anneal(table, o) {
     epochs: [table.maxEpochs],
     batchSize: 32,
     patience: 5,
-    candidates: [{ pretrained: true }, { pretrained: false }],
+    candidates: table.candidates,
   };
   const sampler = createSampler(o.sampler, space, { seed: o.seed, startup: 4 });
   const scheduler = createScheduler(o.scheduler, { maxEpochs: table.maxEpochs, trials: table.trials });
@@ -74,18 +82,22 @@ function anneal(table, o) {
   const history = [];
   const trained = new Map();
   const cost = { epochs: 0, seconds: 0, best: 0 };
+  const trials = o.epochBudget ? Infinity : table.trials;
+  const bestAt = new Map();
   let reached;
   let next = 0;
   const train = (trial, arm, from, to) => {
     for (let e = from + 1; e <= to; e++) {
+      if (cost.epochs === o.epochBudget) return;
       cost.epochs++;
       cost.seconds += arm.secondsPerEpoch;
       cost.best = Math.max(cost.best, valueAt(arm, e));
       if (!reached && cost.best >= target) reached = { epochs: cost.epochs, seconds: cost.seconds };
+      if (EPOCH_BUDGETS.includes(cost.epochs)) bestAt.set(cost.epochs, cost.best);
     }
     trained.set(trial, { arm, at: to });
   };
-  for (;;) {
+  while (cost.epochs !== o.epochBudget) {
     const promotion = scheduler?.nextPromotion();
     if (promotion) {
       const t = trained.get(promotion.trial);
@@ -95,7 +107,7 @@ function anneal(table, o) {
         score: valueAt(t.arm, promotion.epochs),
         done: promotion.rung === scheduler.budgets.length - 1,
       });
-    } else if (next < table.trials) {
+    } else if (next < trials) {
       const [s] = sampler.suggest({ history, pending: [], index: next, count: 1 });
       const arm = lookup(table, { candidate: s.candidate, strategy: s.strategy, lr: s.learningRate });
       const epochs = scheduler ? scheduler.budgets[0] : table.maxEpochs;
@@ -105,7 +117,8 @@ function anneal(table, o) {
       next++;
     } else break;
   }
-  return { epochs: reached?.epochs ?? null, seconds: reached?.seconds ?? null, spent: cost.epochs, best: cost.best };
+  const bests = EPOCH_BUDGETS.map((b) => bestAt.get(b) ?? cost.best);
+  return { epochs: reached?.epochs ?? null, seconds: reached?.seconds ?? null, spent: cost.epochs, best: cost.best, bestAt: bests };
 }
 
 /**
@@ -120,6 +133,7 @@ function summarize(system, sampler, scheduler, runs, table) {
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
     task: table.task,
+    mode: 'equal trials',
     system,
     sampler,
     scheduler,
@@ -134,41 +148,78 @@ function summarize(system, sampler, scheduler, runs, table) {
   };
 }
 
+/** The equal-epoch runs: at each epoch budget, the mean best accuracy found and the seeds that had reached the target. */
+function summarizeEpochs(system, sampler, scheduler, runs, table) {
+  return {
+    task: table.task,
+    mode: 'equal epochs',
+    system,
+    sampler,
+    scheduler,
+    seeds: runs.length,
+    epochBudgets: EPOCH_BUDGETS,
+    meanBestAt: EPOCH_BUDGETS.map((_, i) => round(runs.reduce((sum, r) => sum + r.bestAt[i], 0) / runs.length, 4)),
+    reachedWithin: EPOCH_BUDGETS.map((b) => runs.filter((r) => r.epochs !== null && r.epochs <= b).length),
+  };
+}
+
 const round = (x, digits = 1) => (x === null ? null : Number(x.toFixed(digits)));
 
-if (process.argv[2] === 'record' || !existsSync(CURVES)) await record();
-const table = JSON.parse(readFileSync(CURVES, 'utf8'));
-const asha = { kind: 'asha', minEpochs: table.minEpochs, reductionFactor: table.eta };
-const lines = [];
-for (const [sampler, scheduler] of [
-  ['random', { kind: 'none' }],
-  ['tpe', { kind: 'none' }],
-  ['random', asha],
-  ['tpe', asha],
-]) {
-  const runs = table.seeds.map((seed) => anneal(table, { sampler, scheduler, seed }));
-  lines.push(summarize('anneal', sampler, scheduler.kind, runs, table));
-}
-if (existsSync(PYTHON)) {
-  const { stdout } = await promisify(execFile)(PYTHON, [join(here, 'tune_peers.py'), CURVES], { maxBuffer: 16 << 20, timeout: 1_800_000 });
+/** Every search on one task's curves (recorded first when missing): one summary line each. */
+async function searches(name) {
+  const file = curvesOf(name);
+  if (!existsSync(file)) await record(name);
+  // Curves recorded before tasks named their candidates are the digits task's.
+  const table = { candidates: TASKS[name].candidates, ...JSON.parse(readFileSync(file, 'utf8')) };
+  const asha = { kind: 'asha', minEpochs: table.minEpochs, reductionFactor: table.eta };
+  const lines = [];
+  for (const [sampler, scheduler] of [
+    ['random', { kind: 'none' }],
+    ['tpe', { kind: 'none' }],
+    ['random', asha],
+    ['tpe', asha],
+  ]) {
+    const runs = table.seeds.map((seed) => anneal(table, { sampler, scheduler, seed }));
+    lines.push(summarize('anneal', sampler, scheduler.kind, runs, table));
+    const cut = table.seeds.map((seed) => anneal(table, { sampler, scheduler, seed, epochBudget: EPOCH_BUDGETS.at(-1) }));
+    lines.push(summarizeEpochs('anneal', sampler, scheduler.kind, cut, table));
+  }
+  if (!existsSync(PYTHON)) {
+    console.error('no Optuna / Ray Tune anchor: npm run bench:tune sets them up (bench/setup-venv.sh)');
+    return lines;
+  }
+  const args = [join(here, 'tune_peers.py'), file, JSON.stringify(EPOCH_BUDGETS)];
+  const { stdout } = await promisify(execFile)(PYTHON, args, { maxBuffer: 16 << 20, timeout: 3_600_000 });
   for (const line of stdout
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('{'))) {
     const r = JSON.parse(line);
-    lines.push(summarize(r.system, r.sampler, r.scheduler, r.runs, table));
+    const summary = r.mode === 'equal epochs' ? summarizeEpochs : summarize;
+    lines.push(summary(r.system, r.sampler, r.scheduler, r.runs, table));
   }
-} else console.error('no Optuna / Ray Tune anchor: npm run bench:tune sets them up (bench/setup-venv.sh)');
-for (const l of lines) console.log(JSON.stringify(l));
-const find = (system, sampler, scheduler) => lines.find((l) => l.system === system && l.sampler === sampler && l.scheduler === scheduler);
-const base = find('anneal', 'random', 'none');
-for (const l of lines.filter((x) => x !== base)) {
-  const ratio = (key) => (l[key] !== null && base[key] !== null ? round(l[key] / base[key], 3) : null);
-  console.log(
-    JSON.stringify({
-      ratio: `${l.system} ${l.sampler}+${l.scheduler} / anneal random`,
-      epochsToTarget: ratio('medianEpochsToTarget'),
-      epochsSpent: ratio('meanEpochsSpent'),
-    }),
-  );
+  return lines;
+}
+
+const [command, only] = process.argv[2] === 'record' ? ['record', process.argv[3]] : ['run', process.argv[2]];
+if (only && !TASKS[only]) throw new Error(`bench:tune: no task ${only}; the tasks are ${Object.keys(TASKS).join(', ')}`);
+const tasks = only ? [only] : Object.keys(TASKS);
+if (command === 'record') for (const name of tasks) await record(name);
+for (const name of tasks) report(await searches(name));
+
+/** The summary lines, then each search's epochs against Anneal's random search on the same task. */
+function report(lines) {
+  for (const l of lines) console.log(JSON.stringify(l));
+  const trials = lines.filter((l) => l.mode === 'equal trials');
+  const base = trials.find((l) => l.system === 'anneal' && l.sampler === 'random' && l.scheduler === 'none');
+  for (const l of trials.filter((x) => x !== base)) {
+    const ratio = (key) => (l[key] !== null && base[key] !== null ? round(l[key] / base[key], 3) : null);
+    console.log(
+      JSON.stringify({
+        ratio: `${l.task}: ${l.system} ${l.sampler}+${l.scheduler} / anneal random`,
+        epochsToTarget: ratio('medianEpochsToTarget'),
+        epochsSpent: ratio('meanEpochsSpent'),
+      }),
+    );
+  }
 }
