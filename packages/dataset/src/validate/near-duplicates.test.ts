@@ -49,7 +49,7 @@ it("names a text table's near-duplicates in the validation report by file and li
   });
   const read = await readSource({ spec, dataRoots: [root], downloadDir: join(tmpdir(), 'anneal-test-downloads'), keepFeatures: true });
   expect(read.nearDuplicates?.examples).toEqual([{ at: `${join(root, 'mail.jsonl')}:3`, sameAs: `${join(root, 'mail.jsonl')}:1`, similarity: 97 / 99 }]);
-  const report = validateDataset(read, { source: 'mail.jsonl', policy: ValidationPolicy.parse({}) });
+  const report = validateDataset(read, { source: 'mail.jsonl', policy: ValidationPolicy.parse({}), minPerClass: 1 });
   const check = report.checks.find((c) => c.check === 'nearDuplicates');
   expect(check).toMatchObject({ status: 'warn', value: 1 });
   expect(check?.message).toMatch(/^1 near-duplicate text pair\(s\) among 2 rows .*mail\.jsonl:3 ~ .*mail\.jsonl:1 \(0\.98\)$/);
