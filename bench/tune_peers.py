@@ -168,7 +168,7 @@ if __name__ == "__main__":
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     table = load(sys.argv[1])
     budgets = json.loads(sys.argv[2]) if len(sys.argv) > 2 else []
-    # Ray Tune starts each trial in about two seconds here: equal epochs (up to 144 trials a seed) only when asked.
+    # Ray Tune takes about 3 s a trial here: equal epochs (up to 144 trials a seed) only when asked.
     equal_epochs = {optuna_runs: True, ray_runs: os.environ.get("BENCH_TUNE_RAY_EQUAL_EPOCHS") == "1"}
     for run in (optuna_runs, ray_runs):
         print(json.dumps(run(table)), flush=True)
