@@ -59,6 +59,32 @@ it('exits 1 with the failing checks on stderr, and the whole report with --json'
   expect(report).toMatchObject({ passed: false, rows: 40, rowStats: { invalidRows: 1 } });
 });
 
+it("reports a text table's lengths and near-duplicate texts", async () => {
+  // 100 words, 98 word 3-grams: one word changed keeps 95 of 101 (Jaccard 0.94).
+  const words = Array.from({ length: 100 }, (_, i) => `word${String.fromCharCode(97 + (i % 26), 97 + Math.floor(i / 26))}`);
+  const texts = [
+    words,
+    words.map((w, i) => (i === 50 ? 'other' : w)),
+    ...Array.from({ length: 10 }, (_, k) => words.map((w) => `${w}z${String.fromCharCode(97 + k)}`)),
+  ];
+  writeFileSync(join(data, 'texts.csv'), ['label,text', ...texts.map((t, i) => `${i % 2 ? 'b' : 'a'},${t.join(' ')}`)].join('\n'));
+  const schema = {
+    schema: {
+      columns: [
+        { name: 'label', type: 'category' },
+        { name: 'text', type: 'string' },
+      ],
+      text: { column: 'text', maxTokens: 128 },
+    },
+    minPerClass: 1,
+  };
+  writeFileSync(join(data, 'text-schema.json'), JSON.stringify(schema));
+  const r = await anneal('texts.csv', '--schema', 'text-schema.json');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('text: 12 texts, tokens per text median 100');
+  expect(r.stdout).toMatch(/\| nearDuplicates \| warn \| WARN \| 1 near-duplicate text pair\(s\) among 2 rows .*texts\.csv:3 ~ .*texts\.csv:2 \(0\.94\) \|/);
+});
+
 it.each([
   [['missing.csv'], /^anneal: .*missing\.csv: no such file or folder\n$/],
   [['/etc/hostname'], /^anneal: \/etc\/hostname: outside the data roots .*; set ANNEAL_DATA_ROOTS to allow it\n$/],

@@ -49,7 +49,8 @@ export async function validateDatasetCommand(config: Config, location: string, v
     dataRoots: config.dataRoots,
     downloadDir: join(config.cacheDir, 'downloads'),
     mlflow: spec.source.kind === 'mlflow' ? mlflowOf(config).mlflow : undefined,
-    keepFeatures: false,
+    // Rows are not kept, except a text table's token ids (a few MB): its lengths and near-duplicates are read off them.
+    keepFeatures: spec.schema?.text !== undefined,
     onProgress: (p) => progress.update(readProgress(p)),
   }).finally(() => progress.stop());
   const report = validateDataset(ingested, { source: location, policy: spec.validation, classes: spec.classes, minPerClass: spec.minPerClass });

@@ -123,7 +123,9 @@ export function validateDataset(ingest: IngestResult, options: ValidateOptions):
     'nearDuplicates',
     (near?.count ?? 0) > 0,
     !near
-      ? 'not a text dataset'
+      ? ingest.schema?.text
+        ? 'not measured (the texts were not kept)'
+        : 'not a text dataset'
       : pair
         ? `${near.count} near-duplicate text pair(s) among ${near.rows} rows (word 3-gram Jaccard >= ${near.threshold}; exact copies are duplicates); first: ${pair.at} ~ ${pair.sameAs} (${pair.similarity.toFixed(2)})`
         : `no near-duplicate texts (word 3-gram Jaccard >= ${near.threshold})`,
