@@ -150,6 +150,11 @@ export class DatasetCollector {
     if (this.invalidExamples.length < LISTED) this.invalidExamples.push(problem);
   }
 
+  /** The content hashes of the rows so far (by row, in the order rows were added). */
+  get rowHashes(): RowHashes {
+    return this.hashes;
+  }
+
   /** Where row `row` (in the order rows were added) was read: a file and line, or an image's path. */
   describeRow(row: number): string {
     return this.options.describe(this.where[row] as number);

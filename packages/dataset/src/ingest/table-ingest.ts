@@ -90,8 +90,8 @@ export class TableIngest {
   }
 
   private nearDuplicates(dataset: Dataset, maxTokens: number): NonNullable<IngestResult['nearDuplicates']> {
-    const found = findNearDuplicates(dataset.features, { rows: dataset.labels.length, width: maxTokens });
     const { collector } = this.started();
+    const found = findNearDuplicates(dataset.features, { rows: dataset.labels.length, width: maxTokens, hashes: collector.rowHashes });
     const examples = found.pairs.map((p) => ({ at: collector.describeRow(p.b), sameAs: collector.describeRow(p.a), similarity: p.similarity }));
     return { count: found.count, rows: found.rows, threshold: found.threshold, examples };
   }

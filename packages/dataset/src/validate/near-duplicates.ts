@@ -1,3 +1,5 @@
+import { DuplicateFinder, RowHashes } from '../ingest/row-hash';
+
 /**
  * Near-duplicate texts: pairs of rows whose word 3-grams (shingles) overlap by at least `threshold` (Jaccard), found
  * with MinHash signatures and locality-sensitive hashing (Broder 1997; Leskovec, Rajaraman and Ullman, "Mining of
@@ -30,18 +32,22 @@ const SHINGLE = 3;
  * Near-duplicates among `rows` token-id rows of `width` ids each (0 pads). A text shorter than a shingle is
  * compared by its tokens.
  */
-export function findNearDuplicates(ids: Float32Array, o: { rows: number; width: number; threshold?: number; maxPairs?: number }): NearDuplicates {
+export function findNearDuplicates(
+  ids: Float32Array,
+  o: { rows: number; width: number; threshold?: number; maxPairs?: number; hashes?: RowHashes },
+): NearDuplicates {
   const threshold = o.threshold ?? 0.9;
-  const shingles = Array.from({ length: o.rows }, (_, r) => shingleSet(ids.subarray(r * o.width, (r + 1) * o.width)));
-  // An exact copy of an earlier text is the duplicate check's: only the first of each is compared here.
-  const firstOf = new Map<number, number[]>();
-  const copy = (r: number) => {
-    const h = rowHash(ids, o.width, r);
-    const same = firstOf.get(h) ?? [];
-    if (same.some((earlier) => sameTokens(ids, o.width, earlier, r))) return true;
-    firstOf.set(h, [...same, r]);
-    return false;
-  };
+  const row = (r: number) => ids.subarray(r * o.width, (r + 1) * o.width);
+  const shingles = Array.from({ length: o.rows }, (_, r) => shingleSet(row(r)));
+  // An exact copy of an earlier text is the duplicate check's: only the first of each is compared here, found by the
+  // same row hashes that check uses (the reader's own, when it passes them).
+  let hashes = o.hashes;
+  if (!hashes) {
+    hashes = new RowHashes();
+    for (let r = 0; r < o.rows; r++) hashes.add(row(r));
+  }
+  const copies = new DuplicateFinder(hashes);
+  const copy = (r: number) => copies.firstEqual(r) >= 0;
   const seeds = Array.from({ length: HASHES }, (_, i) => mix32(0x9e3779b9 ^ (i * 0x85ebca6b)));
   const buckets = new Map<string, number[]>();
   shingles.forEach((set, r) => {
@@ -98,17 +104,6 @@ function jaccard(a: Set<number>, b: Set<number>): number {
   let both = 0;
   for (const x of a) if (b.has(x)) both++;
   return both / (a.size + b.size - both);
-}
-
-function rowHash(ids: Float32Array, width: number, r: number): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < width; k++) h = mix32(h ^ (ids[r * width + k] as number));
-  return h;
-}
-
-function sameTokens(ids: Float32Array, width: number, a: number, b: number): boolean {
-  for (let k = 0; k < width; k++) if (ids[a * width + k] !== ids[b * width + k]) return false;
-  return true;
 }
 
 /** A 32-bit integer mix (murmur3's finalizer): spreads ids and seeds over the whole range. */
