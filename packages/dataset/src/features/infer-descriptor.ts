@@ -1,5 +1,5 @@
-import { MISSING_SUFFIX } from '../ingest/feature-slots';
-import { tokenGroup, wholeRow, type FeatureDescriptor, type FeatureEncoderName } from './descriptor';
+import { slotSource } from '../ingest/feature-slots';
+import { tokenGroup, wholeRow, type FeatureDescriptor } from './descriptor';
 
 /** What a dataset stored before descriptors existed must have held, read from its feature names and schema. */
 export function inferDescriptor(d: { featureShape: readonly number[]; featureNames?: readonly string[]; text?: boolean }): FeatureDescriptor {
@@ -16,13 +16,4 @@ export function inferDescriptor(d: { featureShape: readonly number[]; featureNam
     } else groups.push({ name, encoder, dtype: 'float32', width: 1, shape: [1] });
   }
   return groups;
-}
-
-/** A table slot's column and encoder, by the names feature-slots.ts gives: `x`, `x:missing`, `x=red`, `x#3`. */
-function slotSource(slot: string): { name: string; encoder: FeatureEncoderName } {
-  if (slot.endsWith(MISSING_SUFFIX)) return { name: slot.slice(0, -MISSING_SUFFIX.length), encoder: 'missing' };
-  const oneHot = slot.lastIndexOf('=');
-  if (oneHot > 0) return { name: slot.slice(0, oneHot), encoder: 'one-hot' };
-  const hashed = /^(.*)#\d+$/.exec(slot);
-  return hashed ? { name: hashed[1] as string, encoder: 'hashed' } : { name: slot, encoder: 'number' };
 }

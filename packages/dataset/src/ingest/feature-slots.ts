@@ -131,3 +131,12 @@ function textSlots(column: number, maxTokens: number): FeatureSlots {
     encode: (cells, out) => void tokenIds(String(cells[column] ?? ''), maxTokens, out),
   };
 }
+
+/** A slot's column and encoder, read back from the name featureSlots gave it: `x`, `x:missing`, `x=red`, `x#3`. */
+export function slotSource(slot: string): { name: string; encoder: FeatureEncoderName } {
+  if (slot.endsWith(MISSING_SUFFIX)) return { name: slot.slice(0, -MISSING_SUFFIX.length), encoder: 'missing' };
+  const oneHot = slot.lastIndexOf('=');
+  if (oneHot > 0) return { name: slot.slice(0, oneHot), encoder: 'one-hot' };
+  const hashed = /^(.*)#\d+$/.exec(slot);
+  return hashed ? { name: hashed[1] as string, encoder: 'hashed' } : { name: slot, encoder: 'number' };
+}
