@@ -145,4 +145,11 @@ it('an ASHA study on the real servers: trials pause after a rung, the best go on
     .split(/\r?\n/);
   expect(log[0]).toBe('trial,rung,epochs,score,decision');
   expect(log).toHaveLength(result.decisions.length + 1);
+  // Every epoch trained was reported to the study by its training activity, once; the best is the best MLflow has.
+  const curves = await Promise.all(
+    runs.filter((r) => r.info.run_name?.startsWith('fine-tune trial ')).map((r) => h.mlflow.getMetricHistory(r.info.run_id, 'val_accuracy')),
+  );
+  const studied = (await h.client.workflow.getHandle(`fineTune-${name}/study`).result()) as { epochReports: { reported: number; best: { value: number } } };
+  expect(studied.epochReports.reported).toBe(curves.reduce((n, c) => n + c.length, 0));
+  expect(studied.epochReports.best.value).toBeCloseTo(Math.max(...curves.flat().map((m) => m.value)), 6);
 });

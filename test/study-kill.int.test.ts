@@ -70,6 +70,12 @@ async function trainingOn(worker: WorkerProcess): Promise<string | undefined> {
   return undefined;
 }
 
+/** How many (trial, epoch) reports the study of a pipeline took. */
+async function reportedEpochs(name: string): Promise<number> {
+  const result = (await h.client.workflow.getHandle(`fineTune-${name}/study`).result()) as { epochReports: { reported: number } };
+  return result.epochReports.reported;
+}
+
 const logOf = (r: FineTuneResult) => r.decisions.map((d) => `trial ${d.trial} rung ${d.rung} (${d.epochs} epochs) ${d.score?.toFixed(6)} ${d.decision}`);
 const bestOf = (r: FineTuneResult) => r.arms.find((a) => a.champion)!.hyperparameters;
 
@@ -108,6 +114,8 @@ it('killed at a quarter, a half and three quarters, or on two workers, the study
   expect(retried.length).toBeGreaterThan(0);
   expect(logOf(killed)).toEqual(logOf(undisturbed));
   expect(bestOf(killed)).toEqual(bestOf(undisturbed));
+  // The retries re-ran and re-reported epochs after their checkpoints (and re-sent those before): each counted once.
+  expect(await reportedEpochs(`sha-killed-${suffix}`)).toBe(await reportedEpochs(`sha-once-${suffix}`));
 
   const second = await startWorker('gpu');
   const shared = await study(`sha-two-workers-${suffix}`);

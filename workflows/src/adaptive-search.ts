@@ -12,6 +12,7 @@ import {
   type SearchSpace,
   type Suggestion,
 } from '@anneal/tune';
+import type { EpochReports, EpochReportState } from './epoch-reports';
 import { runTrial } from './run-trial';
 import { rootCauseMessage, type FailedTrial } from './settle';
 import type { TrialInput, TrialResult } from './trial';
@@ -73,6 +74,8 @@ export interface SearchResult {
   decisions: Decision[];
   /** The study's MLflow run (absent when the search ran inline, or in results recorded before studies had runs). */
   studyRunId?: string;
+  /** Distinct (trial, epoch) reports the study heard, and the best epoch among them (absent when not listened to). */
+  epochReports?: EpochReportState;
 }
 
 /** What a study carries into its next run when it continues as new: all the loop knows, as plain JSON. */
@@ -86,6 +89,7 @@ export interface StudyState {
   failed: FailedTrial[];
   decisions: Decision[];
   scheduler?: SchedulerState;
+  reports?: EpochReportState;
 }
 
 export interface StudyControl {
@@ -93,6 +97,8 @@ export interface StudyControl {
   state?: StudyState;
   /** True once the study should start nothing more and, when the running ones are in, hand its state on. */
   draining?: () => boolean;
+  /** The study listening to its trials' epochs: its workflow (where they report) and its fold of the reports. */
+  listening?: { workflowId: string; reports: EpochReports };
 }
 
 /**
@@ -140,11 +146,14 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
     decisions.push(...s.decisions);
     if (s.scheduler) scheduler?.restore(s.scheduler);
   }
+  const listening = control.listening;
   const launch = (s: Omit<Started, 'label'>, resumeFrom?: CheckpointRef) => {
     const started = { ...s, label: labelOf(o, s) };
+    listening?.reports.started(s.trial);
+    const report = listening ? { workflowId: listening.workflowId, trial: s.trial } : undefined;
     running.set(`${s.trial}:${s.rung}`, {
       started,
-      ended: start(o, started, scheduler ? { stopAfterEpochs: s.epochs, ...(resumeFrom ? { resumeFrom } : {}) } : undefined),
+      ended: start(o, started, { report, rung: scheduler ? { stopAfterEpochs: s.epochs, ...(resumeFrom ? { resumeFrom } : {}) } : undefined }),
     });
   };
   for (;;) {
@@ -177,6 +186,7 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
           failed,
           decisions,
           ...(scheduler ? { scheduler: scheduler.snapshot() } : {}),
+          ...(listening ? { reports: listening.reports.snapshot() } : {}),
         };
         return { carried };
       }
@@ -184,6 +194,7 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
     }
     const ended = await Promise.race([...running.values()].map((r) => r.ended));
     running.delete(`${ended.trial}:${ended.rung}`);
+    listening?.reports.ended(ended.trial);
     if (ended.rung === 0) o.onTrialDone();
     if (!ended.ok) {
       if (isCancellation(ended.error)) throw ended.error;
@@ -215,7 +226,8 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
     if (!t) throw new Error(`study: the whole result of trial ${trial}, an arm's best, was not kept`);
     return { candidate: modelOf(o, t.suggestion).index, result: t.result };
   });
-  return { done: { trials, table, failed, decisions: settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' }) } };
+  const settled = settleDecisions(decisions, { synchronous: search.scheduler.kind === 'sha' });
+  return { done: { trials, table, failed, decisions: settled, ...(listening ? { epochReports: listening.reports.snapshot() } : {}) } };
 }
 
 function inOrder(rows: Map<number, TrialRow>): TrialRow[] {
@@ -253,11 +265,19 @@ function labelOf(o: AdaptiveSearchOptions, s: Omit<Started, 'label'>): string {
   return `trial ${s.trial} ${o.named ? `${modelOf(o, s.suggestion).prepared.label} ` : ''}${s.suggestion.strategy} lr=${s.suggestion.learningRate} epochs=${s.suggestion.epochs}${picks ? ` ${picks}` : ''} (${o.search.sampler}${rung})`;
 }
 
-function start(o: AdaptiveSearchOptions, s: Started, rung: TrialInput['rung']): Promise<Ended> {
+function start(o: AdaptiveSearchOptions, s: Started, how: Pick<TrialInput, 'rung' | 'report'>): Promise<Ended> {
   const hp = hyperparametersOf(o.space, s.suggestion);
   const model = modelOf(o, s.suggestion);
   const id = `${o.idOf(model.index, s.trial)}${s.rung > 0 ? `-rung-${s.rung}` : ''}`;
-  return runTrial(id, { ...o.common, label: s.label, model: model.prepared.model, hyperparameters: hp, ...(rung ? { rung } : {}) }).then(
+  const { rung, report } = how;
+  return runTrial(id, {
+    ...o.common,
+    label: s.label,
+    model: model.prepared.model,
+    hyperparameters: hp,
+    ...(rung ? { rung } : {}),
+    ...(report ? { report } : {}),
+  }).then(
     (result): Ended => ({ ...s, ok: true, result }),
     (error: unknown): Ended => ({ ...s, ok: false, error }),
   );

@@ -11,6 +11,8 @@ import type { FineTuneResult } from './fine-tune';
 import type { TuneResult } from './tune';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { PromotionStatus } from './promotion';
+import type { SearchResult } from './adaptive-search';
+import type { FineTuneProgress } from './pipeline-progress';
 
 // fineTune's logic against stub activities on Temporal's dev server (the binary setup installs): arm picking, the
 // champion, the skip path, failed trials and a study that reacts to results, in seconds and with no MLflow or tfjs.
@@ -96,6 +98,7 @@ function stubs(calls: Calls, o: StubOptions = {}) {
       hyperparameters: { learningRate: number; epochs: number; batchSize: number; regularization: { headDropout: number } };
       stopAfterEpochs?: number;
       resumeFrom?: { uri: string; epoch: number };
+      reportTo?: { workflowId: string; trial: number };
     }) => {
       const lr = i.hyperparameters.learningRate;
       const until = i.stopAfterEpochs ?? i.hyperparameters.epochs;
@@ -114,6 +117,7 @@ function stubs(calls: Calls, o: StubOptions = {}) {
         await Context.current().sleep(100);
       }
       await new Promise((r) => setTimeout(r, 50));
+      if (i.reportTo) await reportEpochs(i.reportTo, { lr, from: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0, until });
       calls.running--;
       if (o.fail?.(lr)) throw ApplicationFailure.nonRetryable(`diverged at lr=${lr}`, 'ModelIncompatibleError');
       return {
@@ -160,6 +164,19 @@ function stubs(calls: Calls, o: StubOptions = {}) {
     ...registryStubs(calls, o),
   };
 }
+
+/**
+ * Each epoch's report to the study, as the training activity sends it, every one twice: what a retried attempt that
+ * re-ran its epochs would send. Validation accuracy rises with the epoch, best near lr 0.01.
+ */
+async function reportEpochs(to: { workflowId: string; trial: number }, o: { lr: number; from: number; until: number }) {
+  const study = Context.current().client.workflow.getHandle(to.workflowId);
+  for (let epoch = o.from; epoch < o.until; epoch++) {
+    const report = { trial: to.trial, epoch, valAccuracy: epochAccuracy(o.lr, epoch), valLoss: 0.5 };
+    for (let twice = 0; twice < 2; twice++) await study.signal('trialEpoch', report);
+  }
+}
+const epochAccuracy = (lr: number, epoch: number) => 0.9 - Math.abs(Math.log10(lr) + 2) / 10 - 0.1 / (epoch + 1);
 
 /** An in-memory registry with the real one's compare-and-set, and a gate whose verdict the test chooses. */
 function registryStubs(calls: Calls, o: StubOptions) {
@@ -358,7 +375,8 @@ describe('fineTune against stub activities', () => {
   });
 
   it('an ASHA study pauses every trial after its first rung and promotes the best, each going on from its checkpoint', async () => {
-    const { result, calls } = await run(
+    let progress: FineTuneProgress | undefined;
+    const { result, calls, id } = await run(
       spec(
         {
           sampler: 'random',
@@ -372,6 +390,11 @@ describe('fineTune against stub activities', () => {
         },
         { model: { candidates: [{ kind: 'scratch', architecture: { kind: 'mlp', hiddenUnits: [8] } }] } },
       ),
+      {},
+      async (handle) => {
+        await handle.result().catch(() => undefined);
+        progress = await handle.query<FineTuneProgress>('progress');
+      },
     );
     const runs = calls.fineTune.filter((c) => c.runName.startsWith('fine-tune trial'));
     const byRung = (k: number) => result!.decisions.filter((d) => d.rung === k);
@@ -391,6 +414,11 @@ describe('fineTune against stub activities', () => {
     expect(epochs).toBe(9 + 2 * byRung(1).length + 6 * byRung(2).length);
     expect(epochs).toBeLessThan(81 / 2);
     expect(result!.trials).toHaveLength(9);
+    // Every epoch trained reached the study once, though each was sent twice; fineTune's progress has the best.
+    const studied = (await env.client.workflow.getHandle(`${id}/study`).result()) as SearchResult;
+    expect(studied.epochReports!.reported).toBe(epochs);
+    const best = Math.max(...runs.flatMap((r) => Array.from({ length: (r.stopAfter as number) - r.from }, (_, k) => epochAccuracy(r.lr, r.from + k))));
+    expect(progress!.best!.value).toBeCloseTo(best, 12);
   });
 
   it('select search: the candidate is a dimension of an ASHA study, no probe, and the pretrained base wins', async () => {
@@ -508,8 +536,11 @@ describe('the study, a workflow of its own', () => {
     expect(trialsDone).toBe(9);
     // One study run across the study's runs; its result keeps the whole result of its one arm's best, a row for each.
     expect(carried.calls.opened.filter((r) => r.runName.startsWith('study '))).toHaveLength(1);
-    const studied = (await env.client.workflow.getHandle(`${carried.id}/study`).result()) as { trials: unknown[]; table: unknown[] };
-    expect([studied.trials.length, studied.table.length]).toEqual([1, 9]);
+    const studied = (await env.client.workflow.getHandle(`${carried.id}/study`).result()) as SearchResult;
+    expect([studied.trials.length, studied.table!.length]).toEqual([1, 9]);
+    // The count of epochs heard goes on across the study's runs: every epoch trained, once.
+    const trained = carried.calls.fineTune.filter((c) => c.runName.startsWith('fine-tune trial')).reduce((n, r) => n + (r.stopAfter as number) - r.from, 0);
+    expect(studied.epochReports!.reported).toBe(trained);
     expect(carried.result!.trials).toHaveLength(9);
     // The study ran as several runs of one workflow, each after the last continued as new.
     const runs = async () => {

@@ -1,6 +1,7 @@
 import { defineQuery, setHandler } from '@temporalio/workflow';
 import { announcePipeline, type PipelineIdentity, type Visibility } from './search-attributes';
-import { trialDoneSignal } from './study';
+import { better, type BestEpoch } from './epoch-reports';
+import { studyBestSignal, trialDoneSignal } from './study';
 
 export interface FineTuneProgress {
   stage: string;
@@ -8,6 +9,8 @@ export interface FineTuneProgress {
   trialsTotal: number;
   /** `dataArrived` notifications received (`anneal data arrived` signals-with-start one retrain per data digest). */
   notifications?: number;
+  /** The best epoch any trial has reported so far (its studies signal it as it improves). */
+  best?: BestEpoch;
 }
 
 export const progressQuery = defineQuery<FineTuneProgress>('progress');
@@ -34,6 +37,10 @@ export function trackSearch(identity: PipelineIdentity & { trials: number }): Se
   enter('data');
   setHandler(trialDoneSignal, () => {
     progress.trialsDone++;
+  });
+  // Studies searched side by side, one per candidate, each report their own best.
+  setHandler(studyBestSignal, (best) => {
+    if (!progress.best || better(best, progress.best)) progress.best = best;
   });
   return { progress, visibility, enter };
 }

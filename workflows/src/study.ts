@@ -1,16 +1,20 @@
 import {
   CancellationScope,
   continueAsNew,
+  defineQuery,
   defineSignal,
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
   patched,
+  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { TRIAL_EPOCH_SIGNAL, type TrialEpochReport } from '@anneal/contracts';
 import { adaptiveSearch, runSearch, type AdaptiveSearchOptions, type SearchResult } from './adaptive-search';
 import type { StudyInput, TrialIds } from './study-input';
+import { EpochReports, type BestEpoch, type EpochReportState, type LiveTrial } from './epoch-reports';
 import { closeStudyRun, openStudyRun, underStudyRun } from './study-run';
 
 export type { StudyInput, TrialIds };
@@ -18,6 +22,16 @@ import { activitiesFor } from './proxies';
 
 /** Sent to the parent (fineTune) as each trial's first rung ends: its progress counts trials. */
 export const trialDoneSignal = defineSignal('trialDone');
+/** Sent to the parent when a trial's epoch beats every epoch reported before it (fineTune's progress shows it). */
+export const studyBestSignal = defineSignal<[BestEpoch]>('studyBest');
+/** A trial's epoch, from its training activity. */
+export const trialEpochSignal = defineSignal<[TrialEpochReport]>(TRIAL_EPOCH_SIGNAL);
+
+/** What `temporal workflow query --type studyProgress` answers: the running trials' latest epochs, and the best. */
+export interface StudyProgress extends EpochReportState {
+  running: LiveTrial[];
+}
+export const studyProgressQuery = defineQuery<StudyProgress>('studyProgress');
 
 /**
  * A study as a workflow of its own: it owns the search (sampler, scheduler, trials) and its state. When its history
@@ -30,12 +44,14 @@ export async function study(input: StudyInput): Promise<SearchResult> {
   const runId = input.runId ?? (patched('study-run') ? await openStudyRun(acts, input) : undefined);
   const options = runId ? underStudyRun(input.options, runId) : input.options;
   const notified: Promise<void>[] = [];
+  const reports = listen(input, notified);
   let outcome: Awaited<ReturnType<typeof runSearch>>;
   try {
     outcome = await runSearch(
       { ...options, idOf: idsOf(input.ids), onTrialDone: notifier(notified) },
       {
         ...(input.state ? { state: input.state } : {}),
+        listening: { workflowId: workflowInfo().workflowId, reports },
         draining: () => {
           const info = workflowInfo();
           const after = input.options.search.continueAsNewAfterEvents;
@@ -56,17 +72,27 @@ export async function study(input: StudyInput): Promise<SearchResult> {
   return { ...outcome.done, studyRunId: runId };
 }
 
-/** Counts a finished trial on the parent (fineTune's progress). A parent that has gone has nothing to count. */
+/** Counts a finished trial on the parent (fineTune's progress). */
 function notifier(notified: Promise<void>[]): () => void {
+  return () => toParent(notified, (parent) => parent.signal(trialDoneSignal));
+}
+
+/** Takes the trials' epoch reports, answers `studyProgress`, and tells the parent of each new best epoch. */
+function listen(input: StudyInput, notified: Promise<void>[]): EpochReports {
+  const reports = new EpochReports({
+    objective: input.options.search.objective,
+    ...(input.state?.reports ? { carried: input.state.reports } : {}),
+    onBetter: (best) => toParent(notified, (parent) => parent.signal(studyBestSignal, best)),
+  });
+  setHandler(trialEpochSignal, (r) => void reports.take(r));
+  setHandler(studyProgressQuery, () => ({ ...reports.snapshot(), running: reports.live() }));
+  return reports;
+}
+
+/** A signal to the parent, if any. A parent that has gone has nothing to hear. */
+function toParent(notified: Promise<void>[], send: (parent: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>): void {
   const parent = workflowInfo().parent;
-  return () => {
-    if (parent)
-      notified.push(
-        getExternalWorkflowHandle(parent.workflowId)
-          .signal(trialDoneSignal)
-          .catch(() => undefined),
-      );
-  };
+  if (parent) notified.push(send(getExternalWorkflowHandle(parent.workflowId)).catch(() => undefined));
 }
 
 /**

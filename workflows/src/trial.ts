@@ -10,6 +10,7 @@ import {
   type FineTuneOutput,
   type Hyperparameters,
   type ModelRef,
+  type ReportTo,
   type TrackingContext,
 } from '@anneal/contracts';
 import { activitiesFor } from './proxies';
@@ -32,6 +33,8 @@ export interface TrialInput {
   durability?: Durability;
   /** A study's rung: pause after this many epochs in all, going on from the previous rung's checkpoint. */
   rung?: { stopAfterEpochs: number; resumeFrom?: CheckpointRef };
+  /** The study that hears of each epoch, and which of its trials this is. */
+  report?: ReportTo;
 }
 
 export interface TrialResult {
@@ -73,6 +76,7 @@ export async function trial(input: TrialInput): Promise<TrialResult> {
       checkpointEvery: input.checkpointEvery,
       logEveryBatches: input.logEveryBatches,
       ...(input.rung ? { stopAfterEpochs: input.rung.stopAfterEpochs, resumeFrom: input.rung.resumeFrom } : {}),
+      ...(input.report ? { reportTo: input.report } : {}),
     });
     const evaluated = await evaluation.evaluateModel({
       tracking: inner,

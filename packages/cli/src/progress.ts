@@ -50,9 +50,10 @@ export function readProgress(p: { done: number; total: number; unit: 'bytes' | '
   return { value: p.done, total: Math.max(p.total, 1), detail };
 }
 
-/** A pipeline's `progress` query result as a display update: trials done out of all, and the stage. */
+/** A pipeline's `progress` query result as a display update: trials done out of all, the best epoch so far, the stage. */
 export function pipelineProgress(p: FineTuneProgress): ProgressUpdate {
-  const detail = `${p.trialsDone}/${p.trialsTotal} trials · ${p.stage}`;
+  const best = p.best ? ` · best ${p.best.metric} ${p.best.value.toFixed(4)} (trial ${p.best.trial}, epoch ${p.best.epoch + 1})` : '';
+  const detail = `${p.trialsDone}/${p.trialsTotal} trials${best} · ${p.stage}`;
   return { value: p.trialsDone, total: Math.max(p.trialsTotal, 1), detail, milestone: `[${p.trialsDone}/${p.trialsTotal} trials] ${p.stage}` };
 }
 

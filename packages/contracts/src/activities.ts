@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CheckpointRef, DatasetRef, ModelRef, TrackingContext } from './refs';
+import { ReportTo } from './trial-report';
 import {
   Augmentation,
   BackendName,
@@ -131,6 +132,8 @@ export const FineTuneInput = z.object({
   resumeFrom: CheckpointRef.optional(),
   /** Pause after this many epochs in all (a rung's budget), checkpointed; `hyperparameters.epochs` stays the horizon. */
   stopAfterEpochs: z.number().int().positive().optional(),
+  /** A study's trial: each epoch's validation figures go to the study as a signal. */
+  reportTo: ReportTo.optional(),
 });
 export const FineTuneOutput = z.object({
   model: ModelRef,

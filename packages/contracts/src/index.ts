@@ -62,6 +62,7 @@ export {
 } from './model-source-spec';
 export * from './activities';
 export * from './predict';
+export { ReportTo, TRIAL_EPOCH_SIGNAL, TrialEpochReport } from './trial-report';
 export { ModelsUriString, parseModelsUri } from './models-uri';
 export type { ModelsUri } from './models-uri';
 export { ErrorType, InputError, nonRetryableErrorTypes, TransientErrorType } from './errors';

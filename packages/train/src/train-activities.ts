@@ -6,6 +6,7 @@ import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
 import { classificationLoss, countTrainable, disposeWithBase, setTrainable, withNewHead } from './apply-strategy';
 import { chooseEngine, trainingDevice } from './choose-engine';
+import { epochReporter } from './epoch-reporter';
 import { loadCheckpoint, saveCheckpoint, TrainingHeartbeat, type EpochMetrics } from './checkpoint';
 import { fitClassifier, type FitResult } from './fit-classifier';
 import { FeatureCache, headOnFrozenFeatures, type HeadOnFeatures } from './frozen-features';
@@ -102,9 +103,12 @@ export function createTrainActivities(deps: TrainDeps) {
         // and those it could not send (MLflow was away) are sent now from the checkpoint, which keeps every epoch's figures.
         const ownCheckpoint = checkpoint && TrainingHeartbeat.safeParse(ctx.info.heartbeatDetails).data?.checkpoint !== undefined;
         const epochLog: EpochMetrics[] = ownCheckpoint ? [...(checkpoint.epochs ?? [])] : [];
+        const reporter = epochReporter(ctx, input.reportTo);
         if (ctx.info.attempt > 1) {
           await metrics.skipLogged();
           for (const e of epochLog) metrics.log(e.values, e.step);
+          // Those an earlier attempt reported, or died before reporting: the study takes each epoch once.
+          for (const e of epochLog) reporter.report({ epoch: e.step, valLoss: e.values.val_loss ?? NaN, valAccuracy: e.values.val_accuracy ?? NaN });
         }
         const heartbeat = heartbeater(ctx, { backend: backend.backend, engine: engine.engine });
         // A worker shutting down lets the epoch under way finish, checkpoints it, and hands the rest to another worker.
@@ -185,6 +189,7 @@ export function createTrainActivities(deps: TrainDeps) {
                   phase: k + 1,
                 };
                 metrics.log(figures, e.epoch);
+                reporter.report(e);
                 epochLog.push({ step: e.epoch, values: figures });
                 schedule.observe(e.valLoss);
                 const last = e.epoch === Math.min(phase.to, stopAfter) - 1 || stopping;
@@ -231,7 +236,7 @@ export function createTrainActivities(deps: TrainDeps) {
             },
             0,
           );
-          await metrics.close();
+          await Promise.all([metrics.close(), reporter.settled()]);
           const stored = await storeModel(artifacts, { uri: `${run.artifactUri}/model`, model, name: input.outputName, baseLayers: input.model.baseLayers });
           const modelRef = {
             ...stored,
