@@ -5,6 +5,9 @@
   python bench/tabular_sklearn.py score-raw <raw.csv> <train ids> <test ids> <seed>
       the same on raw mixed rows (ids: comma-separated values of the `row` column): numbers imputed with the mean
       (with missing indicators) and standardized, categories one-hot (unknown ignored, missing its own category)
+  python bench/tabular_sklearn.py paired <a,b,...> <a,b,...>
+      -> the mean of the split-by-split differences (first minus second), its 95 % confidence interval (Student's t)
+         and the two-sided p-value of the paired t-test (scipy)
 """
 import json
 import sys
@@ -12,6 +15,7 @@ import sys
 import numpy as np
 import pandas as pd
 from palmerpenguins import load_penguins
+from scipy import stats
 from sklearn import datasets
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -78,8 +82,21 @@ def fit_and_score(prep, x, y, tx, ty, seed):
     print(json.dumps(out))
 
 
+def paired(first, second):
+    a, b = (np.array([float(v) for v in s.split(",")]) for s in (first, second))
+    d = a - b
+    mean, sem = d.mean(), stats.sem(d)
+    if sem == 0:  # every split the same difference (often none): nothing to test
+        print(json.dumps({"mean_difference": mean, "ci95": [mean, mean], "p_value": 1.0 if mean == 0 else 0.0}))
+        return
+    low, high = stats.t.interval(0.95, len(d) - 1, loc=mean, scale=sem)
+    print(json.dumps({"mean_difference": mean, "ci95": [low, high], "p_value": stats.ttest_rel(a, b).pvalue}))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "export":
+    if sys.argv[1] == "paired":
+        paired(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "export":
         export(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "score-raw":
         score_raw(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
