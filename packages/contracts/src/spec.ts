@@ -40,14 +40,17 @@ export const CnnArchitecture = strictObject({
 /**
  * For text: token ids (a table's `text` column, see TableSchema.text) through an embedding, then the mean over the
  * tokens (`average`), a 1-D convolution and the max over time (`conv`), or a transformer encoder block and the mean
- * (`transformer`: single-head self-attention and a feed-forward, each with a residual and layer normalization; no
- * position encoding), then dense layers.
+ * (`transformer`: a convolutional position embedding, single-head self-attention with padding masked out, and a
+ * feed-forward, each with a residual and layer normalization), then dense layers.
  */
 export const TextArchitecture = strictObject({
   kind: z.literal('text'),
   embeddingDim: z.number().int().positive().max(1024).default(64),
   encoder: z.enum(['average', 'conv', 'transformer']).default('average'),
-  /** `conv`: filters and window of the 1-D convolution; `transformer`: `filters` is the feed-forward's width. */
+  /**
+   * `conv`: filters and window of the 1-D convolution; `transformer`: `filters` is the feed-forward's width and
+   * `kernelSize` the window of its position convolution.
+   */
   filters: z.number().int().positive().max(1024).default(128),
   kernelSize: z.number().int().positive().max(15).default(5),
   hiddenUnits: z.array(z.number().int().positive().max(4096)).max(4).default([64]),

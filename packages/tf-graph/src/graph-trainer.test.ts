@@ -235,6 +235,38 @@ describe('GraphTrainer', () => {
     }));
   });
 
+  it('takes the same steps as tfjs through a padding mask from the ids and a convolutional position embedding', async () => {
+    const init = (i: number) => tf.initializers.glorotUniform({ seed: 400 + i });
+    const net = () => {
+      const input = tf.input({ shape: [5] });
+      const embedded = tf.layers
+        .embedding({ inputDim: 30, outputDim: 4, embeddingsInitializer: tf.initializers.randomUniform({ seed: 12 }) })
+        .apply(input) as tf.SymbolicTensor;
+      const positions = tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(5) }).apply(embedded);
+      const x = tf.layers.add().apply([embedded, positions as tf.SymbolicTensor]) as tf.SymbolicTensor;
+      const dense = (i: number) => tf.layers.dense({ units: 4, kernelInitializer: init(i) }).apply(x) as tf.SymbolicTensor;
+      // -10^4 on padding keys, from the ids by Rescaling, ReLU and Reshape, broadcast over the queries by Add.
+      const mask = [
+        tf.layers.rescaling({ scale: -1, offset: 1 }),
+        tf.layers.reLU(),
+        tf.layers.rescaling({ scale: -1e4 }),
+        tf.layers.reshape({ targetShape: [1, 5] }),
+      ].reduce((t, l) => l.apply(t) as tf.SymbolicTensor, input);
+      const scores = tf.layers.add().apply([tf.layers.dot({ axes: [2, 2] }).apply([dense(1), dense(2)]) as tf.SymbolicTensor, mask]);
+      const weights = tf.layers.softmax({ axis: -1 }).apply(scores) as tf.SymbolicTensor;
+      const attended = tf.layers.dot({ axes: [2, 1] }).apply([weights, dense(3)]) as tf.SymbolicTensor;
+      const pooled = tf.layers.globalAveragePooling1d({}).apply(tf.layers.add().apply([x, attended])) as tf.SymbolicTensor;
+      return tf.model({
+        inputs: input,
+        outputs: tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(4) }).apply(pooled) as tf.SymbolicTensor,
+      });
+    };
+    await expectSameSteps(net, (step) => ({
+      x: tf.tensor2d([0, 1, 2, 3].map((r) => [0, 1, 2, 3, 4].map((t) => (t > r + 1 ? 0 : ((r * 5 + t * 7 + step * 3) % 29) + 1)))),
+      y: tf.oneHot(tf.tensor1d([2, 1, 0, step % 3], 'int32'), 3).toFloat(),
+    }));
+  });
+
   it('evaluates like model.evaluate, and copying weights back and forth leaks no tensors', async () => {
     const model = smallNet(2, { dropout: 0.5 });
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
