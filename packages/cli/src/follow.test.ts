@@ -63,8 +63,8 @@ it('off a terminal, the progress display prints one line per milestone, not a re
 
 it("on a terminal, the bar's detail names the best epoch reported so far", () => {
   const best = { trial: 4, epoch: 5, metric: 'val_accuracy' as const, value: 0.93456 };
-  expect(pipelineProgress({ stage: 'search', trialsDone: 3, trialsTotal: 9, best }).detail).toBe(
-    '3/9 trials · best val_accuracy 0.9346 (trial 4, epoch 6) · search',
+  expect(pipelineProgress({ stage: 'tuning', trialsDone: 3, trialsTotal: 9, best }).detail).toBe(
+    '3/9 trials · best val_accuracy 0.9346 (trial 4, epoch 6) · tuning',
   );
-  expect(pipelineProgress({ stage: 'search', trialsDone: 3, trialsTotal: 9 }).detail).toBe('3/9 trials · search');
+  expect(pipelineProgress({ stage: 'tuning', trialsDone: 3, trialsTotal: 9 }).detail).toBe('3/9 trials · tuning');
 });
