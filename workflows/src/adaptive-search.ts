@@ -54,6 +54,11 @@ export interface Decision {
   score: number | null;
   decision: 'completed' | 'paused' | 'promoted' | 'stopped early' | 'not promoted' | 'failed';
   runId?: string;
+  /**
+   * Epochs the trial had trained when the rung run ended: below `epochs` where early stopping ended it (absent for a
+   * failed run, and in results recorded before it).
+   */
+  reached?: number;
 }
 
 interface Started {
@@ -217,6 +222,7 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
       score,
       decision: stopped ? 'stopped early' : last ? 'completed' : 'paused',
       runId: ended.result.trialRunId,
+      reached: ended.result.fineTune.epochsRun,
     });
   }
   const table = inOrder(rows);

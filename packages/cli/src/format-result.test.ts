@@ -28,10 +28,12 @@ it('says what a scheduled study did: rung runs by decision and the epochs traine
       { trial: 0, rung: 0, epochs: 1, score: 0.5, decision: 'not promoted' },
       { trial: 1, rung: 0, epochs: 1, score: 0.8, decision: 'promoted' },
       { trial: 2, rung: 0, epochs: 1, score: 0.6, decision: 'not promoted' },
-      { trial: 1, rung: 1, epochs: 3, score: 0.9, decision: 'completed' },
+      { trial: 1, rung: 1, epochs: 3, score: 0.9, decision: 'promoted', reached: 3 },
+      // Early stopping ended it after 5 of its rung's 9 epochs: 2 trained, not 6.
+      { trial: 1, rung: 2, epochs: 9, score: 0.9, decision: 'stopped early', reached: 5 },
     ],
   } as FineTuneResult;
-  expect(formatResult(result).split('\n')[2]).toBe('study: 4 rung runs, 5 epochs in all: 2 not promoted, 1 promoted, 1 completed');
+  expect(formatResult(result).split('\n')[2]).toBe('study: 5 rung runs, 7 epochs in all: 2 not promoted, 2 promoted, 1 stopped early');
 });
 
 it('shows the gate and marks a refused winner as the challenger, not the champion', () => {

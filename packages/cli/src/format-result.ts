@@ -103,16 +103,14 @@ function studyLine(decisions: FineTuneResult['decisions']): string[] {
   if (decisions.length === 0) return [];
   const counts = new Map<string, number>();
   for (const d of decisions) counts.set(d.decision, (counts.get(d.decision) ?? 0) + 1);
-  const epochs = decisions.reduce(
-    (n, d, i) =>
-      n +
-      d.epochs -
-      (decisions
-        .slice(0, i)
-        .reverse()
-        .find((e) => e.trial === d.trial)?.epochs ?? 0),
-    0,
-  );
+  // Each rung run trains from where the trial's previous one ended, up to its budget or until early stopping ends it.
+  const reached = new Map<number, number>();
+  let epochs = 0;
+  for (const d of decisions) {
+    const to = d.reached ?? d.epochs;
+    epochs += to - (reached.get(d.trial) ?? 0);
+    reached.set(d.trial, to);
+  }
   return [`study: ${decisions.length} rung runs, ${epochs} epochs in all: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`];
 }
 
