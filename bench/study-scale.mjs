@@ -3,8 +3,9 @@
 // learning rate and epochs; no training, no MLflow) on the project's Temporal dev server, so only the orchestration
 // is measured. The headline study has TRIALS trials (default 500) at PARALLELISM at a time (default 20); the anchor,
 // run first in the same script, has a tenth of them. Per study: wall time, rung runs, the study workflow's runs
-// (continued as new when Temporal suggests it), history events, the largest continue-as-new input and the study's
-// and fineTune's result payloads, against Temporal's 512 KB payload warning. Prints one JSON line per study and one
+// (continued as new when Temporal suggests it), history events, the epochs trained and the epoch reports the study
+// took (the stubs report every epoch, as training does), the largest continue-as-new input and the study's and
+// fineTune's result payloads, against Temporal's 512 KB payload warning. Prints one JSON line per study and one
 // with the ratios of the headline to the anchor.
 import { createRequire } from 'node:module';
 import { Worker } from '@temporalio/worker';
@@ -45,14 +46,18 @@ async function measure(trials, role) {
   let largestCarried = 0;
   let studyResult = 0;
   let events = 0;
+  let epochReports;
   for (const w of studyRuns) {
     const { events: history } = await env.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
     events += history.length;
     for (const e of history) {
       const carried = e.workflowExecutionContinuedAsNewEventAttributes?.input?.payloads?.[0]?.data?.length;
       if (carried) largestCarried = Math.max(largestCarried, carried);
-      const done = e.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.data?.length;
-      if (done) studyResult = done;
+      const done = e.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.data;
+      if (done) {
+        studyResult = done.length;
+        epochReports = JSON.parse(Buffer.from(done).toString()).epochReports?.reported;
+      }
     }
   }
   return {
@@ -60,6 +65,9 @@ async function measure(trials, role) {
     trials,
     parallelism: PARALLELISM,
     rungRuns: result.decisions.length,
+    // Each epoch a rung run trained was reported to the study once (a signal, so also a history event or more).
+    epochsTrained: epochsTrained(result.decisions),
+    epochReports,
     wallS: round2(wallMs / 1000),
     msPerRungRun: round2(wallMs / result.decisions.length),
     studyWorkflowRuns: studyRuns.length,
@@ -110,6 +118,17 @@ function spec(trials) {
       learningRate: { min: 1e-4, max: 1 },
     },
   };
+}
+
+/** Epochs trained in all: each rung run trains from where the trial's previous rung ended. */
+function epochsTrained(decisions) {
+  const reached = new Map();
+  let n = 0;
+  for (const d of [...decisions].sort((a, b) => a.rung - b.rung)) {
+    n += d.epochs - (reached.get(d.trial) ?? 0);
+    reached.set(d.trial, d.epochs);
+  }
+  return n;
 }
 
 function round2(x) {

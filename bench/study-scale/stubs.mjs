@@ -1,7 +1,9 @@
 // Stub activities for bench/study-scale.mjs: every activity fineTune calls, answering at once with what a real one
 // would return in shape. A trial's validation accuracy is a function of its learning rate (best at 0.01), the epochs
-// it reached and its candidate, carried in the model URI the fine-tune stub writes; training takes 20 ms.
+// it reached and its candidate, carried in the model URI the fine-tune stub writes; training takes 20 ms, and each of
+// its epochs is reported to the study as the training activity does (a `trialEpoch` signal through the worker's client).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
 
 const digest = (c) => c.repeat(64);
 const dataset = (name, rows) => ({ uri: `mem://${name}`, digest: digest('d'), name, rows, featureShape: [4], classes: ['a', 'b'], contentDigest: digest('c') });
@@ -10,6 +12,18 @@ function accuracyOf(uri) {
   const lr = Number(/lr=([\d.e-]+)/.exec(uri)?.[1]);
   const epochs = Number(/epochs=(\d+)/.exec(uri)?.[1] ?? 1);
   return 0.9 - Math.abs(Math.log10(lr) + 2) / 10 - 0.1 / epochs - (uri.endsWith('/scratch') ? 0.15 : 0);
+}
+
+/** Every epoch of the rung run, reported to the study in the background and awaited, as the real activity does. */
+async function reportEpochs(i, until) {
+  const study = Context.current().client.workflow.getHandle(i.reportTo.workflowId);
+  const from = i.resumeFrom ? i.resumeFrom.epoch + 1 : 0;
+  const reports = [];
+  for (let epoch = from; epoch < until; epoch++) {
+    const model = `mem://trained/lr=${i.hyperparameters.learningRate}/epochs=${epoch + 1}`;
+    reports.push(study.signal('trialEpoch', { trial: i.reportTo.trial, epoch, valAccuracy: accuracyOf(model), valLoss: 0.5 }));
+  }
+  await Promise.all(reports);
 }
 
 export function stubActivities() {
@@ -35,6 +49,7 @@ export function stubActivities() {
       const lr = i.hyperparameters.learningRate;
       const until = i.stopAfterEpochs ?? i.hyperparameters.epochs;
       await sleep(20);
+      if (i.reportTo) await reportEpochs(i, until);
       return {
         model: model(`mem://trained/lr=${lr}/epochs=${until}${i.model.uri === 'mem://scratch' ? '/scratch' : ''}`),
         runId: `ft-${lr}`,
