@@ -12,6 +12,7 @@ import {
   type SearchSpace,
   type Suggestion,
 } from '@anneal/tune';
+import { carryTrial, restoreTrial, type CarriedTrial } from './carried-trials';
 import type { EpochReports, EpochReportState } from './epoch-reports';
 import { runTrial } from './run-trial';
 import { rootCauseMessage, type FailedTrial } from './settle';
@@ -87,8 +88,8 @@ export interface SearchResult {
 export interface StudyState {
   next: number;
   history: { suggestion: Suggestion; objective: number | null }[];
-  /** The whole latest result of the trials still needed: paused ones (a promotion goes on from it) and arm bests. */
-  latest: { trial: number; result: TrialResult; suggestion: Suggestion }[];
+  /** The latest result of the trials still needed: paused ones (a promotion goes on from it) and arm bests. */
+  latest: CarriedTrial[];
   /** Every finished trial in brief (absent in states carried before it: then `latest` has them all). */
   rows?: TrialRow[];
   failed: FailedTrial[];
@@ -145,8 +146,11 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
     next = s.next;
     // JSON has no -Infinity or NaN: a score that was one comes back as null, and counts as the worst.
     history.push(...s.history.map((h) => ({ suggestion: h.suggestion, objective: h.objective ?? -Infinity })));
-    s.latest.forEach((t) => latest.set(t.trial, { result: t.result, suggestion: t.suggestion }));
-    (s.rows ?? s.latest.map((t) => rowOf({ ...t, candidate: modelOf(o, t.suggestion).index }))).forEach((r) => rows.set(r.trial, r));
+    // States carried before rows existed have every trial's whole result, and their rows are made from it.
+    (s.rows ?? s.latest.map((t) => rowOf({ trial: t.trial, candidate: modelOf(o, t.suggestion).index, result: restoreTrial(t, undefined, o.space) }))).forEach(
+      (r) => rows.set(r.trial, r),
+    );
+    s.latest.forEach((t) => latest.set(t.trial, { result: restoreTrial(t, rows.get(t.trial), o.space), suggestion: t.suggestion }));
     failed.push(...s.failed);
     decisions.push(...s.decisions);
     if (s.scheduler) scheduler?.restore(s.scheduler);
@@ -186,7 +190,7 @@ export async function runSearch(o: AdaptiveSearchOptions, control: StudyControl 
         const carried: StudyState = {
           next,
           history: history.map((h) => ({ suggestion: h.suggestion, objective: Number.isFinite(h.objective) ? h.objective : null })),
-          latest: [...latest].filter(([trial]) => needed(trial)).map(([trial, t]) => ({ trial, ...t })),
+          latest: [...latest].filter(([trial]) => needed(trial)).map(([trial, t]) => carryTrial(trial, t)),
           rows: inOrder(rows),
           failed,
           decisions,
