@@ -14,6 +14,7 @@ import { stubActivities } from './study-scale/stubs.mjs';
 
 const require = createRequire(import.meta.url);
 const { CPU_TASK_QUEUE, GPU_TASK_QUEUE } = require('@anneal/contracts');
+const { epochsTrained } = require('@anneal/workflows');
 
 const TRIALS = Number(process.env.TRIALS ?? 500);
 const PARALLELISM = Number(process.env.PARALLELISM ?? 20);
@@ -118,17 +119,6 @@ function spec(trials) {
       learningRate: { min: 1e-4, max: 1 },
     },
   };
-}
-
-/** Epochs trained in all: each rung run trains from where the trial's previous rung ended. */
-function epochsTrained(decisions) {
-  const reached = new Map();
-  let n = 0;
-  for (const d of [...decisions].sort((a, b) => a.rung - b.rung)) {
-    n += d.epochs - (reached.get(d.trial) ?? 0);
-    reached.set(d.trial, d.epochs);
-  }
-  return n;
 }
 
 function round2(x) {

@@ -62,6 +62,21 @@ export interface Decision {
   reached?: number;
 }
 
+/**
+ * Epochs trained in all: each rung run trains from where the trial's previous one ended, up to its budget or until
+ * early stopping ends it (a decision before `reached` existed counts its budget). Decisions in the order they were taken.
+ */
+export function epochsTrained(decisions: readonly Decision[]): number {
+  const reached = new Map<number, number>();
+  let epochs = 0;
+  for (const d of decisions) {
+    const to = d.reached ?? d.epochs;
+    epochs += to - (reached.get(d.trial) ?? 0);
+    reached.set(d.trial, to);
+  }
+  return epochs;
+}
+
 interface Started {
   trial: number;
   rung: number;

@@ -6,6 +6,7 @@ export { pretrain } from './pretrain';
 export type { PretrainResult } from './pretrain';
 export { trial } from './trial';
 export { study } from './study';
+export { epochsTrained } from './adaptive-search';
 export { tune } from './tune';
 export type { TunedArm, TuneResult } from './tune';
 export type { StudyInput } from './study';

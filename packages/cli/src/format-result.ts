@@ -1,4 +1,5 @@
 import type { FineTuneResult, TuneResult } from '@anneal/workflows';
+import { epochsTrained } from '@anneal/workflows';
 import type { PipelineResult } from './start-pipeline';
 
 /** A pipeline's result as `anneal start` and `anneal follow` print it: what was searched, the arms, the gate. */
@@ -103,14 +104,7 @@ function studyLine(decisions: FineTuneResult['decisions']): string[] {
   if (decisions.length === 0) return [];
   const counts = new Map<string, number>();
   for (const d of decisions) counts.set(d.decision, (counts.get(d.decision) ?? 0) + 1);
-  // Each rung run trains from where the trial's previous one ended, up to its budget or until early stopping ends it.
-  const reached = new Map<number, number>();
-  let epochs = 0;
-  for (const d of decisions) {
-    const to = d.reached ?? d.epochs;
-    epochs += to - (reached.get(d.trial) ?? 0);
-    reached.set(d.trial, to);
-  }
+  const epochs = epochsTrained(decisions);
   return [`study: ${decisions.length} rung runs, ${epochs} epochs in all: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`];
 }
 
