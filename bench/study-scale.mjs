@@ -14,7 +14,7 @@ import { stubActivities } from './study-scale/stubs.mjs';
 
 const require = createRequire(import.meta.url);
 const { CPU_TASK_QUEUE, GPU_TASK_QUEUE } = require('@anneal/contracts');
-const { epochsTrained } = require('@anneal/workflows');
+const { epochsTrained, unpackState } = require('@anneal/workflows');
 
 const TRIALS = Number(process.env.TRIALS ?? 500);
 const PARALLELISM = Number(process.env.PARALLELISM ?? 20);
@@ -45,6 +45,7 @@ async function measure(trials, role) {
   const studyRuns = [];
   for await (const w of env.client.workflow.list({ query: `WorkflowId = '${workflowId}/study'` })) studyRuns.push(w);
   let largestCarried = 0;
+  let carriedParts;
   let studyResult = 0;
   let events = 0;
   let epochReports;
@@ -52,8 +53,13 @@ async function measure(trials, role) {
     const { events: history } = await env.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
     events += history.length;
     for (const e of history) {
-      const carried = e.workflowExecutionContinuedAsNewEventAttributes?.input?.payloads?.[0]?.data?.length;
-      if (carried) largestCarried = Math.max(largestCarried, carried);
+      // The continue-as-new input: the study's input and, beside it, its carried state, packed.
+      const carried = e.workflowExecutionContinuedAsNewEventAttributes?.input?.payloads;
+      const bytes = (carried ?? []).reduce((n, p) => n + p.data.length, 0);
+      if (bytes > largestCarried) {
+        largestCarried = bytes;
+        carriedParts = partSizes(carried);
+      }
       const done = e.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.data;
       if (done) {
         studyResult = done.length;
@@ -74,10 +80,18 @@ async function measure(trials, role) {
     studyWorkflowRuns: studyRuns.length,
     events,
     largestCarriedBytes: largestCarried,
+    largestCarriedParts: carriedParts,
     studyResultBytes: studyResult,
     fineTuneResultBytes: Buffer.byteLength(JSON.stringify(result)),
     champion: result.arms.find((a) => a.champion)?.arm,
   };
+}
+
+/** The carried payloads' bytes (input, packed state), and each part of the state's JSON unpacked, largest first. */
+function partSizes([input, packed]) {
+  const state = unpackState(packed.data);
+  const parts = Object.entries(state).map(([k, v]) => [k, Buffer.byteLength(JSON.stringify(v))]);
+  return { inputBytes: input.data.length, packedStateBytes: packed.data.length, stateJsonBytes: Object.fromEntries(parts.sort((a, b) => b[1] - a[1])) };
 }
 
 /** A worker per task queue, on stub activities, for as long as the workflow runs (a worker runs only once). */

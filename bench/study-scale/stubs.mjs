@@ -2,11 +2,22 @@
 // would return in shape. A trial's validation accuracy is a function of its learning rate (best at 0.01), the epochs
 // it reached and its candidate, carried in the model URI the fine-tune stub writes; training takes 20 ms, and each of
 // its epochs is reported to the study as the training activity does (a `trialEpoch` signal through the worker's client).
+// Run ids, URIs and digests are shaped as MLflow's and sha256's, so payload sizes are what real runs would carry.
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 
-const digest = (c) => c.repeat(64);
-const dataset = (name, rows) => ({ uri: `mem://${name}`, digest: digest('d'), name, rows, featureShape: [4], classes: ['a', 'b'], contentDigest: digest('c') });
+const digest = (of) => createHash('sha256').update(of).digest('hex');
+const mlflowRunId = () => randomUUID().replaceAll('-', '');
+const dataset = (name, rows) => ({
+  uri: `mem://${name}`,
+  digest: digest(name),
+  name,
+  rows,
+  featureShape: [4],
+  classes: ['a', 'b'],
+  contentDigest: digest(`${name}/content`),
+});
 
 function accuracyOf(uri) {
   const lr = Number(/lr=([\d.e-]+)/.exec(uri)?.[1]);
@@ -27,13 +38,12 @@ async function reportEpochs(i, until) {
 }
 
 export function stubActivities() {
-  let runs = 0;
   let version = 0;
-  const model = (uri) => ({ uri, digest: digest('a'), name: 'm', inputShape: [4], baseLayers: 1 });
+  const model = (uri) => ({ uri, digest: digest(uri), name: 'm', inputShape: [4], baseLayers: 1 });
   const side = (v) => ({ version: v, metrics: { accuracy: 0.9, macroF1: 0.9, rocAucMacro: 0.9, loss: 0.1 }, recall: [0.9, 0.9] });
   return {
     openPipelineRun: async () => ({ experimentId: '1', runId: 'pipeline', runName: 'p' }),
-    openChildRun: async (i) => ({ experimentId: '1', runId: `run-${++runs}`, runName: i.runName }),
+    openChildRun: async (i) => ({ experimentId: '1', runId: mlflowRunId(), runName: i.runName }),
     closeRun: async () => undefined,
     ingestDataset: async () => ({ dataset: dataset('all', 100), runId: 'ingest' }),
     validateDataset: async () => ({ passed: true }),
@@ -48,11 +58,13 @@ export function stubActivities() {
     fineTune: async (i) => {
       const lr = i.hyperparameters.learningRate;
       const until = i.stopAfterEpochs ?? i.hyperparameters.epochs;
+      const runId = mlflowRunId();
+      const artifacts = `mlflow-artifacts:/1/${runId}/artifacts`;
       await sleep(20);
       if (i.reportTo) await reportEpochs(i, until);
       return {
-        model: model(`mem://trained/lr=${lr}/epochs=${until}${i.model.uri === 'mem://scratch' ? '/scratch' : ''}`),
-        runId: `ft-${lr}`,
+        model: model(`${artifacts}/model/lr=${lr}/epochs=${until}${i.model.uri === 'mem://scratch' ? '/scratch' : ''}`),
+        runId,
         backend: 'cpu',
         engine: 'eager',
         epochsRun: until,
@@ -61,13 +73,14 @@ export function stubActivities() {
         bestValAccuracy: 0.8,
         stoppedEarly: false,
         startEpoch: i.resumeFrom ? i.resumeFrom.epoch + 1 : 0,
-        checkpoint: { uri: `mem://checkpoint/lr=${lr}/epoch-${until - 1}`, digest: digest('e'), epoch: until - 1 },
+        checkpoint: { uri: `${artifacts}/checkpoints/epoch-${until - 1}`, digest: digest(`${runId}/checkpoint`), epoch: until - 1 },
       };
     },
     evaluateModel: async (i) => {
       const accuracy = accuracyOf(i.model.uri);
       return {
-        metrics: { accuracy, macroF1: accuracy, rocAucMacro: accuracy, loss: 1 - accuracy },
+        // Distinct figures, as real ones are (identical ones would deflate better than real runs do).
+        metrics: { accuracy, macroF1: accuracy * 0.987, rocAucMacro: Math.sqrt(accuracy), loss: -Math.log(accuracy) },
         confusionMatrix: [
           [1, 0],
           [0, 1],

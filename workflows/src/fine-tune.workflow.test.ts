@@ -12,6 +12,7 @@ import type { TuneResult } from './tune';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { PromotionStatus } from './promotion';
 import type { SearchResult } from './adaptive-search';
+import { unpackState } from './packed-state';
 import type { FineTuneProgress } from './pipeline-progress';
 
 // fineTune's logic against stub activities on Temporal's dev server (the binary setup installs): arm picking, the
@@ -554,6 +555,18 @@ describe('the study, a workflow of its own', () => {
       continued = await runs();
     }
     expect(continued).toBeGreaterThanOrEqual(2);
+    // Each run handed its state on packed, beside an input without it: bytes, not JSON, on the continue-as-new event.
+    let packedRuns = 0;
+    for await (const w of env.client.workflow.list({ query: `WorkflowId = '${carried.id}/study' AND ExecutionStatus = 'ContinuedAsNew'` })) {
+      const { events } = await env.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      const [input, packed] = events!.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)!.workflowExecutionContinuedAsNewEventAttributes!.input!
+        .payloads!;
+      expect(defaultPayloadConverter.fromPayload<{ state?: unknown }>(input!).state).toBeUndefined();
+      expect(Buffer.from(packed!.metadata!.encoding!).toString()).toBe('binary/plain');
+      expect(unpackState(packed!.data!).next).toBeGreaterThan(0);
+      packedRuns++;
+    }
+    expect(packedRuns).toBe(continued);
   });
 
   it('cancelling fineTune cancels its study, and the study its trials: their runs end KILLED', async () => {

@@ -7,6 +7,7 @@ export type { PretrainResult } from './pretrain';
 export { trial } from './trial';
 export { study } from './study';
 export { epochsTrained } from './adaptive-search';
+export { unpackState } from './packed-state';
 export { tune } from './tune';
 export type { TunedArm, TuneResult } from './tune';
 export type { StudyInput } from './study';

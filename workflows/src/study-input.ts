@@ -9,7 +9,7 @@ export interface TrialIds {
 export interface StudyInput {
   options: Omit<AdaptiveSearchOptions, 'idOf' | 'onTrialDone'>;
   ids: TrialIds;
-  /** Where the previous run of the study left off. */
+  /** Where the previous run of the study left off, from runs that carried it here (it now comes packed, beside the input). */
   state?: StudyState;
   /** The study's MLflow run (a child of the pipeline's, the trials its children), opened by its first run. */
   runId?: string;

@@ -16,6 +16,7 @@ import { adaptiveSearch, runSearch, type AdaptiveSearchOptions, type SearchResul
 import type { StudyInput, TrialIds } from './study-input';
 import { EpochReports, type BestEpoch, type EpochReportState, type LiveTrial } from './epoch-reports';
 import { closeStudyRun, openStudyRun, underStudyRun } from './study-run';
+import { packState, unpackState } from './packed-state';
 
 export type { StudyInput, TrialIds };
 import { activitiesFor } from './proxies';
@@ -36,21 +37,23 @@ export const studyProgressQuery = defineQuery<StudyProgress>('studyProgress');
 /**
  * A study as a workflow of its own: it owns the search (sampler, scheduler, trials) and its state. When its history
  * grows long, it starts nothing new, lets the running trials end, and continues as new with that state, so a long
- * study never meets Temporal's history limits; the same decisions follow, as sampler and scheduler are pure.
+ * study never meets Temporal's history limits; the same decisions follow, as sampler and scheduler are pure. The
+ * state comes packed (`packed`), or, from a run that continued as new before states were packed, in `input.state`.
  */
-export async function study(input: StudyInput): Promise<SearchResult> {
+export async function study(input: StudyInput, packed?: Uint8Array): Promise<SearchResult> {
+  const state = packed ? unpackState(packed) : input.state;
   const acts = activitiesFor(input.options.common.durability);
   // Studies started before they had a run of their own replay without one.
   const runId = input.runId ?? (patched('study-run') ? await openStudyRun(acts, input) : undefined);
   const options = runId ? underStudyRun(input.options, runId) : input.options;
   const notified: Promise<void>[] = [];
-  const reports = listen(input, notified);
+  const reports = listen(input, state?.reports, notified);
   let outcome: Awaited<ReturnType<typeof runSearch>>;
   try {
     outcome = await runSearch(
       { ...options, idOf: idsOf(input.ids), onTrialDone: notifier(notified) },
       {
-        ...(input.state ? { state: input.state } : {}),
+        ...(state ? { state } : {}),
         listening: { workflowId: workflowInfo().workflowId, reports },
         draining: () => {
           const info = workflowInfo();
@@ -66,7 +69,10 @@ export async function study(input: StudyInput): Promise<SearchResult> {
   }
   // Signals still in flight when a run ends would be dropped with it.
   await Promise.all(notified);
-  if ('carried' in outcome) return continueAsNew<typeof study>({ ...input, state: outcome.carried, ...(runId ? { runId } : {}) });
+  if ('carried' in outcome) {
+    // Not the state the input may have come with (JSON drops an undefined field): the state goes on packed, beside it.
+    return continueAsNew<typeof study>({ ...input, state: undefined, ...(runId ? { runId } : {}) }, packState(outcome.carried));
+  }
   if (!runId) return outcome.done;
   await closeStudyRun(acts, { options, runId, result: outcome.done });
   return { ...outcome.done, studyRunId: runId };
@@ -78,10 +84,10 @@ function notifier(notified: Promise<void>[]): () => void {
 }
 
 /** Takes the trials' epoch reports, answers `studyProgress`, and tells the parent of each new best epoch. */
-function listen(input: StudyInput, notified: Promise<void>[]): EpochReports {
+function listen(input: StudyInput, carried: EpochReportState | undefined, notified: Promise<void>[]): EpochReports {
   const reports = new EpochReports({
     objective: input.options.search.objective,
-    ...(input.state?.reports ? { carried: input.state.reports } : {}),
+    ...(carried ? { carried } : {}),
     onBetter: (best) => toParent(notified, (parent) => parent.signal(studyBestSignal, best)),
   });
   setHandler(trialEpochSignal, (r) => void reports.take(r));
