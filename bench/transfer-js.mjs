@@ -75,19 +75,25 @@ export async function transferSetup(backend, engine = 'graph') {
     const t = toTensors(parts.train, parts.train.classes);
     const v = toTensors(parts.validation, parts.validation.classes);
     const epochs = [];
-    const onEpoch = (logs) => void epochs.push({ ...logs, at: performance.now() });
-    await fitClassifier(model, t.x, t.y, { graph, epochs: options.epochs, batchSize: options.batch, patience: options.patience, validation: v, onEpoch });
+    const hooks = options.hooks ?? {};
+    const onEpoch = (logs) => {
+      epochs.push({ ...logs, at: performance.now() });
+      return hooks.onEpoch?.(logs);
+    };
+    const o = { graph, epochs: options.epochs, batchSize: options.batch, patience: options.patience, validation: v, onEpoch, onBatch: hooks.onBatch };
+    await fitClassifier(model, t.x, t.y, o);
     tf.dispose([t.x, t.y, v.x, v.y]);
     return epochs;
   };
   const base = buildClassifier({ inputShape: [784], architecture: CNN, numClasses: 5, seed: 1 });
   await fit(base, pre, { lr: 1e-3, epochs: PROTOCOL.preEpochs, batch: 64, patience: 2 });
   const files = new Map((await serializeModel(base)).map((f) => [f.name, f.bytes]));
-  const arm = async (strategy, lr, epochs, patience = 5) => {
+  // `hooks` (onEpoch, awaited after each epoch; onBatch, true to stop) let bench:tune hold a trial at a rung's end.
+  const arm = async (strategy, lr, epochs, patience = 5, hooks = {}) => {
     const start = strategy === 'scratch' ? buildClassifier({ inputShape: [784], architecture: CNN, numClasses: 5, seed: 2 }) : await deserializeModel(files);
     const model = withNewHead(start, { numClasses: 5, strategy: strategy === 'scratch' ? 'full' : strategy, seed: 3 });
     const started = performance.now();
-    const logs = await fit(model, ft, { lr, epochs, batch: 32, patience });
+    const logs = await fit(model, ft, { lr, epochs, batch: 32, patience, hooks });
     return { model, logs, started };
   };
   return { ft, arm };

@@ -1,6 +1,8 @@
 // The tasks bench/tune.mjs searches: each names its space (the candidates, whether each is pretrained, the learning
 // rate range, the epoch budget) and records its learning curves once, for real, with Anneal's graph engine: every
-// arm (candidate and strategy) at `rates` log-spaced learning rates, the whole curve without early stopping.
+// arm (candidate and strategy) at `rates` log-spaced learning rates, the whole curve without early stopping. A
+// trainer is `(arm, lr, epochs, hooks?)`: `hooks.onEpoch` is awaited after each epoch, `hooks.onBatch` returning true
+// stops training (bench/tune-real.mjs holds a trial at a rung's end with them).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,7 +35,7 @@ export const TASKS = {
     async trainer() {
       const { transferSetup } = await import('./transfer-js.mjs');
       const { arm } = await transferSetup('tensorflow');
-      return (a, lr, epochs) => arm(a.candidate === 1 ? 'scratch' : a.strategy, lr, epochs, 1000);
+      return (a, lr, epochs, hooks) => arm(a.candidate === 1 ? 'scratch' : a.strategy, lr, epochs, 1000, hooks);
     },
   },
   /**
@@ -68,7 +70,7 @@ export const TASKS = {
         { kind: 'mlp', hiddenUnits: [256, 128], dropout: 0.2 },
       ];
       const graph = { threads: availableParallelism(), labelSmoothing: 0, seed: 1 };
-      return async (a, lr, epochs) => {
+      return async (a, lr, epochs, hooks = {}) => {
         const model = buildClassifier({
           inputShape: parts.train.featureShape,
           architecture: architectures[a.candidate],
@@ -79,8 +81,11 @@ export const TASKS = {
         model.compile({ optimizer: tf.train.adam(lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
         const logs = [];
         const started = performance.now();
-        const onEpoch = (l) => void logs.push({ ...l, at: performance.now() });
-        await fitClassifier(model, train.x, train.y, { graph, epochs, batchSize: 32, patience: 1000, validation, onEpoch });
+        const onEpoch = (l) => {
+          logs.push({ ...l, at: performance.now() });
+          return hooks.onEpoch?.(l);
+        };
+        await fitClassifier(model, train.x, train.y, { graph, epochs, batchSize: 32, patience: 1000, validation, onEpoch, onBatch: hooks.onBatch });
         model.dispose();
         return { logs, started };
       };

@@ -8,7 +8,8 @@
 // for real, with Anneal's graph engine on 8 log-spaced rates (`node bench/tune.mjs record [task]`, also run when the
 // file is missing), and every search replays them (a suggested rate is snapped to the nearest recorded one), so what
 // is compared is the search and scheduling logic alone. `node bench/tune.mjs [task]` runs one task. One JSON line per
-// (task, system, sampler, scheduler), then the ratios.
+// (task, system, sampler, scheduler), then the ratios. `npm run bench:tune-real` (`node bench/tune.mjs real [task]`)
+// runs Anneal's four searches with every trial trained for real instead (bench/tune-real.mjs), against the same target.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { realTrainer } from './tune-real.mjs';
 import { armsOf, recordedRates, TASKS } from './tune-tasks.mjs';
 
 const require = createRequire(import.meta.url);
@@ -31,6 +33,8 @@ const SPACE = { rates: 8, maxEpochs: 27, minEpochs: 3, eta: 3 };
 const EPOCH_BUDGETS = [54, 108, 216, 432];
 const TRIALS = 24;
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
+/** Seeds of the real runs (`BENCH_TUNE_REAL_SEEDS`, default 5). */
+const REAL_SEEDS = SEEDS.slice(0, Number(process.env.BENCH_TUNE_REAL_SEEDS ?? 5));
 const TOLERANCE = 0.005;
 
 async function record(name) {
@@ -62,12 +66,27 @@ function lookup(table, c) {
 /** Validation accuracy after `epochs` epochs with the best weights kept (what a trial reports). */
 const valueAt = (arm, epochs) => Math.max(...arm.curve.slice(0, epochs));
 
+/** The recorded curves as a trainer: a trial trains the recorded arm nearest its configuration. */
+function replayed(table) {
+  const arms = new Map();
+  return {
+    start: async (trial, s) => void arms.set(trial, lookup(table, { candidate: s.candidate, strategy: s.strategy, lr: s.learningRate })),
+    train: async (trial, from, to) =>
+      arms
+        .get(trial)
+        .curve.slice(from, to)
+        .map((value) => ({ value, seconds: arms.get(trial).secondsPerEpoch })),
+    close: async () => undefined,
+  };
+}
+
 /**
- * One Anneal search, one trial at a time: the same sampler and scheduler code the study workflow runs. With
- * `epochBudget` it runs trials until that many epochs are spent (not `table.trials` of them) and records its best
- * at each of EPOCH_BUDGETS.
+ * One Anneal search, one trial at a time: the same sampler and scheduler code the study workflow runs, on a trainer
+ * (`start` a trial; `train` it from one epoch count to another, the new epochs' validation accuracy and seconds;
+ * `close` them all): the recorded curves, or real training (bench/tune-real.mjs). With `epochBudget` it runs trials
+ * until that many epochs are spent (not `table.trials` of them) and records its best at each of EPOCH_BUDGETS.
  */
-function anneal(table, o) {
+async function anneal(table, o, trainer = replayed(table)) {
   const space = {
     learningRate: { min: table.lr[0], max: table.lr[1] },
     strategies: ['feature-extraction', 'full'],
@@ -78,48 +97,55 @@ function anneal(table, o) {
   };
   const sampler = createSampler(o.sampler, space, { seed: o.seed, startup: 4 });
   const scheduler = createScheduler(o.scheduler, { maxEpochs: table.maxEpochs, trials: table.trials });
-  const target = Math.max(...table.curves.map((c) => valueAt(c, table.maxEpochs))) - table.tolerance;
+  const target = targetOf(table);
   const history = [];
-  const trained = new Map();
   const cost = { epochs: 0, seconds: 0, best: 0 };
   const trials = o.epochBudget ? Infinity : table.trials;
   const bestAt = new Map();
+  // Each trial's epochs so far and its best validation accuracy (a trial keeps its best weights).
+  const trained = new Map();
+  const started = performance.now();
   let reached;
   let next = 0;
-  const train = (trial, arm, from, to) => {
-    for (let e = from + 1; e <= to; e++) {
-      if (cost.epochs === o.epochBudget) return;
+  const train = async (trial, to) => {
+    const t = trained.get(trial) ?? { at: 0, best: 0 };
+    for (const e of await trainer.train(trial, t.at, to)) {
+      if (cost.epochs === o.epochBudget) break;
       cost.epochs++;
-      cost.seconds += arm.secondsPerEpoch;
-      cost.best = Math.max(cost.best, valueAt(arm, e));
-      if (!reached && cost.best >= target) reached = { epochs: cost.epochs, seconds: cost.seconds };
+      cost.seconds += e.seconds;
+      t.best = Math.max(t.best, e.value);
+      cost.best = Math.max(cost.best, t.best);
+      if (!reached && cost.best >= target) reached = { epochs: cost.epochs, seconds: cost.seconds, wallSeconds: (performance.now() - started) / 1000 };
       if (EPOCH_BUDGETS.includes(cost.epochs)) bestAt.set(cost.epochs, cost.best);
     }
-    trained.set(trial, { arm, at: to });
+    trained.set(trial, { at: to, best: t.best });
+    return t.best;
   };
-  while (cost.epochs !== o.epochBudget) {
-    const promotion = scheduler?.nextPromotion();
-    if (promotion) {
-      const t = trained.get(promotion.trial);
-      train(promotion.trial, t.arm, t.at, promotion.epochs);
-      scheduler.record(promotion.rung, {
-        trial: promotion.trial,
-        score: valueAt(t.arm, promotion.epochs),
-        done: promotion.rung === scheduler.budgets.length - 1,
-      });
-    } else if (next < trials) {
-      const [s] = sampler.suggest({ history, pending: [], index: next, count: 1 });
-      const arm = lookup(table, { candidate: s.candidate, strategy: s.strategy, lr: s.learningRate });
-      const epochs = scheduler ? scheduler.budgets[0] : table.maxEpochs;
-      train(next, arm, 0, epochs);
-      history.push({ suggestion: s, objective: valueAt(arm, epochs) });
-      scheduler?.record(0, { trial: next, score: valueAt(arm, epochs), done: scheduler.budgets.length === 1 });
-      next++;
-    } else break;
+  try {
+    while (cost.epochs !== o.epochBudget) {
+      const promotion = scheduler?.nextPromotion();
+      if (promotion) {
+        const score = await train(promotion.trial, promotion.epochs);
+        scheduler.record(promotion.rung, { trial: promotion.trial, score, done: promotion.rung === scheduler.budgets.length - 1 });
+      } else if (next < trials) {
+        const [s] = sampler.suggest({ history, pending: [], index: next, count: 1 });
+        await trainer.start(next, s);
+        const score = await train(next, scheduler ? scheduler.budgets[0] : table.maxEpochs);
+        history.push({ suggestion: s, objective: score });
+        scheduler?.record(0, { trial: next, score, done: scheduler.budgets.length === 1 });
+        next++;
+      } else break;
+    }
+  } finally {
+    await trainer.close();
   }
   const bests = EPOCH_BUDGETS.map((b) => bestAt.get(b) ?? cost.best);
-  return { epochs: reached?.epochs ?? null, seconds: reached?.seconds ?? null, spent: cost.epochs, best: cost.best, bestAt: bests };
+  const wallSeconds = reached?.wallSeconds ?? null;
+  return { epochs: reached?.epochs ?? null, seconds: reached?.seconds ?? null, wallSeconds, spent: cost.epochs, best: cost.best, bestAt: bests };
 }
+
+/** Within TOLERANCE of the best validation accuracy the exhaustive run (every recorded arm, every epoch) reached. */
+const targetOf = (table) => Math.max(...table.curves.map((c) => valueAt(c, table.maxEpochs))) - table.tolerance;
 
 /**
  * A seed that never reached the target within the trial budget counts as needing more than any that did: the median
@@ -143,7 +169,7 @@ function summarize(system, sampler, scheduler, runs, table) {
     medianTrainingSecondsToTarget: round(median(runs.map((r) => r.seconds ?? Infinity))),
     meanEpochsSpent: round(mean(runs.map((r) => r.spent))),
     meanBestAccuracy: round(mean(runs.map((r) => r.best)), 4),
-    target: round(Math.max(...table.curves.map((c) => valueAt(c, table.maxEpochs))) - table.tolerance, 4),
+    target: round(targetOf(table), 4),
     trialBudget: table.trials,
   };
 }
@@ -165,23 +191,36 @@ function summarizeEpochs(system, sampler, scheduler, runs, table) {
 
 const round = (x, digits = 1) => (x === null ? null : Number(x.toFixed(digits)));
 
-/** Every search on one task's curves (recorded first when missing): one summary line each. */
-async function searches(name) {
+/** A task's recorded curves (recorded first when missing) with its space. */
+async function tableOf(name) {
   const file = curvesOf(name);
   if (!existsSync(file)) await record(name);
   // Curves recorded before tasks named their candidates are the digits task's.
-  const table = { candidates: TASKS[name].candidates, ...JSON.parse(readFileSync(file, 'utf8')) };
+  return { candidates: TASKS[name].candidates, ...JSON.parse(readFileSync(file, 'utf8')) };
+}
+
+/** Anneal's four searches: random and TPE, each without a scheduler and with ASHA (rungs 3, 9, 27). */
+function searchesOf(table) {
   const asha = { kind: 'asha', minEpochs: table.minEpochs, reductionFactor: table.eta };
-  const lines = [];
-  for (const [sampler, scheduler] of [
+  return [
     ['random', { kind: 'none' }],
     ['tpe', { kind: 'none' }],
     ['random', asha],
     ['tpe', asha],
-  ]) {
-    const runs = table.seeds.map((seed) => anneal(table, { sampler, scheduler, seed }));
+  ];
+}
+
+/** Every search on one task's curves: one summary line each. */
+async function searches(name) {
+  const file = curvesOf(name);
+  const table = await tableOf(name);
+  const lines = [];
+  for (const [sampler, scheduler] of searchesOf(table)) {
+    const runs = [];
+    for (const seed of table.seeds) runs.push(await anneal(table, { sampler, scheduler, seed }));
     lines.push(summarize('anneal', sampler, scheduler.kind, runs, table));
-    const cut = table.seeds.map((seed) => anneal(table, { sampler, scheduler, seed, epochBudget: EPOCH_BUDGETS.at(-1) }));
+    const cut = [];
+    for (const seed of table.seeds) cut.push(await anneal(table, { sampler, scheduler, seed, epochBudget: EPOCH_BUDGETS.at(-1) }));
     lines.push(summarizeEpochs('anneal', sampler, scheduler.kind, cut, table));
   }
   if (!existsSync(PYTHON)) {
@@ -201,16 +240,45 @@ async function searches(name) {
   return lines;
 }
 
-const [command, only] = process.argv[2] === 'record' ? ['record', process.argv[3]] : ['run', process.argv[2]];
+/**
+ * Anneal's searches with every trial trained for real (`node bench/tune.mjs real [task]`): the suggested rate itself,
+ * a paused trial held where its rung ended and promoted from there, REAL_SEEDS seeds. Equal trials, with the wall
+ * time to the target (model building and the search's own work included), and equal epochs: a search without a
+ * scheduler spends more than the largest budget in its trials; one with ASHA runs again with no trial limit.
+ */
+async function realSearches(name) {
+  const table = await tableOf(name);
+  const train = await TASKS[name].trainer();
+  const search = (o) => anneal(table, o, realTrainer(train, { maxEpochs: table.maxEpochs }));
+  const lines = [];
+  for (const [sampler, scheduler] of searchesOf(table)) {
+    const runs = [];
+    for (const seed of REAL_SEEDS) runs.push(await search({ sampler, scheduler, seed }));
+    const wall = runs.map((r) => r.wallSeconds ?? Infinity).sort((a, b) => a - b)[Math.floor((runs.length - 1) / 2)];
+    const real = { mode: 'equal trials, real', medianWallSecondsToTarget: round(Number.isFinite(wall) ? wall : null) };
+    lines.push({ ...summarize('anneal', sampler, scheduler.kind, runs, table), ...real });
+    let cut = runs;
+    if (scheduler.kind !== 'none') {
+      cut = [];
+      for (const seed of REAL_SEEDS) cut.push(await search({ sampler, scheduler, seed, epochBudget: EPOCH_BUDGETS.at(-1) }));
+    }
+    lines.push({ ...summarizeEpochs('anneal', sampler, scheduler.kind, cut, table), mode: 'equal epochs, real' });
+    process.stderr.write(`${name}: real ${sampler}+${scheduler.kind} done\n`);
+  }
+  return lines;
+}
+
+const [command, only] = ['record', 'real'].includes(process.argv[2]) ? [process.argv[2], process.argv[3]] : ['run', process.argv[2]];
 if (only && !TASKS[only]) throw new Error(`bench:tune: no task ${only}; the tasks are ${Object.keys(TASKS).join(', ')}`);
 const tasks = only ? [only] : Object.keys(TASKS);
 if (command === 'record') for (const name of tasks) await record(name);
-for (const name of tasks) report(await searches(name));
+for (const name of tasks) report(command === 'real' ? await realSearches(name) : await searches(name));
+process.exit(0);
 
 /** The summary lines, then each search's epochs against Anneal's random search on the same task. */
 function report(lines) {
   for (const l of lines) console.log(JSON.stringify(l));
-  const trials = lines.filter((l) => l.mode === 'equal trials');
+  const trials = lines.filter((l) => l.mode.startsWith('equal trials'));
   const base = trials.find((l) => l.system === 'anneal' && l.sampler === 'random' && l.scheduler === 'none');
   for (const l of trials.filter((x) => x !== base)) {
     const ratio = (key) => (l[key] !== null && base[key] !== null ? round(l[key] / base[key], 3) : null);
