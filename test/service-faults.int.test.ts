@@ -114,7 +114,8 @@ function follow(workflowId: string) {
   let out = '';
   child.stdout.on('data', (c) => (out += String(c)));
   child.stderr.on('data', (c) => (out += String(c)));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // The exit code, or the signal that ended it (a failure then names it).
+  const exited = new Promise<number | string | null>((r) => child.on('exit', (code, signal) => r(code ?? signal)));
   return { child, exited, output: () => out };
 }
 

@@ -116,8 +116,8 @@ export async function follow(config: Config, workflowId: string): Promise<number
     const handle = client.workflow.getHandle(workflowId);
     const { type, runId } = await handle.describe();
     if (!isPipelineType(type)) throw new UsageError(`${workflowId} is a ${type} workflow, not a pipeline (${PIPELINE_TYPES.join(', ')})`);
-    say(`following ${type} ${workflowId} (Ctrl-C stops following; the pipeline goes on)`);
-    return await followToTheEnd(config, { type, workflowId, runId, handle }, { interruptible: true });
+    const announce = `following ${type} ${workflowId} (Ctrl-C stops following; the pipeline goes on)`;
+    return await followToTheEnd(config, { type, workflowId, runId, handle }, { interruptible: true, announce });
   } finally {
     await client.connection.close();
   }
@@ -127,11 +127,13 @@ export async function follow(config: Config, workflowId: string): Promise<number
  * Progress, then the result and its links. Through a server restart it keeps following; Ctrl-C stops following
  * (the pipeline goes on) and says how to follow it again.
  */
-async function followToTheEnd(config: Config, started: StartedPipeline, o: { interruptible: boolean }): Promise<number> {
+async function followToTheEnd(config: Config, started: StartedPipeline, o: { interruptible: boolean; announce?: string }): Promise<number> {
   const following = new AbortController();
   let interrupted: () => void = () => {};
   const onInterrupt = new Promise<'interrupted'>((r) => (interrupted = () => r('interrupted')));
   if (o.interruptible) process.once('SIGINT', interrupted);
+  // Said once Ctrl-C is ours: a user (or a test) who stops on reading it must not kill the process instead.
+  if (o.announce) say(o.announce);
   try {
     const result = await Promise.race([
       waitForPipeline(started, {
