@@ -12,23 +12,11 @@ class HeldTrial {
   #arrived;
   #done;
   #error;
+  #fit;
 
+  /** Nothing trains until the first `trainTo`. */
   constructor(train, { arm, lr, epochs }) {
-    this.start = () => {
-      this.#done = train(arm, lr, epochs, {
-        onEpoch: (l) => this.#epoch(l),
-        onBatch: () => this.#closed,
-      }).then(
-        (r) => {
-          r.model?.dispose();
-          this.#arrived?.();
-        },
-        (err) => {
-          this.#error = err;
-          this.#arrived?.();
-        },
-      );
-    };
+    this.#fit = () => train(arm, lr, epochs, { onEpoch: (l) => this.#epoch(l), onBatch: () => this.#closed });
   }
 
   /** Trains on to `to` epochs; the new epochs' validation accuracy and seconds (not counting the time held). */
@@ -37,7 +25,7 @@ class HeldTrial {
     this.#target = to;
     const arrived = new Promise((resolve) => (this.#arrived = resolve));
     this.#since = performance.now();
-    if (!this.#done) this.start();
+    if (!this.#done) this.#start();
     else this.#release();
     await arrived;
     if (this.#error) throw this.#error;
@@ -49,6 +37,19 @@ class HeldTrial {
     this.#closed = true;
     this.#release();
     await this.#done;
+  }
+
+  #start() {
+    this.#done = this.#fit().then(
+      (r) => {
+        r.model?.dispose();
+        this.#arrived?.();
+      },
+      (err) => {
+        this.#error = err;
+        this.#arrived?.();
+      },
+    );
   }
 
   async #epoch(l) {

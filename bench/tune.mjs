@@ -71,11 +71,10 @@ function replayed(table) {
   const arms = new Map();
   return {
     start: async (trial, s) => void arms.set(trial, lookup(table, { candidate: s.candidate, strategy: s.strategy, lr: s.learningRate })),
-    train: async (trial, from, to) =>
-      arms
-        .get(trial)
-        .curve.slice(from, to)
-        .map((value) => ({ value, seconds: arms.get(trial).secondsPerEpoch })),
+    train: async (trial, from, to) => {
+      const arm = arms.get(trial);
+      return arm.curve.slice(from, to).map((value) => ({ value, seconds: arm.secondsPerEpoch }));
+    },
     close: async () => undefined,
   };
 }
@@ -140,22 +139,23 @@ async function anneal(table, o, trainer = replayed(table)) {
     await trainer.close();
   }
   const bests = EPOCH_BUDGETS.map((b) => bestAt.get(b) ?? cost.best);
-  const wallSeconds = reached?.wallSeconds ?? null;
-  return { epochs: reached?.epochs ?? null, seconds: reached?.seconds ?? null, wallSeconds, spent: cost.epochs, best: cost.best, bestAt: bests };
+  const toTarget = { epochs: reached?.epochs ?? null, seconds: reached?.seconds ?? null, wallSeconds: reached?.wallSeconds ?? null };
+  return { ...toTarget, spent: cost.epochs, best: cost.best, bestAt: bests };
 }
 
 /** Within TOLERANCE of the best validation accuracy the exhaustive run (every recorded arm, every epoch) reached. */
 const targetOf = (table) => Math.max(...table.curves.map((c) => valueAt(c, table.maxEpochs))) - table.tolerance;
 
 /**
- * A seed that never reached the target within the trial budget counts as needing more than any that did: the median
- * is a number only when at least half of the seeds reached it.
+ * The median over seeds of a figure to the target (null for a seed that never reached it). A seed that never reached
+ * it counts as needing more than any that did: the median is a number only when at least half of the seeds did.
  */
+function medianToTarget(xs) {
+  const m = xs.map((x) => x ?? Infinity).sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  return Number.isFinite(m) ? m : null;
+}
+
 function summarize(system, sampler, scheduler, runs, table) {
-  const median = (xs) => {
-    const m = [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-    return Number.isFinite(m) ? m : null;
-  };
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
     task: table.task,
@@ -165,8 +165,8 @@ function summarize(system, sampler, scheduler, runs, table) {
     scheduler,
     seeds: runs.length,
     reached: runs.filter((r) => r.epochs !== null).length,
-    medianEpochsToTarget: median(runs.map((r) => r.epochs ?? Infinity)),
-    medianTrainingSecondsToTarget: round(median(runs.map((r) => r.seconds ?? Infinity))),
+    medianEpochsToTarget: medianToTarget(runs.map((r) => r.epochs)),
+    medianTrainingSecondsToTarget: round(medianToTarget(runs.map((r) => r.seconds))),
     meanEpochsSpent: round(mean(runs.map((r) => r.spent))),
     meanBestAccuracy: round(mean(runs.map((r) => r.best)), 4),
     target: round(targetOf(table), 4),
@@ -254,8 +254,7 @@ async function realSearches(name) {
   for (const [sampler, scheduler] of searchesOf(table)) {
     const runs = [];
     for (const seed of REAL_SEEDS) runs.push(await search({ sampler, scheduler, seed }));
-    const wall = runs.map((r) => r.wallSeconds ?? Infinity).sort((a, b) => a - b)[Math.floor((runs.length - 1) / 2)];
-    const real = { mode: 'equal trials, real', medianWallSecondsToTarget: round(Number.isFinite(wall) ? wall : null) };
+    const real = { mode: 'equal trials, real', medianWallSecondsToTarget: round(medianToTarget(runs.map((r) => r.wallSeconds))) };
     lines.push({ ...summarize('anneal', sampler, scheduler.kind, runs, table), ...real });
     let cut = runs;
     if (scheduler.kind !== 'none') {
