@@ -1,7 +1,8 @@
 // npm run bench:train — training throughput of the demo CNN and a MobileNetV2-sized model on every TF.js backend
-// that loads (the native one on both training engines, graph and eager), against Keras (PyPI tensorflow-cpu) and
-// PyTorch (its best of NCHW, channels_last and torch.compile) with the same batch, data shapes and thread count, run
-// from this script, each line with both ratios. Then the transfer protocol (digits 0-4 -> 5-9) in Anneal and Keras.
+// that loads (the native one on both training engines, graph and eager; the graph engine with and without oneDNN's
+// kernels), against Keras (PyPI tensorflow-cpu, its better of TensorFlow's own kernels and oneDNN's) and PyTorch
+// (its best of NCHW, channels_last and torch.compile) with the same batch, data shapes and thread count, run from
+// this script, each line with both ratios. Then the transfer protocol (digits 0-4 -> 5-9) in Anneal and Keras.
 // One JSON line per result.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -19,20 +20,35 @@ const RUN_LIMIT_MS = 240_000;
 
 // [model, batch, steps per backend]: the pure-JS cpu backend gets few steps, it is two orders of magnitude slower.
 const PLAN = [
-  ['demo-cnn', 32, { tensorflow: 60, wasm: 60, cpu: 4 }],
-  ['mobilenet-v2', 16, { tensorflow: 12, wasm: 6, cpu: 1 }],
+  ['demo-cnn', 32, { tensorflow: 200, wasm: 60, cpu: 4 }],
+  ['mobilenet-v2', 16, { tensorflow: 24, wasm: 6, cpu: 1 }],
 ];
-// What runs: the native backend on the graph engine (what the train activity uses there) and eagerly, then the others.
+// What runs: the native backend on the graph engine (what the train activity uses there, with oneDNN's kernels as
+// Anneal turns them on, then with TensorFlow's own to show what they bring) and eagerly, then the others.
+const ONEDNN_OFF = { TF_ENABLE_ONEDNN_OPTS: '0' };
 const VARIANTS = [
-  ['tensorflow', 'graph'],
-  ['tensorflow', 'eager'],
-  ['wasm', 'eager'],
-  ['cpu', 'eager'],
+  ['tensorflow', 'graph', {}],
+  ['tensorflow', 'graph', ONEDNN_OFF, 'graph, oneDNN off'],
+  ['tensorflow', 'eager', {}],
+  ['wasm', 'eager', {}],
+  ['cpu', 'eager', {}],
 ];
 
-async function json(cmd, args, timeout = RUN_LIMIT_MS) {
-  const { stdout } = await run(cmd, args, { timeout, maxBuffer: 16 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
+async function json(cmd, args, { timeout = RUN_LIMIT_MS, env = {} } = {}) {
+  const { stdout } = await run(cmd, args, { timeout, maxBuffer: 16 << 20, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...env } });
   return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+/** Keras at its best: TensorFlow turns oneDNN's kernels on by itself only on AVX-512 VNNI/BF16 or AMX CPUs; both timed. */
+async function kerasBest(args) {
+  const own = await json(python, [join(here, 'keras_train.py'), ...args], { env: ONEDNN_OFF });
+  const onednn = await json(python, [join(here, 'keras_train.py'), ...args], { env: { TF_ENABLE_ONEDNN_OPTS: '1' } });
+  const variants = { 'tensorflow kernels': round(own.samplesPerSec), onednn: round(onednn.samplesPerSec) };
+  return {
+    ...(onednn.samplesPerSec > own.samplesPerSec ? onednn : own),
+    variant: onednn.samplesPerSec > own.samplesPerSec ? 'onednn' : 'tensorflow kernels',
+    variants,
+  };
 }
 
 if (!existsSync(python)) {
@@ -46,21 +62,23 @@ const only = process.argv[2];
 const backends = process.env.BACKENDS?.split(',');
 for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
   const anchorArgs = ['throughput', model, String(batch), String(steps.tensorflow), String(threads)];
-  const keras = await json(python, [join(here, 'keras_train.py'), ...anchorArgs]);
+  const keras = await kerasBest(anchorArgs);
+  console.log(JSON.stringify({ model, anchor: 'keras', variants: keras.variants, batch, steps: steps.tensorflow, threads }));
   // Longer: torch.compile compiles the training step first (minutes for MobileNetV2 on two cores).
-  const torch = await json(python, [join(here, 'torch_train.py'), ...anchorArgs], 3 * RUN_LIMIT_MS);
+  const torch = await json(python, [join(here, 'torch_train.py'), ...anchorArgs], { timeout: 3 * RUN_LIMIT_MS });
   console.log(JSON.stringify({ model, anchor: 'pytorch', torch: torch.torch, variants: torch.variants, batch, steps: steps.tensorflow, threads }));
-  for (const [backend, engine] of VARIANTS.filter(([b]) => !backends || backends.includes(b))) {
+  for (const [backend, engine, env, label = engine] of VARIANTS.filter(([b]) => !backends || backends.includes(b))) {
     let line;
     try {
-      const r = await json(process.execPath, [join(here, 'train-worker.mjs'), model, backend, String(batch), String(steps[backend]), engine]);
+      const r = await json(process.execPath, [join(here, 'train-worker.mjs'), model, backend, String(batch), String(steps[backend]), engine], { env });
       line = {
         model,
         backend: r.backend,
-        engine,
+        engine: label,
         samplesPerSec: round(r.samplesPerSec),
         anchor: 'keras',
         anchorSamplesPerSec: round(keras.samplesPerSec),
+        kerasVariant: keras.variant,
         ratio: round(r.samplesPerSec / keras.samplesPerSec, 3),
         pytorchSamplesPerSec: round(torch.samplesPerSec),
         pytorchVariant: torch.variant,
@@ -76,7 +94,7 @@ for (const [model, batch, steps] of only === 'transfer' ? [] : PLAN) {
       line = {
         model,
         backend,
-        engine,
+        engine: label,
         error: String(err.killed ? `over ${RUN_LIMIT_MS / 1000} s` : err.message).split('\n')[0],
         anchor: 'keras',
         anchorSamplesPerSec: round(keras.samplesPerSec),

@@ -8,5 +8,12 @@
     "cflags_cc": ["-std=c++17", "-fexceptions", "-O2"],
     "cflags_cc!": ["-fno-exceptions"],
     "libraries": ["-L<(tf_lib)", "-l:libtensorflow_cc.so.2", "-l:libtensorflow_framework.so.2", "-Wl,-rpath,<(tf_lib)"]
+  }, {
+    "target_name": "stderr_guard",
+    "sources": ["native/stderr_guard.cc"],
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+    "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+    "cflags_cc": ["-std=c++17", "-fexceptions", "-O2"],
+    "cflags_cc!": ["-fno-exceptions"]
   }]
 }

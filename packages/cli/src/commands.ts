@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { resolveBackend } from '@anneal/models';
 import { ModelRegistry } from '@anneal/registry';
 import { MlflowError, type MlflowClient } from '@anneal/tracking';
-import { describeDevices, loadAddon, tensorflowDevices } from '@anneal/tf-graph';
+import { cpuKernels, describeDevices, loadAddon, tensorflowDevices } from '@anneal/tf-graph';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { UsageError, say } from './cli-context';
 import { CliLogger } from './cli-logger';
@@ -214,7 +214,9 @@ export async function doctor(config: Config): Promise<boolean> {
   checks.push([
     'graph engine',
     addon instanceof Error ? 'warn' : true,
-    addon instanceof Error ? `${addon.message}; training runs eagerly` : `TensorFlow ${addon.tensorflowVersion} C API, one session run per training step`,
+    addon instanceof Error
+      ? `${addon.message}; training runs eagerly`
+      : `TensorFlow ${addon.tensorflowVersion} C API, one session run per training step; CPU kernels: ${cpuKernels()}`,
   ]);
   const devices = addon instanceof Error ? undefined : tensorflowDevices();
   if (devices) checks.push(['devices', !(devices instanceof Error), devices instanceof Error ? devices.message : describeDevices(devices)]);

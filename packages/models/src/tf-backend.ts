@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type BackendName } from '@anneal/contracts';
+import { loadTensorflow } from '@anneal/tf-graph';
 import { registerWasmGradientKernels } from './wasm-kernels';
 
 export interface BackendInfo {
@@ -51,13 +52,10 @@ async function activate(requested: BackendName): Promise<BackendInfo> {
 }
 
 async function tryActivate(name: Concrete): Promise<string | undefined> {
-  // TensorFlow's C++ logging would otherwise print CPU-feature banners on every worker start.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  // On a GPU build, memory is taken as needed rather than all at once, so several workers can share one GPU.
-  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   try {
-    if (name === 'tensorflow-gpu') require('@tensorflow/tfjs-node-gpu');
-    else if (name === 'tensorflow') require('@tensorflow/tfjs-node');
+    // TensorFlow's settings (oneDNN's kernels, GPU memory growth, quiet start-up) before either native package loads.
+    if (name === 'tensorflow-gpu') loadTensorflow(() => require('@tensorflow/tfjs-node-gpu'));
+    else if (name === 'tensorflow') loadTensorflow(() => require('@tensorflow/tfjs-node'));
     else if (name === 'wasm') {
       require('@tensorflow/tfjs-backend-wasm');
       registerWasmGradientKernels();

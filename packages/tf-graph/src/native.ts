@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadTensorflow } from './load-tensorflow';
 
 /** An op's output: [operation index, output index]. */
 export type Out = readonly [number, number];
@@ -60,12 +61,9 @@ let loaded: Addon | Error | undefined;
 /** The native addon, or why it cannot load (not built on this machine, or TensorFlow missing). */
 export function loadAddon(): Addon | Error {
   if (loaded) return loaded;
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'; // TensorFlow's C++ start-up banners
-  // A GPU build takes GPU memory as it needs it, not all at once, so several workers (ANNEAL_GPU_SLOTS) share a GPU.
-  process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   if (!existsSync(ADDON_PATH)) return (loaded = new Error(`graph addon not built (${ADDON_PATH} is missing; run npm run setup)`));
   try {
-    loaded = require(ADDON_PATH) as Addon;
+    loaded = loadTensorflow(() => require(ADDON_PATH) as Addon);
   } catch (err) {
     loaded = new Error(`graph addon does not load: ${(err as Error).message}`);
   }

@@ -4,6 +4,7 @@ import { FineTuneInput, TransientErrorType, type BackendName, type CheckpointRef
 import { loadDataset } from '@anneal/dataset';
 import { loadModel, resolveBackend, storeModel } from '@anneal/models';
 import { activityPlugin, MetricLogger, withActivityRun, type ArtifactStore, type MlflowClient } from '@anneal/tracking';
+import { cpuKernels } from '@anneal/tf-graph';
 import { classificationLoss, countTrainable, disposeWithBase, setTrainable, withNewHead } from './apply-strategy';
 import { chooseEngine, trainingDevice } from './choose-engine';
 import { epochReporter } from './epoch-reporter';
@@ -58,6 +59,7 @@ export function createTrainActivities(deps: TrainDeps) {
           : {}),
         backend: backend.backend,
         device: trainingDevice(backend),
+        ...(backend.backend === 'tensorflow' ? { cpu_kernels: cpuKernels() } : {}),
         threads: String(backend.threads),
         'base_model.name': input.model.name,
         'base_model.version': input.model.version ?? 'none',
