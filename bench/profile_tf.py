@@ -1,8 +1,9 @@
-"""Where TensorFlow's CPU time goes in one training step of bench:train's MobileNetV2 (96x96, batch 16): the
-kernels the graph engine runs too (it is the same TensorFlow library), profiled through Keras with TensorFlow's own
-profiler, summed by op type.
+"""Where TensorFlow's CPU time goes in a training step of bench:train's models, summed by op type.
 
 usage: profile_tf.py <model> <batch> <steps> <threads>
+  Keras's step, profiled with TensorFlow's own profiler.
+usage: profile_tf.py graph <dir> <model> <batch> <threads>
+  The graph engine's steps: the RunMetadata files bench/profile-graph.mjs traced (TensorFlow's step stats).
 Prints one JSON object: total op time per step and the op types by share, largest first.
 """
 import collections, json, os, sys, tempfile, glob
@@ -39,10 +40,43 @@ def main(model_name, batch, steps, threads):
                 name = names.get(event.metadata_id, "")
                 if ":" in name and "::" not in name:
                     by_type[name.rsplit(":", 1)[-1]] += event.duration_ps / 1e9
+    report(by_type, {"engine": "keras", "model": model_name, "batch": batch, "steps": steps, "threads": threads})
+
+
+def graph(trace_dir, model_name, batch, threads):
+    """Sums the traced steps' op time by type: each node's own time (op start to op end), as the Keras profile does."""
+    from tensorflow.core.protobuf import config_pb2
+
+    by_type = collections.Counter()
+    walls = []
+    paths = sorted(glob.glob(os.path.join(trace_dir, "step-*.pb")))
+    for path in paths:
+        metadata = config_pb2.RunMetadata()
+        with open(path, "rb") as f:
+            metadata.ParseFromString(f.read())
+        starts, ends = [], []
+        for device in metadata.step_stats.dev_stats:
+            for node in device.node_stats:
+                # timeline_label: "<node> = <OpType>(<inputs>)"; the executor's own entries (_SOURCE) have none.
+                op = node.timeline_label.split(" = ", 1)[1].split("(", 1)[0] if " = " in node.timeline_label else None
+                if op:
+                    by_type[op] += (node.op_end_rel_micros - node.op_start_rel_micros) / 1000
+                starts.append(node.all_start_micros)
+                ends.append(node.all_start_micros + node.all_end_rel_micros)
+        walls.append((max(ends) - min(starts)) / 1000)
+    report(by_type, {"engine": "graph", "model": model_name, "batch": batch, "steps": len(paths), "threads": threads,
+                     "wallMsPerStep": round(sum(walls) / len(walls), 1)})
+
+
+def report(by_type, header):
+    steps = header["steps"]
     total = sum(by_type.values())
-    top = [{"op": op, "msPerStep": round(ms / steps, 2), "share": round(ms / total, 3)} for op, ms in by_type.most_common(12)]
-    print(json.dumps({"model": model_name, "batch": batch, "steps": steps, "threads": threads, "opMsPerStep": round(total / steps, 1), "top": top}))
+    top = [{"op": op, "msPerStep": round(ms / steps, 2), "share": round(ms / total, 3)} for op, ms in by_type.most_common(14)]
+    print(json.dumps({**header, "opMsPerStep": round(total / steps, 1), "top": top}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    if sys.argv[1] == "graph":
+        graph(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))

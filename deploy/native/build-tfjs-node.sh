@@ -96,4 +96,4 @@ rm -rf "$root/packages/tf-graph/build/Release/obj.target"
 loads || { echo "build-tfjs-node: the addon was built but @tensorflow/tfjs-node does not load" >&2; (cd "$root" && node -e "require('@tensorflow/tfjs-node')") >&2; exit 1; }
 rm -rf "$pkg/deps/include" "$pkg/build"  # headers and objects are build-time only
 echo "$want" > "$stamp"
-echo "tfjs-node and tf-graph addons built ($(cd "$root" && node -p "require('@tensorflow/tfjs-node').version.tfjs"))" >&2
+echo "tfjs-node and tf-graph addons built ($(cd "$root" && TF_CPP_MIN_LOG_LEVEL=2 node -p "require('@tensorflow/tfjs-node').version.tfjs"))" >&2

@@ -222,34 +222,47 @@ class Graph : public Napi::ObjectWrap<Graph> {
   std::unordered_map<TF_Operation*, uint32_t> index_;
 };
 
+// RunOptions { trace_level: FULL_TRACE }: TensorFlow records every op's start and end in the run's metadata.
+const char kFullTrace[] = {0x08, 0x03};
+
 // One session run off the JS thread: inputs are copied into TF tensors before it starts, outputs after it ends.
 // It holds the Session's JS object, so the session cannot be collected while it runs, and counts itself in flight.
 class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Env env, const Napi::Object& owner, int* inFlight, TF_Session* session, std::vector<TF_Output> feeds,
-            std::vector<TF_Tensor*> values, std::vector<TF_Output> fetches, std::vector<TF_Operation*> targets)
+            std::vector<TF_Tensor*> values, std::vector<TF_Output> fetches, std::vector<TF_Operation*> targets, bool trace)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), owner_(Napi::Persistent(owner)), inFlight_(inFlight),
         session_(session), feeds_(std::move(feeds)), values_(std::move(values)), fetches_(std::move(fetches)),
-        outputs_(fetches_.size(), nullptr), targets_(std::move(targets)) {
+        outputs_(fetches_.size(), nullptr), targets_(std::move(targets)), metadata_(trace ? TF_NewBuffer() : nullptr) {
     ++*inFlight_;
   }
   ~RunWorker() override {
     --*inFlight_;
     for (auto* t : values_) TF_DeleteTensor(t);
     for (auto* t : outputs_) if (t) TF_DeleteTensor(t);
+    if (metadata_) TF_DeleteBuffer(metadata_);
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
     auto status = NewStatus();
-    TF_SessionRun(session_, nullptr, feeds_.data(), values_.data(), static_cast<int>(feeds_.size()), fetches_.data(), outputs_.data(),
-                  static_cast<int>(fetches_.size()), targets_.data(), static_cast<int>(targets_.size()), nullptr, status.get());
+    TF_Buffer* options = metadata_ ? TF_NewBufferFromString(kFullTrace, sizeof kFullTrace) : nullptr;
+    TF_SessionRun(session_, options, feeds_.data(), values_.data(), static_cast<int>(feeds_.size()), fetches_.data(), outputs_.data(),
+                  static_cast<int>(fetches_.size()), targets_.data(), static_cast<int>(targets_.size()), metadata_, status.get());
+    if (options) TF_DeleteBuffer(options);
     if (TF_GetCode(status.get()) != TF_OK) SetError(TF_Message(status.get()));
   }
   void OnOK() override {
     auto env = Env();
-    auto result = Napi::Array::New(env, outputs_.size());
-    for (uint32_t i = 0; i < outputs_.size(); i++) result.Set(i, FromTensor(env, outputs_[i]));
+    auto outputs = Napi::Array::New(env, outputs_.size());
+    for (uint32_t i = 0; i < outputs_.size(); i++) outputs.Set(i, FromTensor(env, outputs_[i]));
+    if (!metadata_) {
+      deferred_.Resolve(outputs);
+      return;
+    }
+    auto result = Napi::Object::New(env);
+    result.Set("outputs", outputs);
+    result.Set("runMetadata", Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(metadata_->data), metadata_->length));
     deferred_.Resolve(result);
   }
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
@@ -264,13 +277,14 @@ class RunWorker : public Napi::AsyncWorker {
   std::vector<TF_Output> fetches_;
   std::vector<TF_Tensor*> outputs_;
   std::vector<TF_Operation*> targets_;
+  TF_Buffer* metadata_;
 };
 
 class Session : public Napi::ObjectWrap<Session> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Session", {InstanceMethod("run", &Session::Run), InstanceMethod("devices", &Session::Devices),
-                                        InstanceMethod("close", &Session::Close)});
+    return DefineClass(env, "Session", {InstanceMethod("run", &Session::Run), InstanceMethod("trace", &Session::Trace),
+                                        InstanceMethod("devices", &Session::Devices), InstanceMethod("close", &Session::Close)});
   }
 
   // new Session(graph, config?: Uint8Array serialized ConfigProto)
@@ -304,7 +318,13 @@ class Session : public Napi::ObjectWrap<Session> {
   }
 
   // run(feeds: [[op, i], tensor][], fetches: [op, i][], targets: op[]) -> Promise<tensor[]>
-  Napi::Value Run(const Napi::CallbackInfo& info) {
+  Napi::Value Run(const Napi::CallbackInfo& info) { return Start(info, false); }
+
+  // trace(feeds, fetches, targets) -> Promise<{ outputs: tensor[], runMetadata: Buffer }>: the same run, with
+  // TensorFlow's step stats (a serialized RunMetadata: each op's device, start and duration) for profiling.
+  Napi::Value Trace(const Napi::CallbackInfo& info) { return Start(info, true); }
+
+  Napi::Value Start(const Napi::CallbackInfo& info, bool trace) {
     auto env = info.Env();
     if (!session_) throw Napi::Error::New(env, "session is closed");
     auto feeds = info[0].As<Napi::Array>();
@@ -325,7 +345,7 @@ class Session : public Napi::ObjectWrap<Session> {
       for (auto* t : values) TF_DeleteTensor(t);
       throw;
     }
-    auto* worker = new RunWorker(env, info.This().As<Napi::Object>(), &inFlight_, session_, std::move(feedOutputs), std::move(values), std::move(fetchOutputs), std::move(targetOps));
+    auto* worker = new RunWorker(env, info.This().As<Napi::Object>(), &inFlight_, session_, std::move(feedOutputs), std::move(values), std::move(fetchOutputs), std::move(targetOps), trace);
     auto promise = worker->Promise();
     worker->Queue();
     return promise;

@@ -86,19 +86,14 @@ export class GraphTrainer {
   /** One training step; returns the batch's loss (regularization included) and accuracy. */
   async trainBatch(x: Float32Array, y: Float32Array, rows: number): Promise<{ loss: number; accuracy: number }> {
     const t = this.graph.train;
-    this.iterations++;
-    const [loss, accuracy] = await this.session.run(
-      [
-        [t.x, host(x, this.batchDims(rows))],
-        [t.y, host(y, [rows, y.length / rows])],
-        [t.learningRate, host(Float32Array.of(this.adam.learningRate), [])],
-        [t.beta1Power, host(Float32Array.of(this.adam.beta1 ** this.iterations), [])],
-        [t.beta2Power, host(Float32Array.of(this.adam.beta2 ** this.iterations), [])],
-      ],
-      [t.loss, t.accuracy],
-      [t.step],
-    );
+    const [loss, accuracy] = await this.session.run(this.stepFeeds(x, y, rows), [t.loss, t.accuracy], [t.step]);
     return { loss: loss?.data[0] ?? NaN, accuracy: accuracy?.data[0] ?? NaN };
+  }
+
+  /** One training step, as trainBatch, that returns TensorFlow's step stats (a serialized RunMetadata) to profile. */
+  async traceBatch(x: Float32Array, y: Float32Array, rows: number): Promise<Uint8Array> {
+    const t = this.graph.train;
+    return (await this.session.trace(this.stepFeeds(x, y, rows), [t.loss], [t.step])).runMetadata;
   }
 
   /** Mean loss and accuracy over `rows` examples in inference mode, `chunk` rows per run. */
@@ -150,6 +145,19 @@ export class GraphTrainer {
 
   close(): void {
     this.session.close();
+  }
+
+  /** A step's feeds: the batch, and Adam's rate and bias corrections at the next iteration (counted here). */
+  private stepFeeds(x: Float32Array, y: Float32Array, rows: number): [Out, HostTensor][] {
+    const t = this.graph.train;
+    this.iterations++;
+    return [
+      [t.x, host(x, this.batchDims(rows))],
+      [t.y, host(y, [rows, y.length / rows])],
+      [t.learningRate, host(Float32Array.of(this.adam.learningRate), [])],
+      [t.beta1Power, host(Float32Array.of(this.adam.beta1 ** this.iterations), [])],
+      [t.beta2Power, host(Float32Array.of(this.adam.beta2 ** this.iterations), [])],
+    ];
   }
 
   private batchDims(rows: number): number[] {

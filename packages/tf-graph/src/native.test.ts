@@ -17,6 +17,10 @@ describe('the graph addon', () => {
     expect(Array.from(value?.data ?? [])).toEqual([15]);
     expect(Array.from(grad?.data ?? [])).toEqual([6, 12]);
     expect(b.shape(x)).toEqual([2]);
+    // Traced, the same run also returns TensorFlow's step stats, which name the ops that ran.
+    const traced = await session.trace([[x, floats([1, 2], [2])]], [y], []);
+    expect(Array.from(traced.outputs[0]?.data ?? [])).toEqual([15]);
+    expect(Buffer.from(traced.runMetadata).toString('latin1')).toMatch(/= Square\(/);
     session.close();
   });
 

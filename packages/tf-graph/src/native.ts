@@ -38,6 +38,12 @@ export interface TensorflowDevice {
 
 export interface NativeSession {
   run(feeds: readonly (readonly [Out, HostTensor])[], fetches: readonly Out[], targets: readonly number[]): Promise<HostTensor[]>;
+  /** The same run, with TensorFlow's step stats: a serialized tensorflow.RunMetadata (each op's device, start, duration). */
+  trace(
+    feeds: readonly (readonly [Out, HostTensor])[],
+    fetches: readonly Out[],
+    targets: readonly number[],
+  ): Promise<{ outputs: HostTensor[]; runMetadata: Uint8Array }>;
   devices(): TensorflowDevice[];
   close(): void;
 }
