@@ -78,6 +78,11 @@ export function realTrainer(train, { maxEpochs = 27 } = {}) {
       trials.set(trial, new HeldTrial(train, { arm, lr: s.learningRate, epochs: maxEpochs }));
     },
     train: (trial, _from, to) => trials.get(trial).trainTo(to),
+    /** Ends one trial's fit (a trial the search will not promote). */
+    stop: async (trial) => {
+      await trials.get(trial)?.close();
+      trials.delete(trial);
+    },
     close: async () => {
       for (const t of trials.values()) await t.close();
     },

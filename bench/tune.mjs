@@ -9,11 +9,15 @@
 // file is missing), and every search replays them (a suggested rate is snapped to the nearest recorded one), so what
 // is compared is the search and scheduling logic alone. `node bench/tune.mjs [task]` runs one task. One JSON line per
 // (task, system, sampler, scheduler), then the ratios. `npm run bench:tune-real` (`node bench/tune.mjs real [task]`)
-// runs Anneal's four searches with every trial trained for real instead (bench/tune-real.mjs), against the same target.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// runs Anneal's four searches with every trial trained for real instead (bench/tune-real.mjs), then Optuna's and Ray
+// Tune's with their trials trained for real through the same trainer (bench/tune-trial-server.mjs), same target.
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -227,17 +231,43 @@ async function searches(name) {
     console.error('no Optuna / Ray Tune anchor: npm run bench:tune sets them up (bench/setup-venv.sh)');
     return lines;
   }
-  const args = [join(here, 'tune_peers.py'), file, JSON.stringify(EPOCH_BUDGETS)];
-  const { stdout } = await promisify(execFile)(PYTHON, args, { maxBuffer: 16 << 20, timeout: 3_600_000 });
-  for (const line of stdout
+  return [...lines, ...(await peers(table, [file, JSON.stringify(EPOCH_BUDGETS)]))];
+}
+
+/** Optuna's and Ray Tune's searches (bench/tune_peers.py with `args`): one summary line each. */
+async function peers(table, args) {
+  const { stdout } = await promisify(execFile)(PYTHON, [join(here, 'tune_peers.py'), ...args], { maxBuffer: 16 << 20, timeout: 3_600_000 });
+  return stdout
     .trim()
     .split('\n')
-    .filter((l) => l.startsWith('{'))) {
-    const r = JSON.parse(line);
-    const summary = r.mode === 'equal epochs' ? summarizeEpochs : summarize;
-    lines.push(summary(r.system, r.sampler, r.scheduler, r.runs, table));
+    .filter((l) => l.startsWith('{'))
+    .map((line) => {
+      const r = JSON.parse(line);
+      const summary = r.mode === 'equal epochs' ? summarizeEpochs : summarize;
+      return summary(r.system, r.sampler, r.scheduler, r.runs, table);
+    });
+}
+
+/**
+ * The peers' searches with every trial trained for real: bench/tune-trial-server.mjs serves the task's trainer on a
+ * loopback port and tune_peers.py's trials train through it, REAL_SEEDS seeds, equal trials only (a node process
+ * per search, the task's data loaded once).
+ */
+async function realPeers(name, table) {
+  if (!existsSync(PYTHON)) {
+    console.error('no Optuna / Ray Tune anchor: npm run bench:tune sets them up (bench/setup-venv.sh)');
+    return [];
   }
-  return lines;
+  const server = spawn(process.execPath, [join(here, 'tune-trial-server.mjs'), name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const [line] = await once(createInterface({ input: server.stdout }), 'line');
+    const file = join(mkdtempSync(join(tmpdir(), 'anneal-bench-tune-')), 'table.json');
+    writeFileSync(file, JSON.stringify({ ...table, seeds: REAL_SEEDS }));
+    const lines = await peers(table, [file, '[]', String(JSON.parse(line).port)]);
+    return lines.map((l) => ({ ...l, mode: 'equal trials, real' }));
+  } finally {
+    server.kill();
+  }
 }
 
 /**
@@ -264,7 +294,7 @@ async function realSearches(name) {
     lines.push({ ...summarizeEpochs('anneal', sampler, scheduler.kind, cut, table), mode: 'equal epochs, real' });
     process.stderr.write(`${name}: real ${sampler}+${scheduler.kind} done\n`);
   }
-  return lines;
+  return [...lines, ...(await realPeers(name, table))];
 }
 
 const [command, only] = ['record', 'real'].includes(process.argv[2]) ? [process.argv[2], process.argv[3]] : ['run', process.argv[2]];

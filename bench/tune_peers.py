@@ -2,11 +2,17 @@
 curves, the same space, trial budget and seeds, one trial at a time. Prints one JSON line per system with, for each
 seed, the epochs (and training seconds) spent until a trial reported within the tolerance of the exhaustive best.
 Given epoch budgets (a JSON list, the second argument), each system also runs without a trial limit until the largest
-is spent, and its line (mode "equal epochs") has the best value found at each budget."""
+is spent, and its line (mode "equal epochs") has the best value found at each budget.
 
+usage: tune_peers.py <curves.json> <budgets JSON> [port]
+With a port (bench/tune-trial-server.mjs's), every trial trains for real through Anneal's trainer instead of
+replaying the recorded curves: the suggested rate itself, epoch by epoch as the peer asks for them."""
+
+import itertools
 import json
 import math
 import os
+import socket
 import sys
 import tempfile
 
@@ -34,6 +40,66 @@ def value_at(arm, epochs):
     return max(arm["curve"][:epochs])
 
 
+class Replayed:
+    """A trial's epochs from the recorded arm nearest its configuration."""
+
+    def __init__(self, table, config):
+        self.arm, self.epochs = lookup(table, config["candidate"], config["strategy"], config["lr"]), 0
+
+    def next(self):
+        self.epochs += 1
+        return value_at(self.arm, self.epochs), self.arm["secondsPerEpoch"]
+
+    def stop(self):
+        pass
+
+
+class Served:
+    """A trial trained for real by bench/tune-trial-server.mjs, one epoch per next(); its value is its best so far
+    (a trial keeps its best weights, as a replayed one does)."""
+
+    ids = itertools.count()
+
+    def __init__(self, client, config):
+        self.client, self.trial, self.epochs, self.best = client, f"{os.getpid()}-{next(Served.ids)}", 0, 0.0
+        self.client.call({"op": "start", "trial": self.trial, "candidate": config["candidate"], "strategy": config["strategy"], "lr": config["lr"]})
+
+    def next(self):
+        self.epochs += 1
+        [epoch] = self.client.call({"op": "train", "trial": self.trial, "to": self.epochs})["epochs"]
+        self.best = max(self.best, epoch["value"])
+        return self.best, epoch["seconds"]
+
+    def stop(self):
+        self.client.call({"op": "stop", "trial": self.trial})
+
+
+class Client:
+    """JSON lines to the trial server; one connection per process (Ray runs trials in its own workers)."""
+
+    def __init__(self, port):
+        self.port, self.stream = port, None
+
+    def __getstate__(self):
+        return {"port": self.port, "stream": None}
+
+    def call(self, message):
+        if self.stream is None:
+            self.stream = socket.create_connection(("127.0.0.1", self.port)).makefile("rw")
+        self.stream.write(json.dumps(message) + "\n")
+        self.stream.flush()
+        reply = json.loads(self.stream.readline())
+        if "error" in reply:
+            raise RuntimeError(f"trial server: {reply['error']}")
+        return reply
+
+
+def trials_of(table, port):
+    """Starts a trial of a configuration: replayed, or served for real when a server port is given."""
+    client = Client(port) if port else None
+    return (lambda config: Served(client, config)) if client else (lambda config: Replayed(table, config))
+
+
 class Meter:
     """Counts epochs in the order they are trained, the best value seen, when the target was first reached, and the
     best at each epoch budget; past the largest budget (equal-epoch runs) it counts no more and says so."""
@@ -43,18 +109,19 @@ class Meter:
         self.budgets, self.best_at = list(budgets), {}
         self.limit = self.budgets[-1] if self.budgets else None
 
-    def epoch(self, arm, e):
-        """Counts epoch `e` of `arm`; False when the budget is spent (the epoch is not trained)."""
-        if self.limit is not None and self.epochs >= self.limit:
-            return False
+    def spent(self):
+        """True once the epoch budget is spent: no more epochs are trained."""
+        return self.limit is not None and self.epochs >= self.limit
+
+    def epoch(self, value, seconds):
+        """Counts one trained epoch of a trial whose best so far is `value`."""
         self.epochs += 1
-        self.seconds += arm["secondsPerEpoch"]
-        self.best = max(self.best, value_at(arm, e))
+        self.seconds += seconds
+        self.best = max(self.best, value)
         if not self.reached and self.best >= self.target:
             self.reached = {"epochs": self.epochs, "seconds": self.seconds}
         if self.epochs in self.budgets:
             self.best_at[self.epochs] = self.best
-        return True
 
     def result(self):
         reached = self.reached or {"epochs": None, "seconds": None}
@@ -66,10 +133,11 @@ def mode(budgets):
     return "equal epochs" if budgets else "equal trials"
 
 
-def optuna_runs(table, budgets=()):
+def optuna_runs(table, budgets=(), port=None):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    start = trials_of(table, port)
     runs = []
     for seed in table["seeds"]:
         meter = Meter(table["target"], budgets)
@@ -79,15 +147,20 @@ def optuna_runs(table, budgets=()):
             pretrained = table["candidates"][candidate]["pretrained"]
             strategy = trial.suggest_categorical("strategy", ["feature-extraction", "full"]) if pretrained else "full"
             lr = trial.suggest_float("lr", table["lr"][0], table["lr"][1], log=True)
-            arm = lookup(table, candidate, strategy, lr)
-            for e in range(1, table["maxEpochs"] + 1):
-                if not meter.epoch(arm, e):
-                    trial.study.stop()
-                    raise optuna.TrialPruned()
-                trial.report(value_at(arm, e), e)
-                if trial.should_prune():
-                    raise optuna.TrialPruned()
-            return value_at(arm, table["maxEpochs"])
+            run = start({"candidate": candidate, "strategy": strategy, "lr": lr})
+            try:
+                for e in range(1, table["maxEpochs"] + 1):
+                    if meter.spent():
+                        trial.study.stop()
+                        raise optuna.TrialPruned()
+                    value, seconds = run.next()
+                    meter.epoch(value, seconds)
+                    trial.report(value, e)
+                    if trial.should_prune():
+                        raise optuna.TrialPruned()
+                return value
+            finally:
+                run.stop()
 
         study = optuna.create_study(
             direction="maximize",
@@ -100,7 +173,7 @@ def optuna_runs(table, budgets=()):
     return {"system": "optuna", "sampler": "tpe", "scheduler": "successive-halving-pruner", "mode": mode(budgets), "runs": runs}
 
 
-def ray_runs(table, budgets=()):
+def ray_runs(table, budgets=(), port=None):
     import ray
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
@@ -120,14 +193,21 @@ def ray_runs(table, budgets=()):
             return self.limit is not None and self.count >= self.limit
 
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    start = trials_of(table, port)
     runs = []
     storage = tempfile.mkdtemp(prefix="anneal-bench-ray-")
     for seed in table["seeds"]:
 
         def trainable(config):
-            arm = lookup(table, config["candidate"], config["strategy"], config["lr"])
-            for e in range(1, table["maxEpochs"] + 1):
-                tune.report({"accuracy": value_at(arm, e), "epoch": e})
+            # A trial from scratch has one strategy, as Anneal's and Optuna's spaces say.
+            strategy = config["strategy"] if table["candidates"][config["candidate"]]["pretrained"] else "full"
+            run = start({**config, "strategy": strategy})
+            try:
+                for e in range(1, table["maxEpochs"] + 1):
+                    value, seconds = run.next()
+                    tune.report({"accuracy": value, "seconds": seconds, "epoch": e})
+            finally:
+                run.stop()
 
         tuner = tune.Tuner(
             trainable,
@@ -152,13 +232,12 @@ def ray_runs(table, budgets=()):
             ),
         )
         results = tuner.fit()
-        # One trial at a time: the trials ran in the order they were created; replay their epochs in that order.
+        # One trial at a time: the trials ran in the order they were created; count their epochs in that order.
         meter = Meter(table["target"], budgets)
         for r in sorted(results, key=lambda r: r.metrics["trial_id"]):
-            c = r.config
-            arm = lookup(table, c["candidate"], c["strategy"], c["lr"])
-            for e in range(1, int(r.metrics["epoch"]) + 1):
-                meter.epoch(arm, e)
+            for row in r.metrics_dataframe.sort_values("epoch").itertuples():
+                if not meter.spent():
+                    meter.epoch(row.accuracy, row.seconds)
         runs.append(meter.result())
     ray.shutdown()
     return {"system": "ray-tune", "sampler": "random", "scheduler": "asha", "mode": mode(budgets), "runs": runs}
@@ -168,9 +247,10 @@ if __name__ == "__main__":
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     table = load(sys.argv[1])
     budgets = json.loads(sys.argv[2]) if len(sys.argv) > 2 else []
+    port = int(sys.argv[3]) if len(sys.argv) > 3 else None
     # Ray Tune takes about 3 s a trial here: equal epochs (up to 144 trials a seed) only when asked.
     equal_epochs = {optuna_runs: True, ray_runs: os.environ.get("BENCH_TUNE_RAY_EQUAL_EPOCHS") == "1"}
     for run in (optuna_runs, ray_runs):
-        print(json.dumps(run(table)), flush=True)
+        print(json.dumps(run(table, port=port)), flush=True)
         if budgets and equal_epochs[run]:
-            print(json.dumps(run(table, budgets)), flush=True)
+            print(json.dumps(run(table, budgets, port=port)), flush=True)
