@@ -44,11 +44,8 @@ async function kerasBest(args) {
   const own = await json(python, [join(here, 'keras_train.py'), ...args], { env: ONEDNN_OFF });
   const onednn = await json(python, [join(here, 'keras_train.py'), ...args], { env: { TF_ENABLE_ONEDNN_OPTS: '1' } });
   const variants = { 'tensorflow kernels': round(own.samplesPerSec), onednn: round(onednn.samplesPerSec) };
-  return {
-    ...(onednn.samplesPerSec > own.samplesPerSec ? onednn : own),
-    variant: onednn.samplesPerSec > own.samplesPerSec ? 'onednn' : 'tensorflow kernels',
-    variants,
-  };
+  const faster = onednn.samplesPerSec > own.samplesPerSec;
+  return { ...(faster ? onednn : own), variant: faster ? 'onednn' : 'tensorflow kernels', variants };
 }
 
 if (!existsSync(python)) {

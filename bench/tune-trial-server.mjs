@@ -1,4 +1,4 @@
-// Real training for the peers' searches (bench/tune_peers.py real): `node bench/tune-trial-server.mjs <task>` loads
+// Real training for the peers' searches (bench/tune_peers.py given a port): `node bench/tune-trial-server.mjs <task>` loads
 // the task's trainer (bench/tune-tasks.mjs, the one Anneal's real searches use), listens on a loopback port, prints
 // {"port": N} and serves JSON lines, so an Optuna or Ray Tune trial trains through Anneal's trainer:
 //   {"op": "start", "trial": id, "candidate": 0, "strategy": "full", "lr": 0.001} -> {"ok": true}

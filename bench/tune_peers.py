@@ -102,7 +102,8 @@ def trials_of(table, port):
 
 class Meter:
     """Counts epochs in the order they are trained, the best value seen, when the target was first reached, and the
-    best at each epoch budget; past the largest budget (equal-epoch runs) it counts no more and says so."""
+    best at each epoch budget; once the largest budget is spent (equal-epoch runs) `spent()` says so, and the
+    searches train no further."""
 
     def __init__(self, target, budgets=()):
         self.target, self.epochs, self.seconds, self.best, self.reached = target, 0, 0.0, 0.0, None

@@ -4,4 +4,4 @@ export { GraphUnsupportedError } from './layer-ops';
 export { graphUnsupported } from './train-graph';
 export { unsupportedReason } from './layer-ops';
 export { ADDON_PATH, floats, loadAddon, type TensorflowDevice } from './native';
-export { applyTensorflowDefaults, cpuKernels, loadTensorflow } from './load-tensorflow';
+export { cpuKernels, loadTensorflow } from './load-tensorflow';

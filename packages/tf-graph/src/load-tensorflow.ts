@@ -18,7 +18,7 @@ interface StderrGuard {
  *   only on CPUs with AVX-512 VNNI or BF16 or AMX; on an AVX2 CPU (bench:train, graph engine, 2 threads) they train
  *   the demo CNN 1.8x and MobileNetV2 1.4x as fast as TensorFlow's own kernels, and leave MLPs and text models level.
  */
-export function applyTensorflowDefaults(): void {
+function applyTensorflowDefaults(): void {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   process.env.TF_ENABLE_ONEDNN_OPTS ??= '1';
